@@ -1,0 +1,50 @@
+"""GHZ states (|0...0> + |1...1>)/sqrt(2): the smoke test of every device."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from qiskit import QuantumCircuit
+
+from qexp.circuits.base import CircuitSpec, widths
+
+
+@dataclass
+class GhzConfig:
+    """One GHZ circuit per width."""
+
+    name: str = "ghz"
+    num_qubits: Any = 3
+    """An int or a list of ints: one circuit per width."""
+
+
+def validate(cfg: GhzConfig) -> None:
+    widths(cfg.num_qubits, minimum=2)
+
+
+def generate(cfg: GhzConfig, seed: int) -> list[CircuitSpec]:
+    return [_ghz(n) for n in widths(cfg.num_qubits, minimum=2)]
+
+
+def natural_observables(num_qubits: int) -> tuple[str, ...]:
+    """ZZ on each neighbouring pair (ideal value +1) and the all-X parity (ideal +1)."""
+    pairs = []
+    for q in range(num_qubits - 1):
+        label = ["I"] * num_qubits
+        label[num_qubits - 1 - q] = label[num_qubits - 2 - q] = "Z"
+        pairs.append("".join(label))
+    return (*pairs, "X" * num_qubits)
+
+
+def _ghz(num_qubits: int) -> CircuitSpec:
+    qc = QuantumCircuit(num_qubits, name=f"ghz_{num_qubits}")
+    qc.h(0)
+    for q in range(num_qubits - 1):
+        qc.cx(q, q + 1)
+    qc.metadata = {"generator": "ghz", "num_qubits": num_qubits, "seed": None}
+    return CircuitSpec(
+        circuit=qc,
+        observables=natural_observables(num_qubits),
+        ideal_outcomes=("0" * num_qubits, "1" * num_qubits),
+    )

@@ -1,0 +1,20 @@
+"""File names, folder names and schema versions: every name a run folder is made of."""
+
+from __future__ import annotations
+
+HDF5_SCHEMA_VERSION = 1
+"""Version of the job-file layout documented in docs/hdf5-schema.md."""
+
+MANIFEST_SCHEMA_VERSION = 1
+"""Version of manifest.json, documented beside the HDF5 schema."""
+
+JOBS_DIR = "jobs"
+MANIFEST_FILE = "manifest.json"
+HYDRA_DIR = ".hydra"
+SAVED_CONFIG_FILE = "config.yaml"
+"""The composed config Hydra saves in `<run>/.hydra/`; resume reads it back."""
+
+
+def job_file_name(index: int) -> str:
+    """`job-00042.h5`: zero-padded so that files sort in job order."""
+    return f"job-{index:05d}.h5"
