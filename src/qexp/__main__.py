@@ -1,0 +1,57 @@
+"""`python -m qexp`: compose the config with Hydra, run it, turn errors into exit codes.
+
+Errors are raised inside each run and turned into an exit code here only, so that a
+failing point of a `-m` sweep never stops the points after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from qexp import runner
+from qexp.config import load, register
+from qexp.errors import QexpError
+
+log = logging.getLogger("qexp")
+register()
+
+_failed: list[tuple[Path, QexpError]] = []
+
+
+@hydra.main(version_base="1.3", config_path="../../conf", config_name="config")
+def _run_point(cfg: DictConfig) -> None:
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        report = runner.run(load(cfg), run_dir, OmegaConf.to_yaml(cfg, resolve=True))
+    except QexpError as exc:
+        log.error("%s", exc)
+        _failed.append((run_dir, exc))
+        return
+    print(runner.summary(report), flush=True)
+
+
+def main() -> int:
+    _run_point()
+    if not _failed:
+        return 0
+    if len(_failed) > 1 or HydraConfig.initialized() and _is_multirun():
+        print(f"qexp: {len(_failed)} run(s) failed:", file=sys.stderr)
+        for run_dir, exc in _failed:
+            print(f"  {run_dir}: {str(exc).splitlines()[0]}", file=sys.stderr)
+    return max(exc.exit_code for _, exc in _failed)
+
+
+def _is_multirun() -> bool:
+    from hydra.types import RunMode
+
+    return HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

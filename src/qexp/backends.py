@@ -1,0 +1,192 @@
+"""Backend kinds chosen by `backend=`: aer, fake and ibm, each its schema beside it.
+
+`aer` is the ideal local simulator, `fake` a noisy local copy of an IBM device, `ibm` a
+real device reached through `QiskitRuntimeService`. Credentials for `ibm` come only from
+the environment (`QISKIT_IBM_TOKEN`) or a saved account, never from the config.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+from qiskit.providers import BackendV2
+
+from qexp.errors import ConfigError
+
+
+@dataclass
+class AerBackendConfig:
+    """The ideal `AerSimulator`."""
+
+    kind: str = "aer"
+    method: str = "automatic"
+    """AerSimulator method: automatic, statevector, matrix_product_state, stabilizer, ..."""
+
+
+@dataclass
+class FakeBackendConfig:
+    """A fake IBM device from `qiskit_ibm_runtime.fake_provider`: noisy local simulation."""
+
+    kind: str = "fake"
+    name: str = "FakeManilaV2"
+    """Class name in qiskit_ibm_runtime.fake_provider, e.g. FakeManilaV2, FakeTorino."""
+
+
+@dataclass
+class IbmBackendConfig:
+    """A real IBM Quantum backend. The account comes from the environment or disk."""
+
+    kind: str = "ibm"
+    name: str | None = None
+    """Device name such as ibm_torino; unset picks the least busy device that fits."""
+    channel: str | None = None
+    """ibm_quantum_platform or ibm_cloud; unset uses the saved default account's."""
+    instance: str | None = None
+    """Instance CRN or name; unset uses the account's default."""
+
+
+@dataclass
+class FlakyBackendConfig:
+    """A local backend that fails chosen submissions: rehearse failure handling for free."""
+
+    kind: str = "flaky"
+    base: str = "aer"
+    """aer, or a fake device name such as FakeManilaV2."""
+    fail_submissions: list[int] = field(default_factory=list)
+    """0-based numbers of this process's job submissions that fail (retries count too)."""
+
+
+AER_METHODS = (
+    "automatic",
+    "statevector",
+    "density_matrix",
+    "stabilizer",
+    "matrix_product_state",
+    "extended_stabilizer",
+    "unitary",
+    "superop",
+)
+IBM_CHANNELS = ("ibm_quantum_platform", "ibm_cloud")
+ACCOUNT_HELP = (
+    "set QISKIT_IBM_TOKEN (and QISKIT_IBM_INSTANCE) in the environment, or save an account "
+    'once with: python -c "from qiskit_ibm_runtime import QiskitRuntimeService; '
+    "QiskitRuntimeService.save_account(token='<API key>', instance='<CRN>', "
+    "channel='ibm_quantum_platform', set_as_default=True)\""
+)
+
+
+def runtime_service(**kwargs: Any) -> Any:
+    """The seam to IBM Quantum: tests replace it with a stand-in service."""
+    from qiskit_ibm_runtime import QiskitRuntimeService
+
+    return QiskitRuntimeService(**kwargs)
+
+
+@functools.cache
+def fake_device_names() -> tuple[str, ...]:
+    from qiskit_ibm_runtime import fake_provider
+    from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
+
+    return tuple(
+        name
+        for name in dir(fake_provider)
+        if isinstance(cls := getattr(fake_provider, name), type)
+        and issubclass(cls, FakeBackendV2)
+        and cls is not FakeBackendV2
+    )
+
+
+def validate(cfg: Any) -> None:
+    """Check the backend section's values (the account is checked in `connect`)."""
+    kind = getattr(cfg, "kind", None)
+    if kind == "aer":
+        if cfg.method not in AER_METHODS:
+            raise ConfigError(
+                "backend.method", cfg.method, f"one of {', '.join(AER_METHODS)}",
+                "set backend.method=automatic",
+            )
+    elif kind == "fake":
+        names = fake_device_names()
+        if cfg.name not in names:
+            close = difflib.get_close_matches(str(cfg.name), names, n=3, cutoff=0.5)
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            raise ConfigError(
+                "backend.name", cfg.name,
+                f"a device of qiskit_ibm_runtime.fake_provider ({len(names)} exist, e.g. "
+                "FakeManilaV2, FakeKolkataV2, FakeSherbrooke, FakeTorino, FakeFez)",
+                f"{hint}set backend.name=FakeManilaV2",
+            )
+    elif kind == "ibm":
+        if cfg.channel is not None and cfg.channel not in IBM_CHANNELS:
+            raise ConfigError(
+                "backend.channel", cfg.channel, f"one of {', '.join(IBM_CHANNELS)} or null",
+                "set backend.channel=ibm_quantum_platform",
+            )
+    elif kind == "flaky":
+        if cfg.base != "aer" and cfg.base not in fake_device_names():
+            raise ConfigError(
+                "backend.base", cfg.base, "aer or a fake device name such as FakeManilaV2",
+                "set backend.base=aer",
+            )
+        if any(n < 0 for n in cfg.fail_submissions):
+            raise ConfigError(
+                "backend.fail_submissions", list(cfg.fail_submissions),
+                "a list of submission numbers >= 0", "set backend.fail_submissions=[0,2]",
+            )
+    else:
+        raise ConfigError("backend", kind, "one of aer, fake, ibm, flaky", "choose backend=aer")
+
+
+def connect(cfg: Any, min_num_qubits: int = 1) -> tuple[BackendV2, Any]:
+    """Build the backend: `(backend, service)`; `service` is None for local backends."""
+    if cfg.kind == "aer":
+        from qiskit_aer import AerSimulator
+
+        return AerSimulator(method=cfg.method), None
+    if cfg.kind == "fake":
+        from qiskit_ibm_runtime import fake_provider
+
+        return getattr(fake_provider, cfg.name)(), None
+    if cfg.kind == "flaky":
+        from qexp.flaky import flaky_backend
+
+        return flaky_backend(cfg.base, cfg.fail_submissions), None
+    return _ibm_backend(cfg, min_num_qubits)
+
+
+def _ibm_backend(cfg: IbmBackendConfig, min_num_qubits: int) -> tuple[BackendV2, Any]:
+    from qiskit_ibm_runtime.accounts.exceptions import AccountNotFoundError
+
+    kwargs = {k: v for k, v in (("channel", cfg.channel), ("instance", cfg.instance)) if v}
+    try:
+        service = runtime_service(**kwargs)
+    except AccountNotFoundError as exc:
+        raise ConfigError(
+            "backend", "ibm", "an IBM Quantum account, and none was found", ACCOUNT_HELP
+        ) from exc
+    if cfg.name:
+        try:
+            return service.backend(cfg.name), service
+        except Exception as exc:  # the service says which names exist
+            raise ConfigError(
+                "backend.name", cfg.name, f"a backend of your instance ({exc})",
+                "list them with QiskitRuntimeService().backends(), or unset backend.name "
+                "to take the least busy one",
+            ) from exc
+    return service.least_busy(operational=True, simulator=False, min_num_qubits=min_num_qubits), (
+        service
+    )
+
+
+def describe(backend: BackendV2) -> str:
+    return getattr(backend, "name", type(backend).__name__)
+
+
+def is_ibm(backend: BackendV2) -> bool:
+    """True for real IBM Quantum backends (the executor primitives' home ground)."""
+    from qiskit_ibm_runtime import IBMBackend
+
+    return isinstance(backend, IBMBackend)

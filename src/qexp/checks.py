@@ -1,0 +1,148 @@
+"""Per-job result checks (`check=`): a failing one cancels the rest of the run.
+
+A check sees one job's `PrimitiveResult` and the circuits it holds as soon as the job
+arrives, and returns a `Verdict`. Choose one with `check=success_probability`,
+`check=max_std`, or your own function with `check=custom check._target_=pkg.mod.fn`
+(called as `fn(result, specs)`, returning a bool or a Verdict).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from qiskit.primitives import PrimitiveResult
+
+from qexp.circuits.base import CircuitSpec
+from qexp.errors import ConfigError
+
+
+@dataclass
+class SuccessProbabilityConfig:
+    """Share of shots landing in the expected outcomes, per circuit."""
+
+    name: str = "success_probability"
+    min: float = 0.9
+    """Smallest acceptable share, in [0, 1]."""
+    outcomes: list[str] | None = None
+    """Expected bitstrings; unset uses the generator's ideal outcomes (GHZ: 0...0, 1...1)."""
+
+
+@dataclass
+class MaxStdConfig:
+    """Largest acceptable estimator standard error."""
+
+    name: str = "max_std"
+    max: float = 0.05
+
+
+@dataclass
+class CustomCheckConfig:
+    """Your own function: `_target_` is its dotted path, called as fn(result, specs)."""
+
+    name: str = "custom"
+    _target_: str = ""
+
+
+CHECK_SCHEMAS: dict[str, type] = {
+    "success_probability": SuccessProbabilityConfig,
+    "max_std": MaxStdConfig,
+    "custom": CustomCheckConfig,
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    message: str = ""
+
+
+Check = Callable[[PrimitiveResult, Sequence[CircuitSpec]], Verdict]
+
+
+def validate(cfg: Any, primitive: str, specs: Sequence[CircuitSpec]) -> None:
+    if cfg is None:
+        return
+    if cfg.name == "success_probability":
+        if primitive != "sampler":
+            raise ConfigError("check", cfg.name, "a check for primitive=sampler", "use check=max_std")
+        if not 0 <= cfg.min <= 1:
+            raise ConfigError("check.min", cfg.min, "a share in [0, 1]", "set check.min=0.9")
+        if not cfg.outcomes and any(s.ideal_outcomes is None for s in specs):
+            raise ConfigError(
+                "check.outcomes", cfg.outcomes,
+                "expected bitstrings, since this generator does not know its ideal outcomes",
+                "set check.outcomes=[000,111]",
+            )
+    elif cfg.name == "max_std":
+        if primitive != "estimator":
+            raise ConfigError(
+                "check", cfg.name, "a check for primitive=estimator",
+                "use check=success_probability",
+            )
+        if cfg.max <= 0:
+            raise ConfigError("check.max", cfg.max, "a positive number", "set check.max=0.05")
+    elif cfg.name == "custom":
+        _custom_function(cfg._target_)
+    else:
+        raise ConfigError(
+            "check", cfg.name, f"one of {', '.join(CHECK_SCHEMAS)} or null", "set check=null"
+        )
+
+
+def build(cfg: Any) -> Check | None:
+    """The check function for the config, or None when no check is configured."""
+    if cfg is None:
+        return None
+    if cfg.name == "success_probability":
+        return lambda result, specs: success_probability(result, specs, cfg.min, cfg.outcomes)
+    if cfg.name == "max_std":
+        return lambda result, specs: max_std(result, cfg.max)
+    fn = _custom_function(cfg._target_)
+
+    def custom(result: PrimitiveResult, specs: Sequence[CircuitSpec]) -> Verdict:
+        verdict = fn(result, specs)
+        return verdict if isinstance(verdict, Verdict) else Verdict(bool(verdict), cfg._target_)
+
+    return custom
+
+
+def success_probability(
+    result: PrimitiveResult,
+    specs: Sequence[CircuitSpec],
+    minimum: float,
+    outcomes: Sequence[str] | None = None,
+) -> Verdict:
+    for pub, spec in zip(result, specs, strict=True):
+        expected = set(outcomes or spec.ideal_outcomes or ())
+        counts = pub.join_data().get_counts()
+        share = sum(counts.get(o, 0) for o in expected) / max(1, sum(counts.values()))
+        if share < minimum:
+            return Verdict(
+                False,
+                f"success probability {share:.4f} of circuit {spec.circuit.name!r} is below "
+                f"check.min={minimum}",
+            )
+    return Verdict(True)
+
+
+def max_std(result: PrimitiveResult, maximum: float) -> Verdict:
+    for pub in result:
+        worst = float(np.max(pub.data.stds))
+        if worst > maximum:
+            return Verdict(False, f"standard error {worst:.4g} is above check.max={maximum}")
+    return Verdict(True)
+
+
+def _custom_function(target: str) -> Callable[..., Any]:
+    from hydra.utils import get_method
+
+    try:
+        return get_method(target)
+    except Exception as exc:
+        raise ConfigError(
+            "check._target_", target, "the dotted path of an importable function",
+            "set check._target_=mypackage.checks.my_check",
+        ) from exc

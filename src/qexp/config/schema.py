@@ -1,0 +1,73 @@
+"""The structured-config schema: one dataclass per config group option, in the ConfigStore.
+
+Each YAML file in `conf/<group>/` pulls its schema in through its defaults list
+(`- schema_ghz`), so a typo or a wrong type fails composition with the full key.
+Value ranges are checked once, in `qexp.config.validate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+from qexp import backends, primitives
+from qexp.checks import CHECK_SCHEMAS
+from qexp.circuits import SCHEMAS as CIRCUIT_SCHEMAS
+from qexp.partition import PartitionConfig
+from qexp.transpile import TranspileConfig
+
+
+@dataclass
+class RunConfig:
+    """How the runner behaves while jobs run."""
+
+    max_retries: int = 2
+    """Re-submissions of a job that failed for a transient reason."""
+    retry_backoff: float = 1.0
+    """Seconds before the first re-submission; doubles with each further one."""
+    poll_interval: float | None = None
+    """Seconds between status polls; unset: 0.02 locally, 5 on IBM hardware."""
+    progress: str = "auto"
+    """auto (a bar on a terminal, log lines otherwise), bar, log or off."""
+
+
+@dataclass
+class QexpConfig:
+    """The whole composed config of one run."""
+
+    circuits: Any = MISSING
+    backend: Any = MISSING
+    primitive: Any = MISSING
+    check: Any = None
+    partition: PartitionConfig = field(default_factory=PartitionConfig)
+    transpile: TranspileConfig = field(default_factory=TranspileConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    seed: int = 1
+    """Fixes generator, transpiler and simulator seeds: same seed, same bits."""
+
+
+BACKEND_SCHEMAS = {
+    "aer": backends.AerBackendConfig,
+    "fake": backends.FakeBackendConfig,
+    "ibm": backends.IbmBackendConfig,
+    "flaky": backends.FlakyBackendConfig,
+}
+PRIMITIVE_SCHEMAS = {"sampler": primitives.SamplerConfig, "estimator": primitives.EstimatorConfig}
+GROUPS = {
+    "circuits": CIRCUIT_SCHEMAS,
+    "backend": BACKEND_SCHEMAS,
+    "primitive": PRIMITIVE_SCHEMAS,
+    "check": CHECK_SCHEMAS,
+}
+
+
+def register() -> None:
+    """Put every schema in Hydra's ConfigStore (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name="schema_config", node=QexpConfig)
+    for group, schemas in GROUPS.items():
+        for name, schema in schemas.items():
+            cs.store(group=group, name=f"schema_{name}", node=schema)

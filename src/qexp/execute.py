@@ -1,0 +1,272 @@
+"""One run's jobs through IBM Runtime Batches: submit all up front, collect as they finish.
+
+Each job is prepared (transpiled) just before it is submitted, so the first job runs
+while later partitions are still being transpiled. Finished jobs are handed to
+`on_result` in whatever order they end; a failed job is re-submitted alone when its
+failure is transient, in a fresh batch when the batch expired, and never when the backend
+rejected its input. A failing check cancels everything still outstanding.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from qiskit.primitives import PrimitiveResult
+
+from qexp import failures
+from qexp.manifest import Manifest
+from qexp.partition import JobPlan
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Policy:
+    max_retries: int = 2
+    backoff: float = 1.0
+    poll_interval: float = 0.02
+
+
+@dataclass
+class Hooks:
+    """What the loop needs from the rest of qexp, as plain callables."""
+
+    open_batch: Callable[[], Any]
+    prepare: Callable[[JobPlan], Any]
+    """JobPlan -> prepared job (ISA PUBs etc.), cached for retries."""
+    submit: Callable[[Any, Any, JobPlan, Any], Any]
+    """(batch, prepared, plan, ...) -> runtime job; raises when submission fails."""
+    on_result: Callable[[JobPlan, Any, Any, PrimitiveResult], str | None]
+    """Write the job's file; return a failed check's message, else None."""
+    progress: Any = None
+    attach: Callable[[str], Any] | None = None
+    """Re-attach a submitted cloud job by id (resume); None when jobs cannot be looked up."""
+
+
+@dataclass
+class Outcome:
+    stopped: str | None = None
+    """Why the run stopped early: a check's message or 'interrupted'; None when it ran out."""
+    cancelled: list[int] = field(default_factory=list)
+
+
+class Interrupted(Exception):
+    pass
+
+
+@dataclass
+class _Running:
+    plan: JobPlan
+    job: Any
+    started: float
+
+
+class BatchLoop:
+    """Drives the jobs of one run to a final state, keeping the manifest current."""
+
+    def __init__(self, manifest: Manifest, hooks: Hooks, policy: Policy) -> None:
+        self.manifest, self.hooks, self.policy = manifest, hooks, policy
+        self.prepared: dict[int, Any] = {}
+        self.queue: deque[JobPlan] = deque()
+        self.retries: list[tuple[float, int, JobPlan]] = []
+        self.running: dict[int, _Running] = {}
+        self.batch: Any = None
+        self.fresh_batch_needed = False
+        self.interrupts = 0
+
+    def run(self, plans: Sequence[JobPlan], attach: Sequence[tuple[JobPlan, str]] = ()) -> Outcome:
+        self.queue.extend(plans)
+        outcome = Outcome()
+        with self._sigint_counter():
+            try:
+                for plan, job_id in attach:
+                    self._attach(plan, job_id)
+                outcome.stopped = self._loop()
+            except Interrupted:
+                outcome.stopped = "interrupted"
+                self._collect_finished()
+            finally:
+                self._close_batch()
+            if outcome.stopped:
+                outcome.cancelled = self._cancel_outstanding(cancel_remote=self._should_cancel())
+        return outcome
+
+    # --- the loop -------------------------------------------------------------------------
+    def _loop(self) -> str | None:
+        while self.queue or self.running or self.retries:
+            self._check_interrupt()
+            self._release_due_retries()
+            if self.queue:
+                self._submit(self.queue.popleft())
+            stop = self._collect_finished()
+            if stop:
+                return stop
+            if not self.queue:
+                time.sleep(self._pause())
+        return None
+
+    def _pause(self) -> float:
+        if self.retries and not self.running:
+            return max(0.0, min(self.policy.poll_interval * 10, self.retries[0][0] - time.time()))
+        return self.policy.poll_interval
+
+    def _submit(self, plan: JobPlan) -> None:
+        if plan.index not in self.prepared:
+            self.prepared[plan.index] = self.hooks.prepare(plan)
+        batch = self._current_batch()
+        try:
+            job = self.hooks.submit(batch, self.prepared[plan.index], plan, len(self._attempts(plan)))
+        except Exception as exc:
+            self.manifest.submitted(plan.index, None, _batch_id(batch))
+            self._failed(plan, exc)
+            return
+        self.manifest.submitted(plan.index, job.job_id(), _batch_id(batch))
+        self.running[plan.index] = _Running(plan, job, time.time())
+        self._progress("submitted", plan.index)
+        log.info("job %d submitted: %s (%d PUBs)", plan.index, job.job_id(), len(plan.circuits))
+
+    def _attach(self, plan: JobPlan, job_id: str) -> None:
+        assert self.hooks.attach is not None
+        job = self.hooks.attach(job_id)
+        self.running[plan.index] = _Running(plan, job, time.time())
+        self._progress("submitted", plan.index)
+        log.info("job %d re-attached: %s", plan.index, job_id)
+
+    def _collect_finished(self) -> str | None:
+        for index in [i for i, r in self.running.items() if _finished(r.job)]:
+            running = self.running.pop(index)
+            stop = self._finish(running)
+            if stop:
+                return stop
+        return None
+
+    def _finish(self, running: _Running) -> str | None:
+        plan, job = running.plan, running.job
+        try:
+            result = job.result()
+        except Exception as exc:
+            self._failed(plan, exc)
+            return None
+        message = self.hooks.on_result(plan, self.prepared.get(plan.index), job, result)
+        self.manifest.finished(plan.index, "done")
+        self.prepared.pop(plan.index, None)
+        self._progress("done", plan.index)
+        log.info("job %d done: %s", plan.index, job.job_id())
+        if message:
+            log.error("check failed on job %d: %s", plan.index, message)
+            return f"check failed on job {plan.index}: {message}"
+        return None
+
+    def _failed(self, plan: JobPlan, exc: BaseException) -> None:
+        kind = failures.classify(exc)
+        error = failures.describe(exc)
+        tries = len(self._attempts(plan))
+        retry = kind in (failures.TRANSIENT, failures.BATCH_EXPIRED) and (
+            tries <= self.policy.max_retries
+        )
+        if kind == failures.CANCELLED:
+            status = "cancelled"
+        else:
+            status = "pending" if retry else "failed"
+        self.manifest.finished(plan.index, status, error, kind)
+        if not retry:
+            self._progress("failed", plan.index)
+            log.error("job %d %s (%s, not retried): %s", plan.index, status, kind, error)
+            return
+        delay = self.policy.backoff * 2 ** (tries - 1)
+        if kind == failures.BATCH_EXPIRED:
+            self.fresh_batch_needed = True
+        log.warning(
+            "job %d failed (%s): %s; re-submitting alone in %.1f s (retry %d of %d)",
+            plan.index, kind, error, delay, tries, self.policy.max_retries,
+        )
+        heapq.heappush(self.retries, (time.time() + delay, plan.index, plan))
+
+    def _release_due_retries(self) -> None:
+        while self.retries and self.retries[0][0] <= time.time():
+            _, _, plan = heapq.heappop(self.retries)
+            self.queue.append(plan)
+
+    # --- batches, interrupts, cancellation -----------------------------------------------
+    def _current_batch(self) -> Any:
+        if self.batch is None or self.fresh_batch_needed:
+            self._close_batch()
+            self.batch = self.hooks.open_batch()
+            self.fresh_batch_needed = False
+            self.manifest.info.setdefault("batches", []).append(_batch_id(self.batch))
+        return self.batch
+
+    def _close_batch(self) -> None:
+        if self.batch is not None:
+            try:
+                self.batch.close()
+            except Exception as exc:  # closing must never lose collected results
+                log.warning("closing the batch failed: %s", exc)
+            self.batch = None
+
+    def _cancel_outstanding(self, cancel_remote: bool) -> list[int]:
+        cancelled = []
+        for index, running in sorted(self.running.items()):
+            if cancel_remote:
+                try:
+                    running.job.cancel()
+                except Exception as exc:
+                    log.warning("cancelling job %d failed: %s", index, exc)
+                self.manifest.finished(index, "cancelled", "cancelled by qexp", failures.CANCELLED)
+                cancelled.append(index)
+        for plan in list(self.queue) + [plan for _, _, plan in self.retries]:
+            if self.manifest.jobs[plan.index].status == "pending":
+                cancelled.append(plan.index)
+        self.running.clear()
+        return sorted(cancelled)
+
+    def _should_cancel(self) -> bool:
+        """Remote jobs are cancelled on a failed check and on a second Ctrl-C."""
+        return self.interrupts != 1
+
+    @contextmanager
+    def _sigint_counter(self) -> Iterator[None]:
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(signum: int, frame: Any) -> None:
+            self.interrupts += 1
+            if self.interrupts >= 2:
+                raise Interrupted
+
+        try:
+            signal.signal(signal.SIGINT, handler)
+        except ValueError:  # not the main thread: leave signals alone
+            yield
+            return
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _check_interrupt(self) -> None:
+        if self.interrupts:
+            raise Interrupted
+
+    def _attempts(self, plan: JobPlan) -> list:
+        return self.manifest.jobs[plan.index].attempts
+
+    def _progress(self, event: str, index: int) -> None:
+        if self.hooks.progress is not None:
+            self.hooks.progress.update(event, index)
+
+
+def _finished(job: Any) -> bool:
+    """`done()` never turns True for a failed local job: ask for any final state."""
+    return bool(job.in_final_state())
+
+
+def _batch_id(batch: Any) -> str | None:
+    return getattr(batch, "session_id", None) if batch is not None else None

@@ -1,0 +1,117 @@
+"""The run's job ledger, `manifest.json`: every job, its circuits, status and attempts.
+
+It is rewritten atomically after every change, so a crash at any instant leaves a
+consistent ledger that still holds every job id ever submitted. Resume and status read it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from qexp import __version__
+from qexp.atomic import write_text
+from qexp.constants import JOBS_DIR, MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, job_file_name
+from qexp.partition import JobPlan
+
+STATUSES = ("pending", "submitted", "done", "failed", "cancelled")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Attempt:
+    """One submission of a job."""
+
+    job_id: str | None
+    """None when the submission itself failed."""
+    batch_id: str | None
+    submitted: str
+    finished: str | None = None
+    error: str | None = None
+    error_class: str | None = None
+    """transient, batch_expired, invalid_input, cancelled or check_failed."""
+
+
+@dataclass
+class JobEntry:
+    index: int
+    circuits: list[int]
+    status: str = "pending"
+    file: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def last(self) -> Attempt | None:
+        return self.attempts[-1] if self.attempts else None
+
+
+class Manifest:
+    """In-memory ledger mirrored to `<run_dir>/manifest.json` on every change."""
+
+    def __init__(self, path: Path, jobs: list[JobEntry], info: dict[str, Any]) -> None:
+        self.path, self.jobs, self.info = path, jobs, info
+
+    @classmethod
+    def create(cls, run_dir: Path, plans: list[JobPlan], info: dict[str, Any]) -> Manifest:
+        jobs = [
+            JobEntry(p.index, list(p.circuits), file=f"{JOBS_DIR}/{job_file_name(p.index)}")
+            for p in plans
+        ]
+        manifest = cls(run_dir / MANIFEST_FILE, jobs, {"created": now(), **info})
+        manifest.save()
+        return manifest
+
+    @classmethod
+    def load(cls, run_dir: Path) -> Manifest:
+        data = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+        jobs = [
+            JobEntry(
+                index=j["index"],
+                circuits=j["circuits"],
+                status=j["status"],
+                file=j["file"],
+                attempts=[Attempt(**a) for a in j["attempts"]],
+            )
+            for j in data.pop("jobs")
+        ]
+        return cls(run_dir / MANIFEST_FILE, jobs, data)
+
+    def save(self) -> None:
+        data = {
+            **self.info,
+            "schema_version": MANIFEST_SCHEMA_VERSION,
+            "qexp_version": __version__,
+            "updated": now(),
+            "counts": self.counts(),
+            "jobs": [asdict(job) for job in self.jobs],
+        }
+        write_text(self.path, json.dumps(data, indent=1) + "\n")
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(job.status == s for job in self.jobs) for s in STATUSES}
+
+    # Transitions: each one saves, so the file on disk is never behind.
+    def submitted(self, index: int, job_id: str | None, batch_id: str | None) -> None:
+        job = self.jobs[index]
+        job.attempts.append(Attempt(job_id=job_id, batch_id=batch_id, submitted=now()))
+        job.status = "submitted"
+        self.save()
+
+    def finished(
+        self, index: int, status: str, error: str | None = None, cls: str | None = None
+    ) -> None:
+        job = self.jobs[index]
+        if job.last is not None:
+            job.last.finished, job.last.error, job.last.error_class = now(), error, cls
+        job.status = status
+        self.save()
+
+    def set_status(self, index: int, status: str) -> None:
+        self.jobs[index].status = status
+        self.save()

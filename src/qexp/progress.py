@@ -1,0 +1,72 @@
+"""What the user sees while jobs run: a rich bar on a terminal, log lines otherwise."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from types import TracebackType
+from typing import Any
+
+log = logging.getLogger("qexp")
+
+
+class Progress:
+    """Counts of submitted, done and failed jobs, with elapsed time."""
+
+    def __init__(self, total: int, mode: str = "auto", label: str = "jobs") -> None:
+        self.total, self.label = total, label
+        self.counts = {"submitted": 0, "done": 0, "failed": 0}
+        self.started = time.monotonic()
+        if mode == "auto":
+            mode = "bar" if sys.stderr.isatty() else "log"
+        self.mode = mode
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Progress:
+        if self.mode == "bar":
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import Progress as RichProgress
+
+            self._bar = RichProgress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"),
+                TimeElapsedColumn(),
+                transient=False,
+            )
+            self._bar.__enter__()
+            self._task = self._bar.add_task(self.label, total=self.total, detail=self._detail())
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(exc_type, exc, tb)
+
+    def update(self, event: str, index: int) -> None:
+        self.counts[event] = self.counts.get(event, 0) + 1
+        if self._bar is not None:
+            finished = self.counts["done"] + self.counts["failed"]
+            self._bar.update(self._task, completed=finished, detail=self._detail())
+        elif self.mode == "log" and event != "submitted":
+            log.info("job %d %s [%s]", index, event, self._detail())
+
+    def _detail(self) -> str:
+        c = self.counts
+        elapsed = time.monotonic() - self.started
+        return (
+            f"submitted {c['submitted']}, done {c['done']}/{self.total}, failed {c['failed']}, "
+            f"{elapsed:.1f} s"
+        )
