@@ -40,7 +40,7 @@ def main() -> int:
     _run_point()
     if not _failed:
         return 0
-    if len(_failed) > 1 or HydraConfig.initialized() and _is_multirun():
+    if len(_failed) > 1 or (HydraConfig.initialized() and _is_multirun()):
         print(f"qexp: {len(_failed)} run(s) failed:", file=sys.stderr)
         for run_dir, exc in _failed:
             print(f"  {run_dir}: {str(exc).splitlines()[0]}", file=sys.stderr)

@@ -105,7 +105,9 @@ def validate(cfg: Any) -> None:
     if kind == "aer":
         if cfg.method not in AER_METHODS:
             raise ConfigError(
-                "backend.method", cfg.method, f"one of {', '.join(AER_METHODS)}",
+                "backend.method",
+                cfg.method,
+                f"one of {', '.join(AER_METHODS)}",
                 "set backend.method=automatic",
             )
     elif kind == "fake":
@@ -114,7 +116,8 @@ def validate(cfg: Any) -> None:
             close = difflib.get_close_matches(str(cfg.name), names, n=3, cutoff=0.5)
             hint = f"did you mean {' or '.join(close)}? " if close else ""
             raise ConfigError(
-                "backend.name", cfg.name,
+                "backend.name",
+                cfg.name,
                 f"a device of qiskit_ibm_runtime.fake_provider ({len(names)} exist, e.g. "
                 "FakeManilaV2, FakeKolkataV2, FakeSherbrooke, FakeTorino, FakeFez)",
                 f"{hint}set backend.name=FakeManilaV2",
@@ -122,19 +125,25 @@ def validate(cfg: Any) -> None:
     elif kind == "ibm":
         if cfg.channel is not None and cfg.channel not in IBM_CHANNELS:
             raise ConfigError(
-                "backend.channel", cfg.channel, f"one of {', '.join(IBM_CHANNELS)} or null",
+                "backend.channel",
+                cfg.channel,
+                f"one of {', '.join(IBM_CHANNELS)} or null",
                 "set backend.channel=ibm_quantum_platform",
             )
     elif kind == "flaky":
         if cfg.base != "aer" and cfg.base not in fake_device_names():
             raise ConfigError(
-                "backend.base", cfg.base, "aer or a fake device name such as FakeManilaV2",
+                "backend.base",
+                cfg.base,
+                "aer or a fake device name such as FakeManilaV2",
                 "set backend.base=aer",
             )
         if any(n < 0 for n in cfg.fail_submissions):
             raise ConfigError(
-                "backend.fail_submissions", list(cfg.fail_submissions),
-                "a list of submission numbers >= 0", "set backend.fail_submissions=[0,2]",
+                "backend.fail_submissions",
+                list(cfg.fail_submissions),
+                "a list of submission numbers >= 0",
+                "set backend.fail_submissions=[0,2]",
             )
     else:
         raise ConfigError("backend", kind, "one of aer, fake, ibm, flaky", "choose backend=aer")
@@ -172,7 +181,9 @@ def _ibm_backend(cfg: IbmBackendConfig, min_num_qubits: int) -> tuple[BackendV2,
             return service.backend(cfg.name), service
         except Exception as exc:  # the service says which names exist
             raise ConfigError(
-                "backend.name", cfg.name, f"a backend of your instance ({exc})",
+                "backend.name",
+                cfg.name,
+                f"a backend of your instance ({exc})",
                 "list them with QiskitRuntimeService().backends(), or unset backend.name "
                 "to take the least busy one",
             ) from exc

@@ -67,19 +67,24 @@ def validate(cfg: Any, primitive: str, specs: Sequence[CircuitSpec]) -> None:
         return
     if cfg.name == "success_probability":
         if primitive != "sampler":
-            raise ConfigError("check", cfg.name, "a check for primitive=sampler", "use check=max_std")
+            raise ConfigError(
+                "check", cfg.name, "a check for primitive=sampler", "use check=max_std"
+            )
         if not 0 <= cfg.min <= 1:
             raise ConfigError("check.min", cfg.min, "a share in [0, 1]", "set check.min=0.9")
         if not cfg.outcomes and any(s.ideal_outcomes is None for s in specs):
             raise ConfigError(
-                "check.outcomes", cfg.outcomes,
+                "check.outcomes",
+                cfg.outcomes,
                 "expected bitstrings, since this generator does not know its ideal outcomes",
                 "set check.outcomes=[000,111]",
             )
     elif cfg.name == "max_std":
         if primitive != "estimator":
             raise ConfigError(
-                "check", cfg.name, "a check for primitive=estimator",
+                "check",
+                cfg.name,
+                "a check for primitive=estimator",
                 "use check=success_probability",
             )
         if cfg.max <= 0:
@@ -143,6 +148,8 @@ def _custom_function(target: str) -> Callable[..., Any]:
         return get_method(target)
     except Exception as exc:
         raise ConfigError(
-            "check._target_", target, "the dotted path of an importable function",
+            "check._target_",
+            target,
+            "the dotted path of an importable function",
             "set check._target_=mypackage.checks.my_check",
         ) from exc

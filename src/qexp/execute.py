@@ -123,7 +123,9 @@ class BatchLoop:
             self.prepared[plan.index] = self.hooks.prepare(plan)
         batch = self._current_batch()
         try:
-            job = self.hooks.submit(batch, self.prepared[plan.index], plan, len(self._attempts(plan)))
+            job = self.hooks.submit(
+                batch, self.prepared[plan.index], plan, len(self._attempts(plan))
+            )
         except Exception as exc:
             self.manifest.submitted(plan.index, None, _batch_id(batch))
             self._failed(plan, exc)
@@ -172,10 +174,9 @@ class BatchLoop:
         retry = kind in (failures.TRANSIENT, failures.BATCH_EXPIRED) and (
             tries <= self.policy.max_retries
         )
+        status = "pending" if retry else "failed"
         if kind == failures.CANCELLED:
             status = "cancelled"
-        else:
-            status = "pending" if retry else "failed"
         self.manifest.finished(plan.index, status, error, kind)
         if not retry:
             self._progress("failed", plan.index)
@@ -186,7 +187,12 @@ class BatchLoop:
             self.fresh_batch_needed = True
         log.warning(
             "job %d failed (%s): %s; re-submitting alone in %.1f s (retry %d of %d)",
-            plan.index, kind, error, delay, tries, self.policy.max_retries,
+            plan.index,
+            kind,
+            error,
+            delay,
+            tries,
+            self.policy.max_retries,
         )
         heapq.heappush(self.retries, (time.time() + delay, plan.index, plan))
 

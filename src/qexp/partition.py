@@ -51,7 +51,8 @@ def plan_jobs(costs: Sequence[int], max_circuits: int, max_executions: int) -> l
     for index, cost in enumerate(costs):
         if cost > max_executions:
             raise ConfigError(
-                "partition.max_executions", max_executions,
+                "partition.max_executions",
+                max_executions,
                 f"at least the {cost} executions of circuit {index} (parameter sets x shots)",
                 "lower primitive.shots (or raise primitive.precision), use fewer parameter "
                 "points, or raise partition.max_executions",

@@ -6,15 +6,18 @@ Everything that can be wrong with the input is found here, before a batch is ope
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from qiskit.providers import BackendV2
+from qiskit.transpiler import StagedPassManager
 
-from qexp import backends, checks, circuits, partition, primitives
+from qexp import backends, checks, circuits, partition, primitives, transpile
 from qexp.circuits.base import CircuitSpec
 from qexp.config.schema import QexpConfig
 from qexp.errors import ConfigError
 from qexp.partition import JobPlan
+from qexp.seeds import derive_seed
 
 
 @dataclass
@@ -34,6 +37,12 @@ class RunPlan:
     @property
     def backend_name(self) -> str:
         return backends.describe(self.backend)
+
+    @cached_property
+    def pass_manager(self) -> StagedPassManager:
+        """One seeded pass manager for the run: every partition is transpiled alike."""
+        seed = derive_seed(self.config.seed, "transpile")
+        return transpile.pass_manager(self.config.transpile, self.backend, seed)
 
 
 def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
@@ -59,10 +68,10 @@ def _check_width(cfg: QexpConfig, specs: list[CircuitSpec], backend: BackendV2) 
     if too_wide:
         key = "circuits.path" if cfg.circuits.name == "qasm" else "circuits.num_qubits"
         raise ConfigError(
-            key, too_wide,
+            key,
+            too_wide,
             f"at most {available} qubits, the size of backend {backends.describe(backend)}",
-            "use narrower circuits or a larger backend (e.g. backend=fake "
-            "backend.name=FakeTorino)",
+            "use narrower circuits or a larger backend (e.g. backend=fake backend.name=FakeTorino)",
         )
 
 
@@ -71,7 +80,8 @@ def _implementation(cfg: QexpConfig) -> str:
     if cfg.backend.kind == "flaky":
         if requested == "executor":
             raise ConfigError(
-                "primitive.implementation", requested,
+                "primitive.implementation",
+                requested,
                 "auto or v2 with backend=flaky (its failures are injected on the v2 local path)",
                 "set primitive.implementation=auto",
             )

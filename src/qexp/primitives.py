@@ -54,7 +54,9 @@ def validate(cfg: Any) -> None:
         raise ConfigError("primitive", cfg.name, "sampler or estimator", "set primitive=sampler")
     if cfg.implementation not in IMPLEMENTATIONS:
         raise ConfigError(
-            "primitive.implementation", cfg.implementation, f"one of {', '.join(IMPLEMENTATIONS)}",
+            "primitive.implementation",
+            cfg.implementation,
+            f"one of {', '.join(IMPLEMENTATIONS)}",
             "set primitive.implementation=auto",
         )
     if cfg.shots is not None and cfg.shots < 1:
@@ -62,13 +64,16 @@ def validate(cfg: Any) -> None:
     if cfg.name == "estimator":
         if not 0 < cfg.precision < 1:
             raise ConfigError(
-                "primitive.precision", cfg.precision, "a number in (0, 1)",
+                "primitive.precision",
+                cfg.precision,
+                "a number in (0, 1)",
                 "set primitive.precision=0.015625 (about 4096 shots)",
             )
         for label in cfg.observables or ():
             if not label or set(str(label)) - set("IXYZ"):
                 raise ConfigError(
-                    "primitive.observables", list(cfg.observables),
+                    "primitive.observables",
+                    list(cfg.observables),
                     "Pauli strings over I, X, Y, Z such as 'ZZI'",
                     "write each observable as one Pauli string, e.g. primitive.observables=[ZZ,XX]",
                 )
@@ -81,7 +86,8 @@ def observables_for(cfg: Any, spec: CircuitSpec) -> tuple[str, ...]:
     for label in labels:
         if len(label) != width:
             raise ConfigError(
-                "primitive.observables", list(labels),
+                "primitive.observables",
+                list(labels),
                 f"Pauli strings of length {width} for the {width}-qubit circuit "
                 f"{spec.circuit.name!r}",
                 "give observables as wide as every circuit, or leave primitive.observables "
@@ -121,9 +127,7 @@ def make(cfg: Any, implementation: str, batch: Any, seed: int | None, local: boo
     """A primitive bound to `batch` (mode=batch, never backend=), seeded when simulated."""
     primitive = _construct(cfg.name, implementation, batch)
     options = primitive.options
-    if cfg.name == "sampler":
-        options.default_shots = cfg.shots
-    elif cfg.shots is not None:
+    if cfg.name == "sampler" or cfg.shots is not None:
         options.default_shots = cfg.shots
     if local:
         if seed is not None:

@@ -60,6 +60,7 @@ def run(cfg: QexpConfig, run_dir: Path, config_yaml: str) -> RunReport:
     """Plan, execute and report a fresh run into `run_dir`."""
     started = time.monotonic()
     plan = make_plan(cfg)
+    run_dir.mkdir(parents=True, exist_ok=True)
     manifest = Manifest.create(run_dir, plan.jobs, _manifest_info(plan))
     return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
 
@@ -100,9 +101,8 @@ def prepare(plan: RunPlan, job: JobPlan) -> PreparedJob:
     """Transpile one partition to ISA PUBs; called just before the job is submitted."""
     cfg = plan.config
     specs = [plan.specs[i] for i in job.circuits]
-    pm = transpile.pass_manager(cfg.transpile, plan.backend, derive_seed(cfg.seed, "transpile"))
     logical = [primitives.logical_circuit(cfg.primitive, spec) for spec in specs]
-    isa = transpile.to_isa(pm, logical)
+    isa = transpile.to_isa(plan.pass_manager, logical)
     estimator = cfg.primitive.name == "estimator"
     return PreparedJob(
         pubs=[primitives.build_pub(cfg.primitive, s, c) for s, c in zip(specs, isa, strict=True)],
@@ -154,7 +154,9 @@ class JobFiles:
             "primitive": prim.name,
             "implementation": self.plan.implementation,
             "shots": prim.shots,
-            "precision": prim.precision if prim.name == "estimator" and prim.shots is None else None,
+            "precision": prim.precision
+            if prim.name == "estimator" and prim.shots is None
+            else None,
             "submitted": attempt.submitted if attempt else now(),
             "finished": now(),
             "config_yaml": self.config_yaml,
@@ -180,7 +182,9 @@ def _submit(plan: RunPlan, batch: Any, prepared: PreparedJob, job: JobPlan) -> A
 
 def _policy(cfg: QexpConfig, plan: RunPlan) -> Policy:
     poll = cfg.run.poll_interval or (LOCAL_POLL if plan.local else CLOUD_POLL)
-    return Policy(max_retries=cfg.run.max_retries, backoff=cfg.run.retry_backoff, poll_interval=poll)
+    return Policy(
+        max_retries=cfg.run.max_retries, backoff=cfg.run.retry_backoff, poll_interval=poll
+    )
 
 
 def _manifest_info(plan: RunPlan) -> dict[str, Any]:

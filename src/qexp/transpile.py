@@ -23,7 +23,9 @@ class TranspileConfig:
 def validate(cfg: TranspileConfig) -> None:
     if cfg.optimization_level not in (0, 1, 2, 3):
         raise ConfigError(
-            "transpile.optimization_level", cfg.optimization_level, "0, 1, 2 or 3",
+            "transpile.optimization_level",
+            cfg.optimization_level,
+            "0, 1, 2 or 3",
             "set transpile.optimization_level=1",
         )
 

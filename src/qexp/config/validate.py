@@ -54,11 +54,15 @@ def _validate_run(run: RunConfig) -> None:
         raise ConfigError("run.retry_backoff", run.retry_backoff, "seconds >= 0", "set it to 1")
     if run.poll_interval is not None and run.poll_interval <= 0:
         raise ConfigError(
-            "run.poll_interval", run.poll_interval, "seconds > 0, or null for the default",
+            "run.poll_interval",
+            run.poll_interval,
+            "seconds > 0, or null for the default",
             "set run.poll_interval=null",
         )
     if run.progress not in PROGRESS_MODES:
         raise ConfigError(
-            "run.progress", run.progress, f"one of {', '.join(PROGRESS_MODES)}",
+            "run.progress",
+            run.progress,
+            f"one of {', '.join(PROGRESS_MODES)}",
             "set run.progress=auto",
         )

@@ -1,0 +1,59 @@
+"""Shared fixtures: compose configs with Hydra's compose API and run them in tmp_path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig, OmegaConf
+
+from qexp import runner
+from qexp.config import load, register
+
+REPO = Path(__file__).resolve().parents[1]
+CONF_DIR = REPO / "conf"
+
+register()
+
+
+def compose_config(*overrides: str) -> DictConfig:
+    """The config `python -m qexp OVERRIDES` would compose (without the hydra section)."""
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+def run_config(run_dir: Path, *overrides: str) -> runner.RunReport:
+    """Compose, check and run in-process, as `python -m qexp` would, into `run_dir`."""
+    cfg = compose_config(*overrides)
+    return runner.run(load(cfg), run_dir, OmegaConf.to_yaml(cfg, resolve=True))
+
+
+def qexp_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, module: str = "qexp"):
+    """Run `python -m <module> ARGS` in a subprocess; return the CompletedProcess."""
+    full_env = {**os.environ, "HYDRA_FULL_ERROR": "0", **(env or {})}
+    full_env.pop("QISKIT_IBM_TOKEN", None) if env is None else None
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Callable[..., runner.RunReport]:
+    """run(*overrides) -> RunReport, into tmp_path/run."""
+    return lambda *overrides: run_config(tmp_path / "run", *overrides)
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
+    """cli(*args) runs `python -m qexp` with its outputs under tmp_path."""
+    return lambda *args, **kw: qexp_cli(*args, cwd=tmp_path, **kw)
