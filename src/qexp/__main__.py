@@ -19,12 +19,14 @@ from qexp.config import load, register
 from qexp.errors import QexpError
 
 log = logging.getLogger("qexp")
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+"""The repo's conf/, absolute so that Hydra finds it however qexp is started."""
 register()
 
 _failed: list[tuple[Path, QexpError]] = []
 
 
-@hydra.main(version_base="1.3", config_path="../../conf", config_name="config")
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def _run_point(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:

@@ -1,0 +1,133 @@
+"""`python -m qexp` end to end: the default run, sweeps, Hydra's options, the cloud seam."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_config
+from standin_ibm import StandInService, install
+
+from qexp.results import load_run
+
+pytestmark = pytest.mark.slow
+
+
+def test_default_experiment_from_the_command_line(cli, tmp_path):
+    done = cli(f"hydra.run.dir={tmp_path}/run")
+    assert done.returncode == 0, done.stderr
+    assert f"run folder: {tmp_path}/run" in done.stdout
+    files = sorted((tmp_path / "run/jobs").glob("*.h5"))
+    assert [f.name for f in files] == ["job-00000.h5", "job-00001.h5"]
+    assert (tmp_path / "run/.hydra/config.yaml").exists()
+    assert len(load_run(tmp_path / "run")) == 4
+
+
+def test_sweep_runs_every_point_into_its_own_folder(cli, tmp_path):
+    done = cli(
+        "-m",
+        "circuits.num_qubits=2,3,4",
+        "primitive=sampler,estimator",
+        f"hydra.sweep.dir={tmp_path}/multi",
+    )
+    assert done.returncode == 0, done.stderr
+    points = sorted(p for p in (tmp_path / "multi").iterdir() if p.is_dir())
+    assert len(points) == 6
+    for point in points:
+        assert len(load_run(point)) == 1
+
+
+def test_a_failing_sweep_point_does_not_stop_the_others(cli, tmp_path):
+    done = cli("-m", "circuits.num_qubits=2,40,3", f"hydra.sweep.dir={tmp_path}/multi")
+    assert done.returncode != 0
+    assert "circuits.num_qubits" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+    assert len(load_run(tmp_path / "multi/0")) == 1
+    assert not list((tmp_path / "multi/1").glob("jobs/*.h5"))
+    assert len(load_run(tmp_path / "multi/2")) == 1
+
+
+def test_hydra_cfg_job_prints_the_composed_config(cli, tmp_path):
+    done = cli("--cfg", "job", "backend=fake", "backend.name=FakeTorino")
+    assert done.returncode == 0, done.stderr
+    assert "name: FakeTorino" in done.stdout and "max_circuits: 2" in done.stdout
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_no_deprecation_warning_reaches_the_user(tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_config(tmp_path / "s", "primitive.implementation=v2")
+        run_config(tmp_path / "e", "primitive=estimator", "primitive.implementation=v2")
+    assert not [w for w in caught if issubclass(w.category, DeprecationWarning)]
+
+
+def test_ibm_backend_through_the_service_seam(tmp_path, monkeypatch):
+    """No network here: a stand-in service resolves the account and hands out a simulator."""
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", "standin-token-1234")
+    install_into = monkeypatch.setattr
+    import qexp.backends
+
+    install_into(qexp.backends, "runtime_service", StandInService)
+    report = run_config(tmp_path / "run", "backend=ibm", "backend.name=ibm_standin")
+    assert report.complete and report.implementation == "executor"
+    service = StandInService.instances[-1]
+    assert service.backend_names[-1] == "ibm_standin"
+    assert len(load_run(tmp_path / "run")) == 4
+
+
+def test_ibm_least_busy_when_no_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", "standin-token-1234")
+    import qexp.backends
+
+    monkeypatch.setattr(qexp.backends, "runtime_service", StandInService)
+    run_config(tmp_path / "run", "backend=ibm", "circuits.num_qubits=[2]")
+    assert StandInService.instances[-1].backend_names[-1] is None
+
+
+def test_token_never_reaches_config_dump_log_or_hdf5(tmp_path):
+    secret = "qexp-secret-token-0123456789abcdef"
+    done = _standin_cli(
+        tmp_path,
+        {"QISKIT_IBM_TOKEN": secret, "HOME": str(tmp_path)},
+        "backend=ibm",
+        "backend.name=ibm_standin",
+        f"hydra.run.dir={tmp_path}/run",
+    )
+    assert done.returncode == 0, done.stderr
+    assert secret not in done.stdout + done.stderr
+    files = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".h5" for p in files) and any(p.name == "config.yaml" for p in files)
+    for path in files:
+        assert secret.encode() not in path.read_bytes(), path
+
+
+def test_ibm_without_account_says_how_to_save_one(tmp_path):
+    done = _standin_cli(
+        tmp_path, {"HOME": str(tmp_path)}, "backend=ibm", f"hydra.run.dir={tmp_path}/run"
+    )
+    assert done.returncode == 2
+    assert "save_account" in done.stderr + done.stdout
+    assert not list(tmp_path.rglob("*.h5"))
+
+
+def _standin_cli(tmp_path: Path, env: dict[str, str], *args: str):
+    import os
+    import subprocess
+
+    full = {k: v for k, v in os.environ.items() if not k.startswith("QISKIT_IBM")}
+    full.update(env)
+    full["PYTHONPATH"] = str(REPO / "tests")
+    return subprocess.run(
+        [sys.executable, str(REPO / "tests/standin_ibm.py"), *args],
+        cwd=tmp_path,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+_ = install  # the script entry installs the stand-in itself
