@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from qexp import runner
 from qexp.config import load, register
-from qexp.errors import QexpError
+from qexp.errors import QexpError, RunInterrupted
 
 log = logging.getLogger("qexp")
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
@@ -31,6 +31,10 @@ def _run_point(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         report = runner.run(load(cfg), run_dir, OmegaConf.to_yaml(cfg, resolve=True))
+    except RunInterrupted as exc:
+        log.error("%s", exc)
+        _failed.append((run_dir, exc))
+        raise KeyboardInterrupt from None  # stop the whole sweep, not just this point
     except QexpError as exc:
         log.error("%s", exc)
         _failed.append((run_dir, exc))
@@ -39,7 +43,12 @@ def _run_point(cfg: DictConfig) -> None:
 
 
 def main() -> int:
-    _run_point()
+    try:
+        _run_point()
+    except KeyboardInterrupt:
+        if not any(isinstance(exc, RunInterrupted) for _, exc in _failed):
+            print("qexp: interrupted before any job was submitted", file=sys.stderr)
+        return RunInterrupted.exit_code
     if not _failed:
         return 0
     if len(_failed) > 1 or (HydraConfig.initialized() and _is_multirun()):

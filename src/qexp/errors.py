@@ -33,3 +33,9 @@ class RunError(QexpError):
 
 class QexpWarning(UserWarning):
     """Warnings qexp itself raises; the test suite turns them into errors."""
+
+
+class RunInterrupted(RunError):
+    """Ctrl-C: what arrived is kept; the message says how to resume."""
+
+    exit_code = 130

@@ -120,7 +120,16 @@ class BatchLoop:
 
     def _submit(self, plan: JobPlan) -> None:
         if plan.index not in self.prepared:
-            self.prepared[plan.index] = self.hooks.prepare(plan)
+            try:
+                self.prepared[plan.index] = self.hooks.prepare(plan)
+            except Exception as exc:  # e.g. a circuit the transpiler cannot map: never retried
+                self.manifest.submitted(plan.index, None, None)
+                self.manifest.finished(
+                    plan.index, "failed", failures.describe(exc), failures.INVALID_INPUT
+                )
+                self._progress("failed", plan.index)
+                log.error("job %d cannot be prepared (not submitted): %s", plan.index, exc)
+                return
         batch = self._current_batch()
         try:
             job = self.hooks.submit(
@@ -136,8 +145,16 @@ class BatchLoop:
         log.info("job %d submitted: %s (%d PUBs)", plan.index, job.job_id(), len(plan.circuits))
 
     def _attach(self, plan: JobPlan, job_id: str) -> None:
-        assert self.hooks.attach is not None
-        job = self.hooks.attach(job_id)
+        """Collect a job submitted before a crash instead of paying for it twice."""
+        try:
+            assert self.hooks.attach is not None
+            job = self.hooks.attach(job_id)
+        except Exception as exc:
+            log.warning(
+                "job %d (%s) cannot be re-attached (%s); re-submitting", plan.index, job_id, exc
+            )
+            self.queue.append(plan)
+            return
         self.running[plan.index] = _Running(plan, job, time.time())
         self._progress("submitted", plan.index)
         log.info("job %d re-attached: %s", plan.index, job_id)
@@ -229,7 +246,8 @@ class BatchLoop:
                 self.manifest.finished(index, "cancelled", "cancelled by qexp", failures.CANCELLED)
                 cancelled.append(index)
         for plan in list(self.queue) + [plan for _, _, plan in self.retries]:
-            if self.manifest.jobs[plan.index].status == "pending":
+            if cancel_remote and self.manifest.jobs[plan.index].status == "pending":
+                self.manifest.set_status(plan.index, "cancelled")
                 cancelled.append(plan.index)
         self.running.clear()
         return sorted(cancelled)

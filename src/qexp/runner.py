@@ -17,7 +17,7 @@ from qiskit.primitives import PrimitiveResult
 from qexp import checks, primitives, store, transpile
 from qexp.config.schema import QexpConfig
 from qexp.constants import JOBS_DIR
-from qexp.errors import RunError
+from qexp.errors import RunError, RunInterrupted
 from qexp.execute import BatchLoop, Hooks, Outcome, Policy
 from qexp.manifest import Manifest, now
 from qexp.partition import JobPlan
@@ -61,7 +61,7 @@ def run(cfg: QexpConfig, run_dir: Path, config_yaml: str) -> RunReport:
     started = time.monotonic()
     plan = make_plan(cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
-    manifest = Manifest.create(run_dir, plan.jobs, _manifest_info(plan))
+    manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan))
     return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
 
 
@@ -92,6 +92,11 @@ def execute(
         loop = BatchLoop(manifest, hooks, _policy(cfg, plan))
         outcome = loop.run(todo, attach or [])
     report = _report(plan, manifest, run_dir, outcome, time.monotonic() - started)
+    if outcome.stopped == "interrupted":
+        counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
+        raise RunInterrupted(
+            f"interrupted ({counts}); resume with: python -m qexp.resume {run_dir}"
+        )
     if not report.complete:
         raise RunError(_failure_message(report, manifest))
     return report
@@ -100,21 +105,30 @@ def execute(
 def prepare(plan: RunPlan, job: JobPlan) -> PreparedJob:
     """Transpile one partition to ISA PUBs; called just before the job is submitted."""
     cfg = plan.config
-    specs = [plan.specs[i] for i in job.circuits]
-    logical = [primitives.logical_circuit(cfg.primitive, spec) for spec in specs]
+    stored = stored_pubs(plan, job)
+    logical = [primitives.logical_circuit(cfg.primitive, p.spec) for p in stored]
     isa = transpile.to_isa(plan.pass_manager, logical)
-    estimator = cfg.primitive.name == "estimator"
-    return PreparedJob(
-        pubs=[primitives.build_pub(cfg.primitive, s, c) for s, c in zip(specs, isa, strict=True)],
-        stored=[
-            store.StoredPub(
-                index=i,
-                spec=s,
-                observables=primitives.observables_for(cfg.primitive, s) if estimator else None,
-            )
-            for i, s in zip(job.circuits, specs, strict=True)
-        ],
-    )
+    pubs = [
+        primitives.build_pub(cfg.primitive, p.spec, c) for p, c in zip(stored, isa, strict=True)
+    ]
+    return PreparedJob(pubs=pubs, stored=stored)
+
+
+def stored_pubs(plan: RunPlan, job: JobPlan) -> list[store.StoredPub]:
+    """What the job's file keeps beside the results: logical circuits and observables."""
+    prim = plan.config.primitive
+    return [
+        store.StoredPub(
+            index=i,
+            spec=plan.specs[i],
+            observables=(
+                primitives.observables_for(prim, plan.specs[i])
+                if prim.name == "estimator"
+                else None
+            ),
+        )
+        for i in job.circuits
+    ]
 
 
 class JobFiles:
@@ -128,19 +142,18 @@ class JobFiles:
     def on_result(
         self, job: JobPlan, prepared: PreparedJob | None, runtime_job: Any, result: PrimitiveResult
     ) -> str | None:
-        if prepared is None:  # a re-attached job: its PUBs were never transpiled here
-            prepared = prepare(self.plan, job)
+        stored = prepared.stored if prepared else stored_pubs(self.plan, job)  # re-attached
         entry = self.manifest.jobs[job.index]
         attempt = entry.attempts[-1] if entry.attempts else None
         store.write_job(
             self.run_dir / entry.file,
             attrs=self._attrs(job, runtime_job, attempt, len(entry.attempts)),
-            pubs=prepared.stored,
+            pubs=stored,
             result=result,
         )
         if self.check is None:
             return None
-        verdict = self.check(result, [p.spec for p in prepared.stored])
+        verdict = self.check(result, [p.spec for p in stored])
         return None if verdict.ok else verdict.message
 
     def _attrs(self, job: JobPlan, runtime_job: Any, attempt: Any, attempts: int) -> dict:
@@ -187,7 +200,7 @@ def _policy(cfg: QexpConfig, plan: RunPlan) -> Policy:
     )
 
 
-def _manifest_info(plan: RunPlan) -> dict[str, Any]:
+def manifest_info(plan: RunPlan) -> dict[str, Any]:
     cfg = plan.config
     return {
         "backend": plan.backend_name,

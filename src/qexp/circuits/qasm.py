@@ -41,7 +41,8 @@ class QasmConfig:
 
 
 def validate(cfg: QasmConfig) -> None:
-    generate(cfg, seed=0)
+    """Cheap: the files exist. Parsing happens once, in `generate`, still before submission."""
+    files(cfg.path)
 
 
 def generate(cfg: QasmConfig, seed: int) -> list[CircuitSpec]:
@@ -101,6 +102,22 @@ def _spec(file: Path) -> CircuitSpec:
     circuit = strip_final_measurements(load(file))
     if circuit.num_qubits == 0:
         raise ConfigError(KEY, str(file), "a circuit on at least one qubit", f"fix {file}")
+    if circuit.parameters:
+        names = ", ".join(sorted(p.name for p in circuit.parameters))
+        raise ConfigError(
+            KEY,
+            str(file),
+            f"circuits without free parameters; {file.name} leaves {names} free",
+            "bind the parameters in the file, or use circuits=ansatz for parameter scans",
+        )
+    if opaque := _opaque_gates(circuit):
+        raise ConfigError(
+            KEY,
+            str(file),
+            f"gates the transpiler can synthesize; {file.name} uses opaque gate(s) "
+            f"{', '.join(sorted(opaque))} with no definition",
+            f"define the gate(s) in {file.name} (gate name(...) q {{ ... }})",
+        )
     circuit.name = file.stem
     circuit.metadata = {
         "generator": "qasm",
@@ -109,6 +126,20 @@ def _spec(file: Path) -> CircuitSpec:
         "seed": None,
     }
     return CircuitSpec(circuit=circuit, observables=z_observables(circuit.num_qubits))
+
+
+def _opaque_gates(circuit: QuantumCircuit) -> set[str]:
+    """Names of gates with neither a definition nor a place in the standard library."""
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+
+    standard = set(get_standard_gate_name_mapping()) | {"measure", "barrier", "reset", "delay"}
+    return {
+        op.name
+        for inst in circuit.data
+        if (op := inst.operation).name not in standard
+        and not getattr(op, "blocks", None)  # control flow carries its own bodies
+        and getattr(op, "definition", None) is None
+    }
 
 
 def _fix() -> str:

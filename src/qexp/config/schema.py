@@ -63,6 +63,9 @@ GROUPS = {
     "check": CHECK_SCHEMAS,
 }
 
+DISCRIMINATORS = {"circuits": "name", "backend": "kind", "primitive": "name", "check": "name"}
+"""The key naming each group's choice: set by `group=choice`, never on its own."""
+
 
 def register() -> None:
     """Put every schema in Hydra's ConfigStore (idempotent)."""

@@ -7,13 +7,14 @@ backend (widths, observables) run in `qexp.plan`, still before anything is submi
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from qexp import backends, circuits, partition, primitives, transpile
-from qexp.config.schema import QexpConfig, RunConfig
+from qexp.config.schema import DISCRIMINATORS, GROUPS, QexpConfig, RunConfig
 from qexp.errors import ConfigError
 
 PROGRESS_MODES = ("auto", "bar", "log", "off")
@@ -22,9 +23,7 @@ PROGRESS_MODES = ("auto", "bar", "log", "off")
 def load(cfg: DictConfig | QexpConfig) -> QexpConfig:
     """The composed config as a checked `QexpConfig`, or a ConfigError naming the key."""
     if isinstance(cfg, DictConfig):
-        for group in ("circuits", "backend", "primitive"):
-            if OmegaConf.is_missing(cfg, group):
-                raise ConfigError(group, "???", f"a {group}= choice", f"add {group}=... ")
+        _check_structure(cfg)
         try:
             settings: Any = OmegaConf.to_object(cfg)
         except OmegaConfBaseException as exc:
@@ -36,9 +35,54 @@ def load(cfg: DictConfig | QexpConfig) -> QexpConfig:
     return settings
 
 
+def _check_structure(cfg: DictConfig) -> None:
+    """Each group is a real choice of its own schema, and no `+key` slipped past a schema."""
+    for group, key in DISCRIMINATORS.items():
+        if OmegaConf.is_missing(cfg, group):
+            raise ConfigError(group, "???", f"a {group}= choice", f"add {group}=<choice>")
+        node = cfg[group]
+        if node is None and group == "check":
+            continue
+        choices = ", ".join(GROUPS[group])
+        schema = OmegaConf.get_type(node) if isinstance(node, DictConfig) else None
+        if schema not in GROUPS[group].values():
+            raise ConfigError(
+                group,
+                OmegaConf.to_container(node) if isinstance(node, DictConfig) else node,
+                f"a {group}= choice ({choices})",
+                f"add {group}=<choice> before setting its keys",
+            )
+        if GROUPS[group].get(node[key]) is not schema:
+            raise ConfigError(
+                f"{group}.{key}",
+                node[key],
+                f"set only by choosing {group}=<choice> ({choices})",
+                f"replace {group}.{key}=... with {group}={node[key]}",
+            )
+    _reject_unknown_keys(cfg, "")
+
+
+def _reject_unknown_keys(node: DictConfig, prefix: str) -> None:
+    schema = OmegaConf.get_type(node)
+    if dataclasses.is_dataclass(schema):
+        allowed = {f.name for f in dataclasses.fields(schema)}
+        for key in node:
+            if key not in allowed:
+                raise ConfigError(
+                    f"{prefix}{key}",
+                    node[key],
+                    f"a key of {schema.__name__} ({', '.join(sorted(allowed))})",
+                    "check the spelling; a '+' override cannot add keys to a schema",
+                )
+    for key in node:
+        child = node._get_node(key)
+        if isinstance(child, DictConfig) and not child._is_none():
+            _reject_unknown_keys(child, f"{prefix}{key}.")
+
+
 def validate(cfg: QexpConfig) -> None:
-    if isinstance(cfg.seed, bool) or cfg.seed < 0:
-        raise ConfigError("seed", cfg.seed, "an integer >= 0", "set seed=1")
+    if isinstance(cfg.seed, bool) or not 0 <= cfg.seed < 2**63:
+        raise ConfigError("seed", cfg.seed, "an integer in [0, 2**63)", "set seed=1")
     circuits.validate(cfg.circuits)
     backends.validate(cfg.backend)
     primitives.validate(cfg.primitive)

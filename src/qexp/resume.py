@@ -1,0 +1,127 @@
+"""`python -m qexp.resume DIR`: finish a run folder (or every point of a sweep) in place.
+
+Jobs with complete files are never re-run. Jobs submitted to IBM before the interruption
+are re-attached by job id and collected. Only missing, failed or cancelled jobs are
+submitted, in a new Batch. With the same seed the bits equal an uninterrupted run's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from qexp import runner
+from qexp.config import load
+from qexp.config.saved import load_saved, saved_config_path
+from qexp.constants import JOBS_DIR, MANIFEST_FILE
+from qexp.errors import QexpError, RunInterrupted
+from qexp.manifest import Manifest, now
+from qexp.partition import JobPlan
+from qexp.plan import RunPlan, make_plan
+from qexp.runs import run_dirs
+from qexp.store import is_complete
+from qexp.sweep import launch_missing_points
+
+log = logging.getLogger("qexp.resume")
+
+
+def resume(run_dir: Path) -> runner.RunReport:
+    """Bring one run folder to completion; raise RunError if jobs still fail."""
+    cfg = load(load_saved(run_dir))
+    config_yaml = OmegaConf.to_yaml(OmegaConf.load(saved_config_path(run_dir)), resolve=True)
+    _remove_stale_temp_files(run_dir)
+    if (run_dir / MANIFEST_FILE).is_file():
+        manifest = Manifest.load(run_dir)
+        plan = make_plan(cfg, [JobPlan(j.index, tuple(j.circuits)) for j in manifest.jobs])
+    else:  # stopped before the first job was planned
+        plan = make_plan(cfg)
+        manifest = Manifest.create(run_dir, plan.jobs, runner.manifest_info(plan))
+    todo, attach = triage(plan, manifest, run_dir)
+    log.info(
+        "%s: %d jobs complete, %d to re-attach, %d to submit",
+        run_dir,
+        len(plan.jobs) - len(todo) - len(attach),
+        len(attach),
+        len(todo),
+    )
+    manifest.info.setdefault("resumed", []).append(now())
+    manifest.save()
+    return runner.execute(plan, manifest, run_dir, config_yaml, todo, attach)
+
+
+def triage(
+    plan: RunPlan, manifest: Manifest, run_dir: Path
+) -> tuple[list[JobPlan], list[tuple[JobPlan, str]]]:
+    """Split the jobs: complete (left alone), re-attachable cloud jobs, and jobs to submit."""
+    todo: list[JobPlan] = []
+    attach: list[tuple[JobPlan, str]] = []
+    for job, entry in zip(plan.jobs, manifest.jobs, strict=True):
+        path = run_dir / entry.file
+        if is_complete(path):
+            if entry.status != "done":
+                manifest.set_status(entry.index, "done")
+            continue
+        if path.exists():
+            aside = path.with_name(path.name + ".corrupt")
+            log.warning("job %d: %s is incomplete or corrupt; moved to %s", job.index, path, aside)
+            path.replace(aside)
+        last = entry.last
+        if entry.status == "submitted" and last and last.job_id and not plan.local:
+            attach.append((job, last.job_id))
+        else:
+            if entry.status != "pending":
+                manifest.set_status(entry.index, "pending")
+            todo.append(job)
+    return todo, attach
+
+
+def _remove_stale_temp_files(run_dir: Path) -> None:
+    """Temporary files of writes a crash interrupted: never complete, never read."""
+    for folder in (run_dir, run_dir / JOBS_DIR):
+        for tmp in folder.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qexp.resume", description=__doc__)
+    parser.add_argument("dirs", nargs="+", type=Path, help="run folders or multirun folders")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"
+    )
+    logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("qexp").setLevel(logging.INFO)
+    failed = 0
+    try:
+        for top in args.dirs:
+            failed += launch_missing_points(top)
+            folders = run_dirs(top)
+            if not folders:
+                print(f"qexp.resume: {top} holds no run folder", file=sys.stderr)
+                failed += 1
+            for run_dir in folders:
+                failed += _resume_one(run_dir)
+    except RunInterrupted as exc:
+        print(f"qexp.resume: {exc}", file=sys.stderr)
+        return RunInterrupted.exit_code
+    return 1 if failed else 0
+
+
+def _resume_one(run_dir: Path) -> int:
+    try:
+        report = resume(run_dir)
+    except RunInterrupted:
+        raise
+    except QexpError as exc:
+        print(f"qexp.resume: {run_dir}: {exc}", file=sys.stderr)
+        return 1
+    print(runner.summary(report), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""`python -m qexp.status DIR`: every job's state, attempts and file, for a run or a sweep.
+
+Exits 0 only when every job of every run is done and its file is complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from qexp.constants import MANIFEST_FILE
+from qexp.manifest import Manifest
+from qexp.runs import run_dirs
+from qexp.store import is_complete
+from qexp.sweep import sweep_points
+
+STYLE = {"done": "green", "failed": "red", "cancelled": "yellow", "submitted": "cyan"}
+
+
+def run_status(run_dir: Path) -> tuple[bool, Table | str]:
+    """(complete, what to print) for one run folder."""
+    if not (run_dir / MANIFEST_FILE).is_file():
+        return False, f"{run_dir}: no manifest yet (no job was planned): resume to run it"
+    manifest = Manifest.load(run_dir)
+    table = Table(title=str(run_dir), title_justify="left")
+    for column in ("job", "status", "circuits", "attempts", "last job id", "file", "last error"):
+        table.add_column(column)
+    complete = True
+    for job in manifest.jobs:
+        file_ok = is_complete(run_dir / job.file)
+        status = job.status
+        if status == "done" and not file_ok:
+            status = "done, file missing or corrupt"
+        complete &= status == "done"
+        last = job.last
+        table.add_row(
+            str(job.index),
+            f"[{STYLE.get(job.status, '')}]{status}[/]" if job.status in STYLE else status,
+            _span(job.circuits),
+            str(len(job.attempts)),
+            (last.job_id or "-") if last else "-",
+            job.file if file_ok else "-",
+            (f"{last.error_class}: {last.error}"[:60] if last and last.error else ""),
+        )
+    counts = ", ".join(f"{n} {s}" for s, n in manifest.counts().items() if n)
+    table.caption = f"{len(manifest.jobs)} jobs: {counts}"
+    return complete, table
+
+
+def _span(circuits: list[int]) -> str:
+    if circuits and circuits == list(range(circuits[0], circuits[-1] + 1)):
+        return f"{circuits[0]}-{circuits[-1]}" if len(circuits) > 1 else str(circuits[0])
+    return ",".join(map(str, circuits))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qexp.status", description=__doc__)
+    parser.add_argument("dir", type=Path, help="a run folder or a multirun folder")
+    args = parser.parse_args(argv)
+    console = Console(width=max(120, Console().width))
+    folders = run_dirs(args.dir)
+    everything = bool(folders)
+    points = sweep_points(args.dir)
+    if points is not None and len(points) > len(folders):
+        console.print(f"{len(points) - len(folders)} sweep point(s) never started")
+        everything = False
+    if not folders:
+        console.print(f"{args.dir}: no run folder here")
+    for run_dir in folders:
+        complete, view = run_status(run_dir)
+        everything &= complete
+        console.print(view)
+    return 0 if everything else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
