@@ -30,6 +30,8 @@ def compose_config(*overrides: str) -> DictConfig:
 def run_config(run_dir: Path, *overrides: str) -> runner.RunReport:
     """Compose, check and run in-process, as `python -m qexp` would, into `run_dir`."""
     cfg = compose_config(*overrides)
+    (run_dir / ".hydra").mkdir(parents=True, exist_ok=True)
+    OmegaConf.save(cfg, run_dir / ".hydra/config.yaml")  # as Hydra does before the task runs
     return runner.run(load(cfg), run_dir, OmegaConf.to_yaml(cfg, resolve=True))
 
 

@@ -1,0 +1,381 @@
+"""Never lose a job: retries, classified failures, checks that cancel, resume, status."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REPO, run_config
+from qiskit_ibm_runtime.exceptions import (
+    IBMInputValueError,
+    RuntimeJobFailureError,
+    RuntimeJobMaxTimeoutError,
+)
+
+from qexp import failures
+from qexp.errors import RunError
+from qexp.execute import BatchLoop, Hooks, Policy
+from qexp.manifest import Manifest
+from qexp.partition import JobPlan
+from qexp.results import load_job, load_run
+from qexp.resume import resume
+from qexp.status import main as status_main
+
+MULTI = (
+    "circuits=random",
+    "circuits.num_qubits=[2,3]",
+    "circuits.count=3",
+    "partition.max_circuits=2",
+)
+
+
+def bits(run_dir: Path) -> list[np.ndarray]:
+    return [r.data.meas.array for r in load_run(run_dir)]
+
+
+def manifest(run_dir: Path) -> dict:
+    return json.loads((run_dir / "manifest.json").read_text())
+
+
+def same_bits(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+# --- failure classes ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (ConnectionError("reset by peer"), failures.TRANSIENT),
+        (TimeoutError("read timed out"), failures.TRANSIENT),
+        (RuntimeJobFailureError("Error code 5xxx; internal error"), failures.TRANSIENT),
+        (RuntimeJobMaxTimeoutError("Job exceeded its max time"), failures.BATCH_EXPIRED),
+        (RuntimeError("The session is closed."), failures.BATCH_EXPIRED),
+        (
+            IBMInputValueError("The instruction h on qubits (0,) is not supported"),
+            failures.INVALID_INPUT,
+        ),
+        (ValueError("bad circuit"), failures.INVALID_INPUT),
+        (RuntimeError("Job was cancelled"), failures.CANCELLED),
+    ],
+)
+def test_failures_are_classified(exc, kind):
+    assert failures.classify(exc) == kind
+
+
+# --- the Batch loop with stand-in jobs ----------------------------------------------------
+class StubJob:
+    def __init__(self, job_id, outcome):
+        self._id, self.outcome = job_id, outcome
+
+    def job_id(self):
+        return self._id
+
+    def in_final_state(self):
+        return True
+
+    def result(self):
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome
+
+    def cancel(self):
+        self.outcome = RuntimeError("cancelled")
+
+
+class StubBatch:
+    opened = 0
+
+    def __init__(self):
+        StubBatch.opened += 1
+        self.session_id = f"batch-{StubBatch.opened}"
+
+    def close(self):
+        pass
+
+
+def loop_with(tmp_path, outcomes: dict[int, list], max_retries=2, jobs=3):
+    """A BatchLoop whose job k's successive submissions end as outcomes[k] says."""
+    plans = [JobPlan(i, (i,)) for i in range(jobs)]
+    ledger = Manifest.create(tmp_path, plans, {})
+    submitted: list[int] = []
+    written: list[int] = []
+    StubBatch.opened = 0
+
+    def submit(batch, prepared, plan, attempt):
+        submitted.append(plan.index)
+        outcome = outcomes.get(plan.index, ["ok"])[
+            min(attempt, len(outcomes.get(plan.index, ["ok"])) - 1)
+        ]
+        if isinstance(outcome, BaseException) and getattr(outcome, "at_submit", False):
+            raise outcome
+        return StubJob(f"job-{plan.index}-{attempt}", outcome)
+
+    hooks = Hooks(
+        open_batch=StubBatch,
+        prepare=lambda plan: None,
+        submit=submit,
+        on_result=lambda plan, prepared, job, result: written.append(plan.index),
+    )
+    loop = BatchLoop(ledger, hooks, Policy(max_retries=max_retries, backoff=0, poll_interval=0.001))
+    return loop, plans, ledger, submitted, written
+
+
+def test_transient_failure_is_retried_alone(tmp_path):
+    loop, plans, ledger, submitted, written = loop_with(
+        tmp_path, {1: [ConnectionError("reset"), ConnectionError("reset"), "ok"]}
+    )
+    loop.run(plans)
+    assert submitted == [0, 1, 2, 1, 1]  # jobs 0 and 2 never re-run
+    assert sorted(written) == [0, 1, 2]
+    job1 = ledger.jobs[1]
+    assert job1.status == "done" and len(job1.attempts) == 3
+    assert [a.error_class for a in job1.attempts] == ["transient", "transient", None]
+
+
+def test_retries_stop_at_max_retries(tmp_path):
+    loop, plans, ledger, submitted, _ = loop_with(
+        tmp_path, {0: [ConnectionError("down")]}, max_retries=2
+    )
+    loop.run(plans)
+    assert submitted.count(0) == 3
+    assert ledger.jobs[0].status == "failed" and ledger.jobs[1].status == "done"
+
+
+def test_invalid_input_is_not_retried(tmp_path):
+    loop, plans, ledger, submitted, _ = loop_with(tmp_path, {2: [IBMInputValueError("not ISA")]})
+    loop.run(plans)
+    assert submitted.count(2) == 1
+    assert ledger.jobs[2].status == "failed"
+    assert ledger.jobs[2].attempts[0].error_class == "invalid_input"
+
+
+def test_expired_batch_resubmits_in_a_fresh_batch(tmp_path):
+    loop, plans, ledger, _, _ = loop_with(tmp_path, {1: [RuntimeJobMaxTimeoutError("ttl"), "ok"]})
+    loop.run(plans)
+    assert StubBatch.opened == 2
+    assert [a.batch_id for a in ledger.jobs[1].attempts] == ["batch-1", "batch-2"]
+    assert ledger.jobs[1].status == "done"
+
+
+def test_a_submission_that_raises_is_recorded_and_retried(tmp_path):
+    error = ConnectionError("submit failed")
+    error.at_submit = True
+    loop, plans, ledger, _, _ = loop_with(tmp_path, {0: [error, "ok"]})
+    loop.run(plans)
+    first, second = ledger.jobs[0].attempts
+    assert first.job_id is None and "submit failed" in first.error and second.job_id == "job-0-1"
+
+
+# --- backend=flaky through the real local Batch path --------------------------------------
+def test_k_failed_submissions_give_k_resubmissions_and_the_same_bits(tmp_path):
+    run_config(tmp_path / "clean", *MULTI)
+    report = run_config(
+        tmp_path / "flaky",
+        *MULTI,
+        "backend=flaky",
+        "backend.fail_submissions=[0,2]",
+        "run.retry_backoff=0",
+    )
+    assert report.complete
+    jobs = manifest(tmp_path / "flaky")["jobs"]
+    attempts = [len(j["attempts"]) for j in jobs]
+    assert attempts == [2, 1, 2]  # submissions 0 and 2 failed: exactly two re-submissions
+    assert "backend=flaky failed submission 0" in jobs[0]["attempts"][0]["error"]
+    assert jobs[0]["attempts"][0]["error_class"] == "transient"
+    assert same_bits(bits(tmp_path / "flaky"), bits(tmp_path / "clean"))
+
+
+def test_retries_exhausted_exit_non_zero_with_finished_files_readable(cli, tmp_path):
+    done = cli(
+        *MULTI,
+        "backend=flaky",
+        "backend.fail_submissions=[1,3,4]",
+        "run.max_retries=2",
+        "run.retry_backoff=0",
+        f"hydra.run.dir={tmp_path}/run",
+    )
+    assert done.returncode == 1
+    out = done.stdout + done.stderr
+    assert "job 1: failed" in out and "python -m qexp.resume" in out and "Traceback" not in out
+    jobs = manifest(tmp_path / "run")["jobs"]
+    assert [j["status"] for j in jobs] == ["done", "failed", "done"]
+    assert len(jobs[1]["attempts"]) == 3
+    for index in (0, 2):
+        load_job(tmp_path / f"run/jobs/job-{index:05d}.h5")
+    # Resume submits only the failed job; its bits then equal a clean run's.
+    report = resume(tmp_path / "run")
+    assert report.complete
+    run_config(tmp_path / "clean", *MULTI)
+    assert same_bits(bits(tmp_path / "run"), bits(tmp_path / "clean"))
+
+
+# --- checks -----------------------------------------------------------------------------
+def test_failing_check_cancels_the_rest_and_exits_non_zero(cli, tmp_path):
+    done = cli(
+        "backend=fake",
+        "circuits.num_qubits=[2,3,4,5,2,3,4,5,2,3,4,5]",
+        "partition.max_circuits=1",
+        "check=success_probability",
+        "check.min=0.999",
+        f"hydra.run.dir={tmp_path}/run",
+    )
+    assert done.returncode == 1
+    out = done.stdout + done.stderr
+    assert "check failed on job" in out and "below check.min=0.999" in out
+    statuses = [j["status"] for j in manifest(tmp_path / "run")["jobs"]]
+    assert "cancelled" in statuses and "done" in statuses
+    assert "pending" not in statuses and "submitted" not in statuses
+
+
+def test_passing_check_lets_the_run_finish(run):
+    report = run("check=success_probability", "check.min=0.9")
+    assert report.complete
+
+
+def test_custom_check_by_target(run):
+    with pytest.raises(RunError, match="check failed"):
+        run("check=custom", "check._target_=checks_for_tests.reject_three_qubits")
+
+
+def test_max_std_check_on_the_estimator(run):
+    with pytest.raises(RunError, match=r"above check\.max"):
+        run("primitive=estimator", "backend=fake", "check=max_std", "check.max=0.001")
+
+
+# --- resume -----------------------------------------------------------------------------
+def test_corrupt_job_file_is_rerun_on_resume_and_others_untouched(tmp_path):
+    run_dir = tmp_path / "run"
+    run_config(run_dir, *MULTI)
+    reference = bits(run_dir)
+    good, bad = run_dir / "jobs/job-00000.h5", run_dir / "jobs/job-00001.h5"
+    before = good.stat().st_mtime_ns, good.read_bytes()
+    bad.write_bytes(bad.read_bytes()[:1000])
+    assert status_main([str(run_dir)]) == 1
+    report = resume(run_dir)
+    assert report.complete and status_main([str(run_dir)]) == 0
+    assert (good.stat().st_mtime_ns, good.read_bytes()) == before
+    assert (run_dir / "jobs/job-00001.h5.corrupt").exists()
+    assert same_bits(bits(run_dir), reference)
+    assert len(manifest(run_dir)["jobs"][1]["attempts"]) == 2
+
+
+def test_resume_without_saved_config_says_so(tmp_path):
+    (tmp_path / "early/.hydra").mkdir(parents=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "qexp.resume", str(tmp_path / "early")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "holds no saved config" in done.stderr
+
+
+def test_cloud_jobs_are_reattached_not_resubmitted(tmp_path, monkeypatch):
+    """No network here: the stand-in service's job(id) hands back a finished job handle."""
+    from standin_ibm import StandInService
+
+    import qexp.backends
+
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", "standin-token")
+    monkeypatch.setattr(qexp.backends, "runtime_service", StandInService)
+    run_dir = tmp_path / "run"
+    run_config(run_dir, "backend=ibm", "backend.name=ibm_standin")
+    lost = run_dir / "jobs/job-00001.h5"
+    result = load_job(lost)
+    data = manifest(run_dir)
+    job_id = data["jobs"][1]["attempts"][-1]["job_id"]
+    data["jobs"][1]["status"] = "submitted"  # as if the process died while job 1 ran
+    (run_dir / "manifest.json").write_text(json.dumps(data))
+    lost.unlink()
+
+    class FinishedCloudJob(StubJob):
+        pass
+
+    StandInService.handles = {job_id: FinishedCloudJob(job_id, result)}
+    monkeypatch.setattr(StandInService, "job", lambda self, jid: StandInService.handles[jid])
+    report = resume(run_dir)
+    assert report.complete
+    job1 = manifest(run_dir)["jobs"][1]
+    assert len(job1["attempts"]) == 1 and job1["attempts"][0]["job_id"] == job_id
+    restored = load_job(lost)
+    assert np.array_equal(restored[0].data.meas.array, result[0].data.meas.array)
+
+
+# --- kill -9 and Ctrl-C, in subprocesses --------------------------------------------------
+SLOW = (
+    "backend=fake",
+    "circuits=random",
+    "circuits.num_qubits=[3]",
+    "circuits.count=12",
+    "partition.max_circuits=1",
+    "primitive.shots=2000",
+)
+
+
+def _start(run_dir: Path, *overrides: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "qexp", *overrides, f"hydra.run.dir={run_dir}", "run.progress=log"],
+        cwd=run_dir.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_for_files(run_dir: Path, count: int, proc: subprocess.Popen, limit=120.0) -> None:
+    deadline = time.monotonic() + limit
+    while len(list((run_dir / "jobs").glob("job-*.h5"))) < count:
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_then_resume_gives_the_uninterrupted_bits(tmp_path):
+    clean = tmp_path / "clean"
+    run_config(clean, *SLOW)
+    run_dir = tmp_path / "killed"
+    proc = _start(run_dir, *SLOW)
+    _wait_for_files(run_dir, 3, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in (run_dir / "jobs").glob("*.h5")}
+    assert 3 <= len(finished) < 12
+    report = resume(run_dir)
+    assert report.complete
+    for path, before in finished.items():
+        assert (path.stat().st_mtime_ns, path.read_bytes()) == before  # never re-run
+    assert same_bits(bits(run_dir), bits(clean))
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_what_arrived_and_says_how_to_resume(tmp_path):
+    run_dir = tmp_path / "run"
+    proc = _start(run_dir, *SLOW)
+    _wait_for_files(run_dir, 2, proc)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "Traceback" not in out
+    assert f"python -m qexp.resume {run_dir}" in out
+    data = manifest(run_dir)
+    done = [j for j in data["jobs"] if j["status"] == "done"]
+    assert len(done) >= 2 and all((run_dir / j["file"]).exists() for j in done)
+    done_cli = subprocess.run(
+        [sys.executable, "-m", "qexp.resume", str(run_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done_cli.returncode == 0, done_cli.stderr
+    assert manifest(run_dir)["counts"]["done"] == 12
+
+
+_ = (os, REPO)
