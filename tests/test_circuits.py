@@ -328,7 +328,7 @@ def test_qasm_parse_errors(tmp_path, text, version, detail):
     file = tmp_path / "bad.qasm"
     file.write_text(text)
     with pytest.raises(ConfigError) as info:
-        circuits.validate(QasmConfig(path=str(tmp_path)))
+        circuits.generate(QasmConfig(path=str(tmp_path)), seed=1)
     message = str(info.value)
     assert "circuits.path" in message
     assert f"valid OpenQASM {version}" in message

@@ -15,6 +15,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from qexp import runner
+from qexp.cli import exit_now
 from qexp.config import load, register
 from qexp.errors import QexpError, RunInterrupted
 
@@ -49,6 +50,10 @@ def main() -> int:
         if not any(isinstance(exc, RunInterrupted) for _, exc in _failed):
             print("qexp: interrupted before any job was submitted", file=sys.stderr)
         return RunInterrupted.exit_code
+    return _exit_code()
+
+
+def _exit_code() -> int:
     if not _failed:
         return 0
     if len(_failed) > 1 or (HydraConfig.initialized() and _is_multirun()):
@@ -65,4 +70,4 @@ def _is_multirun() -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -66,9 +66,8 @@ AER_METHODS = (
     "stabilizer",
     "matrix_product_state",
     "extended_stabilizer",
-    "unitary",
-    "superop",
 )
+"""The AerSimulator methods that sample measurements (unitary and superop do not)."""
 IBM_CHANNELS = ("ibm_quantum_platform", "ibm_cloud")
 ACCOUNT_HELP = (
     "set QISKIT_IBM_TOKEN (and QISKIT_IBM_INSTANCE) in the environment, or save an account "

@@ -8,6 +8,7 @@ arrives, and returns a `Verdict`. Choose one with `check=success_probability`,
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +80,7 @@ def validate(cfg: Any, primitive: str, specs: Sequence[CircuitSpec]) -> None:
                 "expected bitstrings, since this generator does not know its ideal outcomes",
                 "set check.outcomes=[000,111]",
             )
+        _check_outcomes(cfg.outcomes or [], specs)
     elif cfg.name == "max_std":
         if primitive != "estimator":
             raise ConfigError(
@@ -90,7 +92,16 @@ def validate(cfg: Any, primitive: str, specs: Sequence[CircuitSpec]) -> None:
         if cfg.max <= 0:
             raise ConfigError("check.max", cfg.max, "a positive number", "set check.max=0.05")
     elif cfg.name == "custom":
-        _custom_function(cfg._target_)
+        fn = _custom_function(cfg._target_)
+        try:
+            inspect.signature(fn).bind(None, None)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                "check._target_",
+                cfg._target_,
+                f"a function callable as fn(result, specs) ({exc})",
+                "define def my_check(result, specs) -> bool",
+            ) from exc
     else:
         raise ConfigError(
             "check", cfg.name, f"one of {', '.join(CHECK_SCHEMAS)} or null", "set check=null"
@@ -139,6 +150,18 @@ def max_std(result: PrimitiveResult, maximum: float) -> Verdict:
         if worst > maximum:
             return Verdict(False, f"standard error {worst:.4g} is above check.max={maximum}")
     return Verdict(True)
+
+
+def _check_outcomes(outcomes: Sequence[str], specs: Sequence[CircuitSpec]) -> None:
+    widths = {spec.circuit.num_qubits for spec in specs}
+    for outcome in map(str, outcomes):
+        if set(outcome) - {"0", "1"} or len(widths) != 1 or len(outcome) not in widths:
+            raise ConfigError(
+                "check.outcomes",
+                list(outcomes),
+                f"bitstrings of 0 and 1 as wide as the circuits ({sorted(widths)} qubits)",
+                "list outcomes such as check.outcomes=[000,111] for circuits of one width",
+            )
 
 
 def _custom_function(target: str) -> Callable[..., Any]:

@@ -9,6 +9,7 @@ rejected its input. A failing check cancels everything still outstanding.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import logging
 import signal
@@ -33,6 +34,18 @@ class Policy:
     max_retries: int = 2
     backoff: float = 1.0
     poll_interval: float = 0.02
+    local: bool = True
+    """Local jobs die with the process and cannot be looked up again; cloud jobs can."""
+    cancel_grace: float = 5.0
+    """Seconds after a first Ctrl-C in which a second one cancels the jobs still on IBM."""
+
+
+_abandoned: list[str] = []
+
+
+def abandoned_local_jobs() -> int:
+    """Local jobs left running when a run stopped early: the process need not wait for them."""
+    return len(_abandoned)
 
 
 @dataclass
@@ -96,6 +109,7 @@ class BatchLoop:
             finally:
                 self._close_batch()
             if outcome.stopped:
+                self._offer_cancel()
                 outcome.cancelled = self._cancel_outstanding(cancel_remote=self._should_cancel())
         return outcome
 
@@ -235,6 +249,22 @@ class BatchLoop:
                 log.warning("closing the batch failed: %s", exc)
             self.batch = None
 
+    def _offer_cancel(self) -> None:
+        """After one Ctrl-C, cloud jobs keep running (resume re-attaches them); a second
+        Ctrl-C within the grace period cancels them."""
+        if self.interrupts != 1 or not self.running or self.policy.local:
+            return
+        log.warning(
+            "%d job(s) still run on IBM Quantum and can be re-attached by resume; press "
+            "Ctrl-C again within %.0f s to cancel them",
+            len(self.running),
+            self.policy.cancel_grace,
+        )
+        deadline = time.monotonic() + self.policy.cancel_grace
+        with contextlib.suppress(Interrupted):
+            while self.interrupts == 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+
     def _cancel_outstanding(self, cancel_remote: bool) -> list[int]:
         cancelled = []
         for index, running in sorted(self.running.items()):
@@ -243,6 +273,9 @@ class BatchLoop:
                     running.job.cancel()
                 except Exception as exc:
                     log.warning("cancelling job %d failed: %s", index, exc)
+            if cancel_remote or self.policy.local:
+                if self.policy.local:
+                    _abandoned.append(running.job.job_id())
                 self.manifest.finished(index, "cancelled", "cancelled by qexp", failures.CANCELLED)
                 cancelled.append(index)
         for plan in list(self.queue) + [plan for _, _, plan in self.retries]:
@@ -253,7 +286,7 @@ class BatchLoop:
         return sorted(cancelled)
 
     def _should_cancel(self) -> bool:
-        """Remote jobs are cancelled on a failed check and on a second Ctrl-C."""
+        """Jobs are cancelled on a failed check and on a second Ctrl-C."""
         return self.interrupts != 1
 
     @contextmanager

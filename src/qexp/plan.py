@@ -51,6 +51,8 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
     widest = max(spec.circuit.num_qubits for spec in specs)
     backend, service = backends.connect(cfg.backend, widest)
     _check_width(cfg, specs, backend)
+    if cfg.backend.kind == "aer" and cfg.backend.method == "stabilizer":
+        _check_clifford(specs)
     if cfg.primitive.name == "estimator":
         for spec in specs:
             primitives.observables_for(cfg.primitive, spec)
@@ -73,6 +75,22 @@ def _check_width(cfg: QexpConfig, specs: list[CircuitSpec], backend: BackendV2) 
             f"at most {available} qubits, the size of backend {backends.describe(backend)}",
             "use narrower circuits or a larger backend (e.g. backend=fake backend.name=FakeTorino)",
         )
+
+
+def _check_clifford(specs: list[CircuitSpec]) -> None:
+    """The stabilizer method simulates Clifford circuits only."""
+    from qiskit.quantum_info import Clifford
+
+    for spec in specs:
+        try:
+            Clifford(spec.circuit)
+        except Exception as exc:
+            raise ConfigError(
+                "backend.method",
+                "stabilizer",
+                f"a method that can simulate circuit {spec.circuit.name!r}, which is not Clifford",
+                "use backend.method=automatic (or extended_stabilizer)",
+            ) from exc
 
 
 def _implementation(cfg: QexpConfig) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from qexp import runner
+from qexp.cli import exit_now, setup_logging
 from qexp.config import load
 from qexp.config.saved import load_saved, saved_config_path
 from qexp.constants import JOBS_DIR, MANIFEST_FILE
@@ -90,11 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qexp.resume", description=__doc__)
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or multirun folders")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"
-    )
-    logging.getLogger().setLevel(logging.WARNING)
-    logging.getLogger("qexp").setLevel(logging.INFO)
+    setup_logging()
     failed = 0
     try:
         for top in args.dirs:
@@ -124,4 +121,4 @@ def _resume_one(run_dir: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

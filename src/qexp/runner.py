@@ -153,7 +153,10 @@ class JobFiles:
         )
         if self.check is None:
             return None
-        verdict = self.check(result, [p.spec for p in stored])
+        try:
+            verdict = self.check(result, [p.spec for p in stored])
+        except Exception as exc:  # a user's check that crashes fails, it does not crash qexp
+            return f"the check raised {type(exc).__name__}: {exc}"
         return None if verdict.ok else verdict.message
 
     def _attrs(self, job: JobPlan, runtime_job: Any, attempt: Any, attempts: int) -> dict:
@@ -196,7 +199,10 @@ def _submit(plan: RunPlan, batch: Any, prepared: PreparedJob, job: JobPlan) -> A
 def _policy(cfg: QexpConfig, plan: RunPlan) -> Policy:
     poll = cfg.run.poll_interval or (LOCAL_POLL if plan.local else CLOUD_POLL)
     return Policy(
-        max_retries=cfg.run.max_retries, backoff=cfg.run.retry_backoff, poll_interval=poll
+        max_retries=cfg.run.max_retries,
+        backoff=cfg.run.retry_backoff,
+        poll_interval=poll,
+        local=plan.local,
     )
 
 

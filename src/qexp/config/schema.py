@@ -49,14 +49,17 @@ class QexpConfig:
     """Fixes generator, transpiler and simulator seeds: same seed, same bits."""
 
 
-BACKEND_SCHEMAS = {
+BACKEND_SCHEMAS: dict[str, type] = {
     "aer": backends.AerBackendConfig,
     "fake": backends.FakeBackendConfig,
     "ibm": backends.IbmBackendConfig,
     "flaky": backends.FlakyBackendConfig,
 }
-PRIMITIVE_SCHEMAS = {"sampler": primitives.SamplerConfig, "estimator": primitives.EstimatorConfig}
-GROUPS = {
+PRIMITIVE_SCHEMAS: dict[str, type] = {
+    "sampler": primitives.SamplerConfig,
+    "estimator": primitives.EstimatorConfig,
+}
+GROUPS: dict[str, dict[str, type]] = {
     "circuits": CIRCUIT_SCHEMAS,
     "backend": BACKEND_SCHEMAS,
     "primitive": PRIMITIVE_SCHEMAS,

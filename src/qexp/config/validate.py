@@ -66,7 +66,7 @@ def _reject_unknown_keys(node: DictConfig, prefix: str) -> None:
     schema = OmegaConf.get_type(node)
     if dataclasses.is_dataclass(schema):
         allowed = {f.name for f in dataclasses.fields(schema)}
-        for key in node:
+        for key in map(str, node):
             if key not in allowed:
                 raise ConfigError(
                     f"{prefix}{key}",
@@ -74,7 +74,7 @@ def _reject_unknown_keys(node: DictConfig, prefix: str) -> None:
                     f"a key of {schema.__name__} ({', '.join(sorted(allowed))})",
                     "check the spelling; a '+' override cannot add keys to a schema",
                 )
-    for key in node:
+    for key in map(str, node):
         child = node._get_node(key)
         if isinstance(child, DictConfig) and not child._is_none():
             _reject_unknown_keys(child, f"{prefix}{key}.")
