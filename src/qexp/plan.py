@@ -104,4 +104,11 @@ def _implementation(cfg: QexpConfig) -> str:
                 "set primitive.implementation=auto",
             )
         return "v2"
+    if requested == "v2" and not primitives.v2_available():
+        raise ConfigError(
+            "primitive.implementation",
+            requested,
+            "auto or executor: this qiskit-ibm-runtime no longer has SamplerV2/EstimatorV2",
+            "set primitive.implementation=auto",
+        )
     return primitives.choose_implementation(requested, on_ibm=cfg.backend.kind == "ibm")

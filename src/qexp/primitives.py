@@ -112,12 +112,12 @@ def choose_implementation(requested: str, on_ibm: bool) -> str:
     """Resolve `auto`: the executor on IBM hardware, v2 locally while it still exists."""
     if requested != "auto":
         return requested
-    if on_ibm or not _v2_available():
+    if on_ibm or not v2_available():
         return "executor"
     return "v2"
 
 
-def _v2_available() -> bool:
+def v2_available() -> bool:
     import qiskit_ibm_runtime
 
     return hasattr(qiskit_ibm_runtime, "SamplerV2") and hasattr(qiskit_ibm_runtime, "EstimatorV2")
