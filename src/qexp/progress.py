@@ -42,9 +42,19 @@ class Progress:
                 TimeElapsedColumn(),
                 transient=False,
             )
+            originals = {id(sys.stdout): "stdout", id(sys.stderr): "stderr"}
             self._bar.__enter__()
             self._task = self._bar.add_task(self.label, total=self.total, detail=self._detail())
+            self._route_log_handlers(originals)
         return self
+
+    def _route_log_handlers(self, originals: dict[int, str]) -> None:
+        """Send console log lines through rich, so they print above the bar, not through it."""
+        self._rerouted: list[tuple[logging.StreamHandler, Any]] = []
+        for handler in logging.getLogger().handlers:
+            if type(handler) is logging.StreamHandler and id(handler.stream) in originals:
+                proxy = getattr(sys, originals[id(handler.stream)])
+                self._rerouted.append((handler, handler.setStream(proxy)))
 
     def __exit__(
         self,
@@ -53,6 +63,8 @@ class Progress:
         tb: TracebackType | None,
     ) -> None:
         if self._bar is not None:
+            for handler, stream in self._rerouted:
+                handler.setStream(stream)
             self._bar.__exit__(exc_type, exc, tb)
 
     def update(self, event: str, index: int) -> None:
