@@ -100,17 +100,19 @@ class BatchLoop:
         outcome = Outcome()
         with self._sigint_counter():
             try:
-                for plan, job_id in attach:
-                    self._attach(plan, job_id)
-                outcome.stopped = self._loop()
-            except Interrupted:
-                outcome.stopped = "interrupted"
-                self._collect_finished()
+                try:
+                    for plan, job_id in attach:
+                        self._attach(plan, job_id)
+                    outcome.stopped = self._loop()
+                except Interrupted:
+                    outcome.stopped = "interrupted"
+                if outcome.stopped:
+                    with contextlib.suppress(Interrupted):
+                        self._collect_finished()  # whatever arrived is kept, checked or not
+                    self._offer_cancel()
+                    outcome.cancelled = self._cancel_outstanding(self._should_cancel())
             finally:
                 self._close_batch()
-            if outcome.stopped:
-                self._offer_cancel()
-                outcome.cancelled = self._cancel_outstanding(cancel_remote=self._should_cancel())
         return outcome
 
     # --- the loop -------------------------------------------------------------------------
@@ -174,12 +176,11 @@ class BatchLoop:
         log.info("job %d re-attached: %s", plan.index, job_id)
 
     def _collect_finished(self) -> str | None:
+        """Write every finished job; return the first failed check's message, if any."""
+        stop = None
         for index in [i for i, r in self.running.items() if _finished(r.job)]:
-            running = self.running.pop(index)
-            stop = self._finish(running)
-            if stop:
-                return stop
-        return None
+            stop = self._finish(self.running.pop(index)) or stop
+        return stop
 
     def _finish(self, running: _Running) -> str | None:
         plan, job = running.plan, running.job

@@ -10,19 +10,51 @@ Usage::
 
 `load_run(run_dir, partial=True)` puts None where a circuit has no result yet instead of
 raising IncompleteRun. Job files are plain HDF5 (docs/hdf5-schema.md) and need no qexp to read.
+
+For a run folder or a whole sweep (`multirun/DATE/TIME`)::
+
+    from qexp.results import iter_circuits, counts, load_table
+    for c in iter_circuits("multirun/2025-01-01/12-00-00"):  # one job file at a time
+        c.run_dir, c.index, c.metadata, c.job_index, c.result
+    counts("outputs/...")      # [{"circuit_index": 0, "parameter_index": 0, "counts": {...}}, ...]
+    table = load_table("multirun/2025-01-01/12-00-00")  # pandas: one row per circuit result
+
+`load_table` reads only attributes and result datasets (no QPY circuit is decoded), one PUB
+at a time, so a sweep of many runs loads in about the time h5py takes to open the files.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from qiskit.primitives import PrimitiveResult, PubResult
+import h5py
+import numpy as np
+from qiskit.primitives import BitArray, PrimitiveResult, PubResult
 
-from qexp.constants import JOBS_DIR
+from qexp.constants import HYDRA_DIR, JOBS_DIR
 from qexp.errors import QexpError, QexpWarning
-from qexp.store import CorruptJobFile, JobFile, read_job
+from qexp.runs import run_dirs
+from qexp.store import (
+    DATA_GROUP,
+    IDEAL_OUTCOMES_DATASET,
+    OBSERVABLES_DATASET,
+    PARAMETERS_DATASET,
+    CorruptJobFile,
+    JobFile,
+    _check_header,
+    _read_pub_result,
+    pub_group_name,
+    read_job,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 JOB_FILE_GLOB = "job-*.h5"
 

@@ -97,7 +97,10 @@ def execute(
         raise RunInterrupted(
             f"interrupted ({counts}); resume with: python -m qexp.resume {run_dir}"
         )
-    if not report.complete:
+    if outcome.stopped:
+        manifest.info["stopped"] = outcome.stopped
+        manifest.save()
+    if outcome.stopped or not report.complete:
         raise RunError(_failure_message(report, manifest))
     return report
 
