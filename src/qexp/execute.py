@@ -79,7 +79,7 @@ class Interrupted(Exception):
 class _Running:
     plan: JobPlan
     job: Any
-    started: float
+    batch: Any
 
 
 class BatchLoop:
@@ -153,10 +153,10 @@ class BatchLoop:
             )
         except Exception as exc:
             self.manifest.submitted(plan.index, None, _batch_id(batch))
-            self._failed(plan, exc)
+            self._failed(plan, exc, batch)
             return
         self.manifest.submitted(plan.index, job.job_id(), _batch_id(batch))
-        self.running[plan.index] = _Running(plan, job, time.time())
+        self.running[plan.index] = _Running(plan, job, batch)
         self._progress("submitted", plan.index)
         log.info("job %d submitted: %s (%d PUBs)", plan.index, job.job_id(), len(plan.circuits))
 
@@ -171,7 +171,7 @@ class BatchLoop:
             )
             self.queue.append(plan)
             return
-        self.running[plan.index] = _Running(plan, job, time.time())
+        self.running[plan.index] = _Running(plan, job, None)
         self._progress("submitted", plan.index)
         log.info("job %d re-attached: %s", plan.index, job_id)
 
@@ -187,7 +187,7 @@ class BatchLoop:
         try:
             result = job.result()
         except Exception as exc:
-            self._failed(plan, exc)
+            self._failed(plan, exc, running.batch)
             return None
         message = self.hooks.on_result(plan, self.prepared.get(plan.index), job, result)
         self.manifest.finished(plan.index, "done")
@@ -199,7 +199,7 @@ class BatchLoop:
             return f"check failed on job {plan.index}: {message}"
         return None
 
-    def _failed(self, plan: JobPlan, exc: BaseException) -> None:
+    def _failed(self, plan: JobPlan, exc: BaseException, batch: Any = None) -> None:
         kind = failures.classify(exc)
         error = failures.describe(exc)
         tries = len(self._attempts(plan))
@@ -215,8 +215,8 @@ class BatchLoop:
             log.error("job %d %s (%s, not retried): %s", plan.index, status, kind, error)
             return
         delay = self.policy.backoff * 2 ** (tries - 1)
-        if kind == failures.BATCH_EXPIRED:
-            self.fresh_batch_needed = True
+        if kind == failures.BATCH_EXPIRED and (batch is None or batch is self.batch):
+            self.fresh_batch_needed = True  # once per expired batch, not once per job in it
         log.warning(
             "job %d failed (%s): %s; re-submitting alone in %.1f s (retry %d of %d)",
             plan.index,

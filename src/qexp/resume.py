@@ -49,6 +49,7 @@ def resume(run_dir: Path) -> runner.RunReport:
         len(attach),
         len(todo),
     )
+    manifest.info.pop("stopped", None)
     manifest.info.setdefault("resumed", []).append(now())
     manifest.save()
     return runner.execute(plan, manifest, run_dir, config_yaml, todo, attach)
