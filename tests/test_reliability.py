@@ -71,14 +71,15 @@ def test_failures_are_classified(exc, kind):
 
 # --- the Batch loop with stand-in jobs ----------------------------------------------------
 class StubJob:
-    def __init__(self, job_id, outcome):
-        self._id, self.outcome = job_id, outcome
+    def __init__(self, job_id, outcome, polls_to_finish=1):
+        self._id, self.outcome, self.polls_left = job_id, outcome, polls_to_finish
 
     def job_id(self):
         return self._id
 
     def in_final_state(self):
-        return True
+        self.polls_left -= 1
+        return self.polls_left < 1
 
     def result(self):
         if isinstance(self.outcome, BaseException):
@@ -100,7 +101,7 @@ class StubBatch:
         pass
 
 
-def loop_with(tmp_path, outcomes: dict[int, list], max_retries=2, jobs=3):
+def loop_with(tmp_path, outcomes: dict[int, list], max_retries=2, jobs=3, polls=1):
     """A BatchLoop whose job k's successive submissions end as outcomes[k] says."""
     plans = [JobPlan(i, (i,)) for i in range(jobs)]
     ledger = Manifest.create(tmp_path, plans, {})
@@ -115,7 +116,7 @@ def loop_with(tmp_path, outcomes: dict[int, list], max_retries=2, jobs=3):
         ]
         if isinstance(outcome, BaseException) and getattr(outcome, "at_submit", False):
             raise outcome
-        return StubJob(f"job-{plan.index}-{attempt}", outcome)
+        return StubJob(f"job-{plan.index}-{attempt}", outcome, polls)
 
     hooks = Hooks(
         open_batch=StubBatch,
@@ -162,6 +163,15 @@ def test_expired_batch_resubmits_in_a_fresh_batch(tmp_path):
     assert StubBatch.opened == 2
     assert [a.batch_id for a in ledger.jobs[1].attempts] == ["batch-1", "batch-2"]
     assert ledger.jobs[1].status == "done"
+
+
+def test_jobs_of_one_expired_batch_share_one_fresh_batch(tmp_path):
+    expired = RuntimeJobMaxTimeoutError("ttl")
+    outcomes = {0: [expired, "ok"], 1: [expired, "ok"]}
+    loop, plans, ledger, _, _ = loop_with(tmp_path, outcomes, polls=2)  # both ran in batch 1
+    loop.run(plans)
+    assert StubBatch.opened == 2
+    assert {ledger.jobs[i].attempts[-1].batch_id for i in (0, 1)} == {"batch-2"}
 
 
 def test_a_submission_that_raises_is_recorded_and_retried(tmp_path):
