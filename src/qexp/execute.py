@@ -203,16 +203,15 @@ class BatchLoop:
         kind = failures.classify(exc)
         error = failures.describe(exc)
         tries = len(self._attempts(plan))
-        retry = kind in (failures.TRANSIENT, failures.BATCH_EXPIRED) and (
-            tries <= self.policy.max_retries
-        )
+        retry = kind in failures.RETRIED and (tries <= self.policy.max_retries)
         status = "pending" if retry else "failed"
         if kind == failures.CANCELLED:
             status = "cancelled"
         self.manifest.finished(plan.index, status, error, kind)
         if not retry:
             self._progress("failed", plan.index)
-            log.error("job %d %s (%s, not retried): %s", plan.index, status, kind, error)
+            why = "not retried" if kind not in failures.RETRIED else f"gave up after {tries} tries"
+            log.error("job %d %s (%s, %s): %s", plan.index, status, kind, why, error)
             return
         delay = self.policy.backoff * 2 ** (tries - 1)
         if kind == failures.BATCH_EXPIRED and (batch is None or batch is self.batch):

@@ -9,6 +9,7 @@ BATCH_EXPIRED = "batch_expired"
 INVALID_INPUT = "invalid_input"
 """The backend rejected the input: retrying cannot help."""
 CANCELLED = "cancelled"
+RETRIED = frozenset({TRANSIENT, BATCH_EXPIRED})
 
 _EXPIRED_WORDS = ("session is closed", "session has expired", "batch has expired", "max ttl")
 
