@@ -2,9 +2,9 @@
 
 For each trial: start `python -m qexp` (12 jobs on a noisy fake device), kill -9 it at a
 random moment after Hydra saved the run's config (before that there is no run folder to
-resume, and `qexp.resume` says so), note which job files were complete, run `python -m qexp.resume`, then check
-that resume finished every job, left every previously complete file untouched, and that
-the bits equal an uninterrupted run with the same seed.
+resume, and `qexp.resume` says so), note which job files were complete, run
+`python -m qexp.resume`, then check that resume finished every job, left every previously
+complete file untouched, and that the bits equal an uninterrupted run with the same seed.
 
     python benchmarks/kill_resume.py --trials 12
 """
@@ -26,23 +26,34 @@ import numpy as np
 from qexp.results import load_run
 
 RUN = [
-    "backend=fake", "circuits=random", "circuits.num_qubits=[3]", "circuits.count=12",
-    "partition.max_circuits=1", "primitive.shots=2000", "run.progress=off",
+    "backend=fake",
+    "circuits=random",
+    "circuits.num_qubits=[3]",
+    "circuits.count=12",
+    "partition.max_circuits=1",
+    "primitive.shots=2000",
+    "run.progress=off",
 ]
 
 
 def qexp(*args: str, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "qexp", *RUN, *args], cwd=cwd,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "qexp", *RUN, *args],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 def snapshot(run_dir: Path) -> dict[Path, tuple[int, str]]:
-    return {
-        p: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
-        for p in (run_dir / "jobs").glob("job-*.h5")
-    } if (run_dir / "jobs").is_dir() else {}
+    return (
+        {
+            p: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in (run_dir / "jobs").glob("job-*.h5")
+        }
+        if (run_dir / "jobs").is_dir()
+        else {}
+    )
 
 
 def main() -> int:

@@ -35,12 +35,15 @@ CONF = Path(__file__).resolve().parents[1] / "conf"
 def plain(n: int, per_job: int, backend_name: str, shots: int) -> float:
     start = time.perf_counter()
     circuits = [
-        random_circuit(5, 10, measure=False, seed=derive_seed(1, "circuits", "random", 5, k))
-        .measure_all(inplace=False)
+        random_circuit(
+            5, 10, measure=False, seed=derive_seed(1, "circuits", "random", 5, k)
+        ).measure_all(inplace=False)
         for k in range(n)
     ]
     backend = getattr(fake_provider, backend_name)()
-    pm = generate_preset_pass_manager(1, backend=backend, seed_transpiler=derive_seed(1, "transpile"))
+    pm = generate_preset_pass_manager(
+        1, backend=backend, seed_transpiler=derive_seed(1, "transpile")
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         from qiskit_ibm_runtime import SamplerV2
@@ -58,9 +61,15 @@ def plain(n: int, per_job: int, backend_name: str, shots: int) -> float:
 
 def qexp(n: int, per_job: int, backend_name: str, shots: int, profile: bool = False) -> float:
     overrides = [
-        "circuits=random", "circuits.num_qubits=5", f"circuits.count={n}", "circuits.depth=10",
-        "backend=fake", f"backend.name={backend_name}", f"primitive.shots={shots}",
-        f"partition.max_circuits={per_job}", "run.progress=off",
+        "circuits=random",
+        "circuits.num_qubits=5",
+        f"circuits.count={n}",
+        "circuits.depth=10",
+        "backend=fake",
+        f"backend.name={backend_name}",
+        f"primitive.shots={shots}",
+        f"partition.max_circuits={per_job}",
+        "run.progress=off",
     ]
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose(config_name="config", overrides=overrides)

@@ -134,6 +134,13 @@ CASES = [
         "backend.method=stabilizer",
     ),
     case(
+        "executor_estimator_parameters_on_aer",
+        "primitive.implementation",
+        "circuits=ansatz",
+        "primitive=estimator",
+        "primitive.implementation=executor",
+    ),
+    case(
         "custom_check_wrong_signature",
         "check._target_",
         "check=custom",

@@ -29,6 +29,8 @@ def classify(exc: BaseException) -> str:
         return BATCH_EXPIRED
     if isinstance(exc, IBMInputValueError | ValueError | TypeError | IndexError | KeyError):
         return INVALID_INPUT
+    if "Samplex" in type(exc).__name__:  # the executor primitives cannot build this circuit
+        return INVALID_INPUT
     return TRANSIENT
 
 

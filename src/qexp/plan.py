@@ -58,6 +58,7 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
             primitives.observables_for(cfg.primitive, spec)
     checks.validate(cfg.check, cfg.primitive.name, specs)
     implementation = _implementation(cfg)
+    _check_executor_support(cfg, specs, implementation)
     if jobs is None:
         costs = [primitives.executions(cfg.primitive, spec) for spec in specs]
         jobs = partition.plan_jobs(costs, cfg.partition.max_circuits, cfg.partition.max_executions)
@@ -91,6 +92,24 @@ def _check_clifford(specs: list[CircuitSpec]) -> None:
                 f"a method that can simulate circuit {spec.circuit.name!r}, which is not Clifford",
                 "use backend.method=automatic (or extended_stabilizer)",
             ) from exc
+
+
+def _check_executor_support(cfg: QexpConfig, specs: list[CircuitSpec], implementation: str) -> None:
+    """The executor Estimator cannot bind parameters of AerSimulator's native rotations."""
+    parameterized = any(spec.parameter_values is not None for spec in specs)
+    if (
+        implementation == "executor"
+        and cfg.primitive.name == "estimator"
+        and cfg.backend.kind == "aer"
+        and parameterized
+    ):
+        raise ConfigError(
+            "primitive.implementation",
+            "executor",
+            "auto or v2 for parameterized circuits on backend=aer (the executor Estimator "
+            "only binds parameters of IBM devices' rz gates)",
+            "set primitive.implementation=auto, or use backend=fake",
+        )
 
 
 def _implementation(cfg: QexpConfig) -> str:

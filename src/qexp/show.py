@@ -1,0 +1,411 @@
+"""`python -m qexp.show DIR`: a run's (or a sweep's) results at a glance, in the terminal.
+
+Per run: the config essentials (generator, widths, backend, primitive, shots or
+precision), the jobs and their status (from manifest.json), and per circuit the most
+frequent outcomes with their probabilities (Sampler) or each observable's value ± std
+(Estimator). Long runs are cut after `--circuits` circuit results; a sweep starts with one
+line per point. Nothing is re-run. Exits 0 when DIR holds a run folder it could read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from qexp.constants import HYDRA_DIR, MANIFEST_FILE, SAVED_CONFIG_FILE
+from qexp.errors import QexpError
+from qexp.manifest import Manifest
+from qexp.results import counts, job_paths, load_table, run_overrides
+from qexp.runs import run_dirs
+from qexp.store import is_complete
+from qexp.sweep import sweep_points
+
+STYLE = {"done": "green", "failed": "red", "cancelled": "yellow", "submitted": "cyan"}
+MAX_CIRCUITS = 20
+MAX_OUTCOMES = 4
+MAX_OBSERVABLES = 8
+MAX_POINT_DETAILS = 12
+"""A sweep with more points shows the summary line of each and the details of the first."""
+
+
+@dataclass
+class RunView:
+    """Everything show and report print about one run folder, read once."""
+
+    run_dir: Path
+    overrides: dict[str, Any]
+    config: dict[str, Any]
+    manifest: Manifest | None
+    records: list[dict[str, Any]] = field(default_factory=list)
+    """Sampler: `qexp.results.counts` of the run."""
+    table: Any = None
+    """`qexp.results.load_table` of the run (a pandas DataFrame)."""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def primitive(self) -> str:
+        if self.manifest is not None and self.manifest.info.get("primitive"):
+            return str(self.manifest.info["primitive"])
+        return str((self.config.get("primitive") or {}).get("name", "?"))
+
+    def essentials(self) -> dict[str, str]:
+        """Generator, widths, backend, primitive, shots/precision and seed, as text."""
+        return config_essentials(self.config, self.manifest)
+
+    def headline(self) -> tuple[str, float] | None:
+        """(what, value): mean success probability, else mean top probability, else mean
+        expectation value over the run's circuit results."""
+        table = self.table
+        if table is None or not len(table):
+            return None
+        if "value" in table and table["value"].notna().any():
+            return "mean expectation value", float(table["value"].mean())
+        success = table.get("success_probability")
+        if success is not None and success.notna().all():
+            return "mean success probability", float(success.mean())
+        return "mean top-outcome probability", float(table["top_probability"].mean())
+
+
+def read_run(run_dir: Path, *, with_counts: bool = True) -> RunView:
+    """Read one run folder for display: config, manifest, table (and counts for the Sampler).
+
+    Never raises for what a run folder may lack (no manifest, no job file, a corrupt file):
+    such things are listed in `problems`.
+    """
+    view = RunView(run_dir, run_overrides(run_dir), load_config(run_dir), None)
+    if (run_dir / MANIFEST_FILE).is_file():
+        try:
+            view.manifest = Manifest.load(run_dir)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            view.problems.append(f"manifest.json unreadable: {exc}")
+    else:
+        view.problems.append("no manifest.json: no job was planned yet")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            view.table = load_table(run_dir, skip_corrupt=True)
+            if with_counts and view.table is not None and "top_outcome" in view.table:
+                view.records = counts(run_dir, skip_corrupt=True)
+        except (QexpError, OSError) as exc:
+            view.problems.append(str(exc))
+    view.problems.extend(str(w.message) for w in caught)
+    return view
+
+
+def load_config(run_dir: Path) -> dict[str, Any]:
+    """The run's composed config as plain data: `.hydra/config.yaml`, else a job file's copy."""
+    from omegaconf import OmegaConf
+
+    path = run_dir / HYDRA_DIR / SAVED_CONFIG_FILE
+    try:
+        if path.is_file():
+            return cast(dict[str, Any], OmegaConf.to_container(OmegaConf.load(path)) or {})
+        import h5py
+
+        for job in job_paths(run_dir):
+            with h5py.File(job, "r") as f:
+                text = f.attrs.get("config_yaml")
+            if text:
+                return cast(dict[str, Any], OmegaConf.to_container(OmegaConf.create(str(text))))
+    except Exception:  # a damaged config is shown as missing, never fatal here
+        return {}
+    return {}
+
+
+def config_essentials(config: dict[str, Any], manifest: Manifest | None) -> dict[str, str]:
+    circuits = config.get("circuits") or {}
+    backend = config.get("backend") or {}
+    primitive = config.get("primitive") or {}
+    info = manifest.info if manifest is not None else {}
+    generator = str(circuits.get("name", "?"))
+    extras = [
+        f"{key} {circuits[key]}"
+        for key in ("count", "depth", "ansatz", "reps", "num_points", "path")
+        if circuits.get(key) is not None
+    ]
+    widths = circuits.get("num_qubits")
+    width_text = ", ".join(map(str, widths)) if isinstance(widths, list) else str(widths or "?")
+    kind = backend.get("kind", "?")
+    resolved = info.get("backend")
+    backend_text = f"{resolved} ({kind})" if resolved else str(backend.get("name") or kind)
+    name = info.get("primitive") or primitive.get("name", "?")
+    implementation = info.get("implementation") or primitive.get("implementation")
+    primitive_text = f"{name} ({implementation})" if implementation else str(name)
+    if primitive.get("shots") is not None:
+        budget = f"{primitive['shots']} shots"
+    elif primitive.get("precision") is not None:
+        budget = f"precision {primitive['precision']:g}"
+    else:
+        budget = "?"
+    return {
+        "generator": generator + (f" ({', '.join(extras)})" if extras else ""),
+        "qubits": width_text,
+        "backend": backend_text,
+        "primitive": primitive_text,
+        "shots/precision": budget,
+        "seed": str(config.get("seed", info.get("seed", "?"))),
+    }
+
+
+def circuit_label(metadata: dict[str, Any]) -> str:
+    """`ghz, 3 qubits` / `random, 4 qubits, depth 5, #2`: a circuit, as a physicist names it."""
+    parts = [str(metadata.get("generator", "?"))]
+    if metadata.get("num_qubits") is not None:
+        n = metadata["num_qubits"]
+        parts.append(f"{n} qubit{'s' if n != 1 else ''}")
+    for key, fmt in (("ansatz", "{}"), ("reps", "reps {}"), ("depth", "depth {}")):
+        if metadata.get(key) is not None:
+            parts.append(fmt.format(metadata[key]))
+    if metadata.get("index_in_width") is not None:
+        parts.append(f"#{metadata['index_in_width']}")
+    if metadata.get("file"):
+        parts.append(Path(str(metadata["file"])).name)
+    return ", ".join(parts)
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+def jobs_table(view: RunView) -> Table | Text:
+    if view.manifest is None:
+        return Text("no job ledger (manifest.json) in this folder", style="yellow")
+    table = Table(title="jobs", title_justify="left", show_edge=False, pad_edge=False)
+    for column in ("job", "status", "circuits", "attempts", "job id", "file"):
+        table.add_column(column)
+    for job in view.manifest.jobs:
+        file_ok = is_complete(view.run_dir / job.file)
+        status = job.status if file_ok or job.status != "done" else "done, file missing"
+        style = STYLE.get(job.status, "")
+        last = job.last
+        error = f" ({last.error_class}: {last.error})" if last and last.error else ""
+        table.add_row(
+            str(job.index),
+            Text(status + error[:70], style=style),
+            _span(job.circuits),
+            str(len(job.attempts)),
+            (last.job_id or "-") if last else "-",
+            job.file if file_ok else "-",
+        )
+    counts_text = ", ".join(f"{n} {s}" for s, n in view.manifest.counts().items() if n)
+    table.caption = f"{len(view.manifest.jobs)} jobs: {counts_text}"
+    table.caption_justify = "left"
+    return table
+
+
+def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
+    records = view.records
+    parameterized = any(r["parameter_index"] for r in records)
+    known = any(r["ideal_outcomes"] for r in records)
+    table = Table(title="circuits (Sampler)", title_justify="left", show_edge=False)
+    table.add_column("#", justify="right")
+    table.add_column("circuit")
+    if parameterized:
+        table.add_column("point", justify="right")
+    table.add_column("shots", justify="right")
+    table.add_column(f"top outcomes: probability (up to {outcomes})")
+    if known:
+        table.add_column("P(ideal)", justify="right")
+    for record in records[:limit]:
+        shots = record["shots"]
+        top = list(record["counts"].items())[:outcomes]
+        text = Text()
+        for position, (bits, number) in enumerate(top):
+            if position:
+                text.append("  ")
+            ideal = record["ideal_outcomes"] and bits in record["ideal_outcomes"]
+            text.append(bits, style="bold green" if ideal else "bold")
+            text.append(f" {number / shots:.3f}")
+        more = len(record["counts"]) - len(top)
+        if more > 0:
+            text.append(f"  +{more} more", style="dim")
+        row: list[str | Text] = [str(record["circuit_index"]), circuit_label(record["metadata"])]
+        if parameterized:
+            row.append(str(record["parameter_index"]))
+        row += [str(shots), text]
+        if known:
+            ideal_outcomes = record["ideal_outcomes"] or ()
+            hits = sum(record["counts"].get(bits, 0) for bits in ideal_outcomes)
+            row.append(f"{hits / shots:.3f}" if ideal_outcomes else "-")
+        table.add_row(*row)
+    if len(records) > limit:
+        table.caption = _more(len(records) - limit, view.run_dir)
+        table.caption_justify = "left"
+    return table
+
+
+def estimator_table(view: RunView, limit: int) -> Table:
+    frame = view.table
+    keys = ["circuit_index", "parameter_index"]
+    groups = list(frame.groupby(keys, sort=True))
+    parameterized = frame["parameter_index"].max() > 0
+    table = Table(title="circuits (Estimator)", title_justify="left", show_edge=False)
+    table.add_column("#", justify="right")
+    table.add_column("circuit")
+    if parameterized:
+        table.add_column("point", justify="right")
+    table.add_column("observable: expectation value ± std")
+    metadata_columns = [c for c in frame.columns if c in _METADATA_HINTS]
+    for (index, point), rows in groups[:limit]:
+        first = rows.iloc[0]
+        metadata = {c: _plain(first[c]) for c in metadata_columns}
+        lines = Text()
+        ordered = rows.sort_values("observable_index")
+        for position, (_, row) in enumerate(ordered.head(MAX_OBSERVABLES).iterrows()):
+            if position:
+                lines.append("\n")
+            lines.append(f"{row['observable'] or '?'}", style="bold")
+            lines.append(f"  {row['value']:+.4f} ± {row['std']:.4f}")
+        if len(ordered) > MAX_OBSERVABLES:
+            lines.append(f"\n+{len(ordered) - MAX_OBSERVABLES} more observables", style="dim")
+        row_cells = [str(index), circuit_label(metadata)]
+        if parameterized:
+            row_cells.append(str(point))
+        table.add_row(*row_cells, lines)
+    if len(groups) > limit:
+        table.caption = _more(len(groups) - limit, view.run_dir)
+        table.caption_justify = "left"
+    return table
+
+
+_METADATA_HINTS = ("generator", "num_qubits", "ansatz", "reps", "depth", "index_in_width", "file")
+
+
+def run_panel(view: RunView, title: str, limit: int, outcomes: int) -> Group:
+    essentials = view.essentials()
+    header = Text()
+    header.append(title, style="bold underline")
+    header.append(f"  {view.run_dir}\n", style="dim")
+    for position, (key, value) in enumerate(essentials.items()):
+        if position:
+            header.append("  ·  ", style="dim")
+        if key in ("qubits", "seed"):
+            header.append(f"{key} ", style="dim")
+        header.append(value, style="bold" if key == "generator" else "")
+    if view.overrides:
+        header.append("\noverrides: ", style="dim")
+        header.append(" ".join(f"{k}={_text(v)}" for k, v in view.overrides.items()))
+    parts: list[Any] = [header, jobs_table(view)]
+    for problem in view.problems:
+        parts.append(Text(f"note: {problem}", style="yellow"))
+    if view.records:
+        parts.append(sampler_table(view, limit, outcomes))
+    elif view.table is not None and len(view.table) and "value" in view.table:
+        parts.append(estimator_table(view, limit))
+    else:
+        parts.append(Text("no circuit results in this folder yet", style="yellow"))
+    parts.append(Text(""))
+    return Group(*parts)
+
+
+def sweep_table(views: list[RunView], swept: list[str]) -> Table:
+    table = Table(title="sweep points", title_justify="left", show_edge=False)
+    table.add_column("point", justify="right")
+    for key in swept:
+        table.add_column(key)
+    table.add_column("jobs done")
+    table.add_column("# circuits", justify="right")
+    table.add_column("headline")
+    for view in views:
+        manifest = view.manifest
+        done = Text("-")
+        if manifest is not None:
+            number, total = manifest.counts()["done"], len(manifest.jobs)
+            done = Text(f"{number}/{total}", style="green" if number == total else "red")
+        headline = view.headline()
+        table_ = view.table
+        rows = table_["circuit_index"].nunique() if table_ is not None and len(table_) else 0
+        table.add_row(
+            view.run_dir.name,
+            *[_text(view.overrides.get(key, "-")) for key in swept],
+            done,
+            str(rows),
+            f"{headline[0]} {headline[1]:.3f}" if headline else "-",
+        )
+    return table
+
+
+def swept_keys(views: list[RunView]) -> list[str]:
+    """Override keys whose value differs between the runs, in first-seen order."""
+    keys: dict[str, None] = {}
+    for view in views:
+        keys.update(dict.fromkeys(view.overrides))
+    return [k for k in keys if len({_text(v.overrides.get(k)) for v in views}) > 1]
+
+
+def _span(circuits: list[int]) -> str:
+    if circuits and circuits == list(range(circuits[0], circuits[-1] + 1)):
+        return f"{circuits[0]}-{circuits[-1]}" if len(circuits) > 1 else str(circuits[0])
+    return ",".join(map(str, circuits))
+
+
+def _more(number: int, run_dir: Path) -> str:
+    return (
+        f"... and {number} more circuit result(s): `qexp.results.load_table` has every value, "
+        f"`python -m qexp.report {run_dir}` plots them"
+    )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "-"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qexp.show", description=__doc__)
+    parser.add_argument("dir", type=Path, help="a run folder or a multirun (sweep) folder")
+    parser.add_argument(
+        "--circuits", type=int, default=MAX_CIRCUITS, help="circuit results shown per run"
+    )
+    parser.add_argument(
+        "--outcomes", type=int, default=MAX_OUTCOMES, help="top outcomes shown per circuit"
+    )
+    args = parser.parse_args(argv)
+    console = Console(width=max(120, Console().width))
+    folders = run_dirs(args.dir)
+    if not folders:
+        console.print(f"{args.dir}: no run folder here (expected .hydra/ or manifest.json)")
+        return 1
+    views = [read_run(folder) for folder in folders]
+    points = sweep_points(args.dir)
+    is_sweep = points is not None or folders[0] != args.dir
+    if is_sweep:
+        swept = swept_keys(views)
+        title = Text(f"sweep {args.dir}: {len(folders)} point folder(s)", style="bold")
+        if points is not None and len(points) > len(folders):
+            title.append(f", {len(points) - len(folders)} point(s) never started", style="yellow")
+        console.print(title)
+        console.print(sweep_table(views, swept))
+        console.print()
+    for position, view in enumerate(views):
+        if is_sweep and position >= MAX_POINT_DETAILS:
+            console.print(
+                f"... details of {len(views) - position} more point(s): "
+                f"`python -m qexp.show {args.dir}/<point>`"
+            )
+            break
+        heading = f"point {view.run_dir.name}" if is_sweep else "run"
+        console.print(run_panel(view, heading, args.circuits, args.outcomes))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
