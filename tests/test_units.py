@@ -123,3 +123,19 @@ def test_each_job_is_submitted_before_the_next_is_transpiled(tmp_path):
         "submit 1",
         "write",
     ]
+
+
+def test_dry_run_plans_and_prices_the_jobs_but_submits_nothing(tmp_path):
+    from conftest import run_config
+
+    report = run_config(
+        tmp_path / "run",
+        "circuits=random",
+        "circuits.count=5",
+        "primitive.shots=300",
+        "partition.max_circuits=2",
+        "run.dry_run=true",
+    )
+    assert report.jobs == {"planned": 3} and report.files == []
+    assert "1500 in all, at most 600 per job" in (report.planned or "")
+    assert not (tmp_path / "run/jobs").exists() and not (tmp_path / "run/manifest.json").exists()

@@ -31,6 +31,7 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,10 +49,10 @@ from qexp.store import (
     PARAMETERS_DATASET,
     CorruptJobFile,
     JobFile,
-    _check_header,
-    _read_pub_result,
     pub_group_name,
+    read_checked,
     read_job,
+    read_pub_result,
 )
 
 if TYPE_CHECKING:
@@ -207,8 +208,8 @@ def iter_circuits(path: Path | str, *, skip_corrupt: bool = False) -> Iterator[C
     for run_dir in run_dirs(Path(path)):
         for job_path in job_paths(run_dir):
             try:
-                circuits = _read_job_file(
-                    job_path, lambda f, p=job_path, r=run_dir: _circuits(f, p, r)
+                circuits = read_checked(
+                    job_path, partial(_circuits, job_path=job_path, run_dir=run_dir)
                 )
             except CorruptJobFile as exc:
                 if not skip_corrupt:
@@ -413,24 +414,6 @@ class _PubScan:
     stds: np.ndarray | None = None
 
 
-def _read_job_file(path: Path, read: Any) -> Any:
-    """`read(f)` on the open, checked job file; failures become CorruptJobFile."""
-    try:
-        f = h5py.File(path, "r")
-    except FileNotFoundError:
-        raise
-    except Exception as exc:
-        raise CorruptJobFile(path, f"not a readable HDF5 file ({exc})") from exc
-    with f:
-        _check_header(path, f)
-        try:
-            return read(f)
-        except CorruptJobFile:
-            raise
-        except Exception as exc:
-            raise CorruptJobFile(path, f"{type(exc).__name__}: {exc}") from exc
-
-
 def _job_info(f: h5py.File) -> dict[str, Any]:
     info = {
         key: _attr(f.attrs, key)
@@ -453,7 +436,7 @@ def _circuits(f: h5py.File, job_path: Path, run_dir: Path) -> list[CircuitResult
                 metadata=json.loads(_attr(group.attrs, "metadata_json") or "{}"),
                 job_index=info["job_index"],
                 job_id=info["job_id"],
-                result=_read_pub_result(group),
+                result=read_pub_result(group),
                 job_file=job_path,
                 observables=_strings(group, OBSERVABLES_DATASET),
                 ideal_outcomes=_strings(group, IDEAL_OUTCOMES_DATASET),
@@ -476,7 +459,7 @@ def _scan(
         jobs = []
         for job_path in job_paths(run_dir):
             try:
-                jobs.append(_read_job_file(job_path, _scan_job))
+                jobs.append(read_checked(job_path, _scan_job))
             except CorruptJobFile as exc:
                 if not skip_corrupt:
                     raise

@@ -50,6 +50,8 @@ class RunReport:
     elapsed: float
     stopped: str | None = None
     cancelled: list[int] = field(default_factory=list)
+    planned: str | None = None
+    """For a dry run: the jobs that would be submitted."""
 
     @property
     def complete(self) -> bool:
@@ -60,6 +62,18 @@ def run(cfg: QexpConfig, run_dir: Path, config_yaml: str) -> RunReport:
     """Plan, execute and report a fresh run into `run_dir`."""
     started = time.monotonic()
     plan = make_plan(cfg)
+    if cfg.run.dry_run:
+        return RunReport(
+            run_dir,
+            plan.backend_name,
+            cfg.primitive.name,
+            plan.implementation,
+            len(plan.specs),
+            jobs={"planned": len(plan.jobs)},
+            files=[],
+            elapsed=time.monotonic() - started,
+            planned=describe_plan(plan),
+        )
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan))
     return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
@@ -253,8 +267,31 @@ def _failure_message(report: RunReport, manifest: Manifest) -> str:
     return "\n".join(lines)
 
 
+def describe_plan(plan: RunPlan, limit: int = 10) -> str:
+    """The jobs a run would submit, with IBM's execution counts: the cost, known first."""
+    cfg = plan.config
+    costs = [
+        sum(primitives.executions(cfg.primitive, plan.specs[i]) for i in job.circuits)
+        for job in plan.jobs
+    ]
+    lines = [
+        f"qexp: dry run, nothing submitted: {len(plan.specs)} circuits in {len(plan.jobs)} "
+        f"jobs, {cfg.primitive.name} ({plan.implementation}) on {plan.backend_name}",
+        f"  executions: {sum(costs)} in all, at most {max(costs)} per job "
+        f"(partition.max_executions={cfg.partition.max_executions})",
+    ]
+    for job, cost in list(zip(plan.jobs, costs, strict=True))[:limit]:
+        first, last = job.circuits[0], job.circuits[-1]
+        lines.append(f"  job {job.index}: circuits {first}-{last}, {cost} executions")
+    if len(plan.jobs) > limit:
+        lines.append(f"  ... and {len(plan.jobs) - limit} more jobs")
+    return "\n".join(lines)
+
+
 def summary(report: RunReport) -> str:
     """A few lines for the terminal: where the files are and what ran."""
+    if report.planned:
+        return report.planned
     counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
     lines = [
         f"qexp: {report.num_circuits} circuits, {report.primitive} ({report.implementation}) on "

@@ -20,11 +20,11 @@ import io
 import json
 import platform
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import h5py
 import numpy as np
@@ -38,6 +38,8 @@ from qexp.atomic import atomic_path
 from qexp.circuits.base import CircuitSpec
 from qexp.constants import HDF5_SCHEMA_VERSION
 from qexp.errors import QexpError, QexpWarning
+
+T = TypeVar("T")
 
 # --- names in the file (documented in docs/hdf5-schema.md) ------------------------------
 PUB_GROUP_PREFIX = "pub_"
@@ -335,7 +337,12 @@ def read_job(path: Path | str) -> JobFile:
     Raises CorruptJobFile for a truncated or unreadable file, one without `complete`,
     or one written with a newer schema than this qexp knows.
     """
-    path = Path(path)
+    return read_checked(Path(path), _read_open)
+
+
+def read_checked(path: Path, read: Callable[[h5py.File], T]) -> T:
+    """`read(f)` on the open job file once its header is checked; failures of a damaged
+    file become CorruptJobFile (a missing file stays FileNotFoundError)."""
     try:
         f = h5py.File(path, "r")
     except FileNotFoundError:
@@ -345,7 +352,7 @@ def read_job(path: Path | str) -> JobFile:
     with f:
         _check_header(path, f)
         try:
-            return _read_open(f)
+            return read(f)
         except CorruptJobFile:
             raise
         except Exception as exc:
@@ -374,7 +381,7 @@ def _read_open(f: h5py.File) -> JobFile:
     for position in range(num_pubs):
         group = f[pub_group_name(position)]
         pubs.append(_read_pub(group))
-        pub_results.append(_read_pub_result(group))
+        pub_results.append(read_pub_result(group))
     metadata = _loads_metadata(f.attrs["result_metadata_json"])
     return JobFile(attrs=attrs, pubs=pubs, result=PrimitiveResult(pub_results, metadata))
 
@@ -407,7 +414,7 @@ def _strings(group: h5py.Group, name: str) -> tuple[str, ...] | None:
     return None if ds is None else tuple(ds.asstr()[()])
 
 
-def _read_pub_result(group: h5py.Group) -> PubResult:
+def read_pub_result(group: h5py.Group) -> PubResult:
     data_group = group[DATA_GROUP]
     by_field = {ds.attrs["field"]: ds for ds in data_group.values() if "field" in ds.attrs}
     fields = {name: _read_field(by_field[name]) for name in data_group.attrs["field_names"]}

@@ -32,6 +32,8 @@ class RunConfig:
     """Seconds between status polls; unset: 0.02 locally, 5 on IBM hardware."""
     progress: str = "auto"
     """auto (a bar on a terminal, log lines otherwise), bar, log or off."""
+    dry_run: bool = False
+    """Check and plan everything, print the jobs and their executions, submit nothing."""
 
 
 @dataclass
