@@ -389,3 +389,74 @@ def test_ctrl_c_keeps_what_arrived_and_says_how_to_resume(tmp_path):
 
 
 _ = (os, REPO)
+
+
+# --- Ctrl-C on cloud jobs: once keeps them for re-attach, twice cancels them ---------------
+class NeverDoneJob(StubJob):
+    def __init__(self, job_id):
+        super().__init__(job_id, "ok")
+        self.cancelled = False
+
+    def in_final_state(self):
+        return False
+
+    def cancel(self):
+        self.cancelled = True
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_on_cloud_jobs(tmp_path, presses):
+    import threading
+
+    plans = [JobPlan(i, (i,)) for i in range(2)]
+    ledger = Manifest.create(tmp_path, plans, {})
+    jobs: list[NeverDoneJob] = []
+
+    def submit(batch, prepared, plan, attempt):
+        jobs.append(NeverDoneJob(f"cloud-{plan.index}"))
+        if len(jobs) == 2:  # both submitted: the user presses Ctrl-C
+            for k in range(presses):
+                threading.Timer(0.05 + 0.2 * k, os.kill, (os.getpid(), signal.SIGINT)).start()
+        return jobs[-1]
+
+    hooks = Hooks(StubBatch, lambda plan: None, submit, lambda *a: None)
+    policy = Policy(poll_interval=0.01, local=False, cancel_grace=1.0)
+    outcome = BatchLoop(ledger, hooks, policy).run(plans)
+    assert outcome.stopped == "interrupted"
+    statuses = [job.status for job in ledger.jobs]
+    if presses == 1:
+        assert statuses == ["submitted", "submitted"]  # resume re-attaches them
+        assert not any(job.cancelled for job in jobs)
+    else:
+        assert statuses == ["cancelled", "cancelled"]
+        assert all(job.cancelled for job in jobs)
+
+
+# --- a sweep folder ------------------------------------------------------------------------
+@pytest.mark.slow
+def test_resume_a_sweep_finishes_damaged_and_never_started_points(cli, tmp_path):
+    sweep = tmp_path / "multi"
+    done = cli(
+        "-m", "circuits.num_qubits=2,3,4", "partition.max_circuits=1", f"hydra.sweep.dir={sweep}"
+    )
+    assert done.returncode == 0, done.stderr
+    reference = {p: bits(sweep / p) for p in ("0", "1", "2")}
+    untouched = sweep / "0/jobs/job-00000.h5"
+    before = untouched.stat().st_mtime_ns
+    (sweep / "1/jobs/job-00000.h5").write_bytes(b"not hdf5")
+    import shutil
+
+    shutil.rmtree(sweep / "2")  # as if the sweep was killed before its last point
+    assert status_main([str(sweep)]) == 1
+    again = subprocess.run(
+        [sys.executable, "-m", "qexp.resume", str(sweep)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert again.returncode == 0, again.stderr
+    assert status_main([str(sweep)]) == 0
+    assert untouched.stat().st_mtime_ns == before
+    for point, reference_bits in reference.items():
+        assert same_bits(bits(sweep / point), reference_bits)

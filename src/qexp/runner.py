@@ -299,4 +299,8 @@ def summary(report: RunReport) -> str:
         f"  run folder: {report.run_dir}",
     ]
     lines += [f"  {path.relative_to(report.run_dir)}" for path in report.files]
+    lines.append(
+        f"  look: python -m qexp.show {report.run_dir}   plots: python -m qexp.report "
+        f"{report.run_dir}"
+    )
     return "\n".join(lines)
