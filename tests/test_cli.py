@@ -49,6 +49,27 @@ def test_a_failing_sweep_point_does_not_stop_the_others(cli, tmp_path):
     assert len(load_run(tmp_path / "multi/2")) == 1
 
 
+def test_joblib_launcher_sweep_reports_a_failed_point(cli, tmp_path):
+    """Points run in worker processes; the sweep's exit code still counts every point."""
+    done = cli(
+        "-m",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        "circuits.num_qubits=2,40",
+        f"hydra.sweep.dir={tmp_path}/multi",
+    )
+    assert done.returncode != 0
+    assert "1 sweep point(s) failed" in done.stderr and f"{tmp_path}/multi/1" in done.stderr
+    assert len(load_run(tmp_path / "multi/0")) == 1
+
+
+def test_a_dry_run_sweep_succeeds_without_submitting(cli, tmp_path):
+    done = cli("-m", "circuits.num_qubits=2,3", "run.dry_run=true", f"hydra.sweep.dir={tmp_path}/m")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("dry run, nothing submitted") == 2
+    assert not list(tmp_path.rglob("*.h5"))
+
+
 def test_hydra_cfg_job_prints_the_composed_config(cli, tmp_path):
     done = cli("--cfg", "job", "backend=fake", "backend.name=FakeTorino")
     assert done.returncode == 0, done.stderr

@@ -18,6 +18,7 @@ from qexp import runner
 from qexp.cli import exit_now
 from qexp.config import load, register
 from qexp.errors import QexpError, RunInterrupted
+from qexp.sweep import SweepOutcome
 
 log = logging.getLogger("qexp")
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
@@ -54,19 +55,16 @@ def main() -> int:
 
 
 def _exit_code() -> int:
-    if not _failed:
-        return 0
-    if len(_failed) > 1 or (HydraConfig.initialized() and _is_multirun()):
-        print(f"qexp: {len(_failed)} run(s) failed:", file=sys.stderr)
-        for run_dir, exc in _failed:
-            print(f"  {run_dir}: {str(exc).splitlines()[0]}", file=sys.stderr)
-    return max(exc.exit_code for _, exc in _failed)
-
-
-def _is_multirun() -> bool:
-    from hydra.types import RunMode
-
-    return HydraConfig.get().mode == RunMode.MULTIRUN
+    """Single run: its own error. Sweep: every point's folder, as SweepOutcome read them."""
+    if SweepOutcome.swept:
+        messages = {run_dir.resolve(): str(exc).splitlines()[0] for run_dir, exc in _failed}
+        failed = [(d, messages.get(d.resolve(), why)) for d, why in SweepOutcome.failed]
+        if failed:
+            print(f"qexp: {len(failed)} sweep point(s) failed:", file=sys.stderr)
+            for run_dir, message in failed:
+                print(f"  {run_dir}: {message}", file=sys.stderr)
+        return max([exc.exit_code for _, exc in _failed] + [1] * bool(failed), default=0)
+    return max((exc.exit_code for _, exc in _failed), default=0)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
 
 MULTIRUN_FILE = "multirun.yaml"
 log = logging.getLogger(__name__)
@@ -49,3 +50,36 @@ def launch_missing_points(sweep_dir: Path) -> int:
         )
         failed += done.returncode != 0
     return failed
+
+
+def failed_points(sweep_dir: Path) -> list[tuple[Path, str]]:
+    """Points of a finished sweep that did not complete, read from their folders.
+
+    A launcher may run points in other processes (joblib, submitit), so the folders are
+    the one account of every point that all launchers share.
+    """
+    from qexp.config.saved import saved_config_path
+    from qexp.runs import run_dirs
+    from qexp.status import run_status
+
+    failed = []
+    for run_dir in run_dirs(sweep_dir):
+        saved = saved_config_path(run_dir)
+        dry_run = saved.is_file() and OmegaConf.select(OmegaConf.load(saved), "run.dry_run")
+        if not dry_run and not run_status(run_dir)[0]:
+            failed.append((run_dir, "not every job is done (see python -m qexp.status)"))
+    missing = len(sweep_points(sweep_dir) or []) - len(run_dirs(sweep_dir))
+    if missing > 0:
+        failed.append((sweep_dir, f"{missing} point(s) never started"))
+    return failed
+
+
+class SweepOutcome(Callback):
+    """Hydra callback: after a `-m` sweep, note which points failed, whatever the launcher."""
+
+    failed: list[tuple[Path, str]] = []
+    swept = False
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: object) -> None:
+        SweepOutcome.swept = True
+        SweepOutcome.failed = failed_points(Path(config.hydra.sweep.dir))
