@@ -460,3 +460,18 @@ def test_resume_a_sweep_finishes_damaged_and_never_started_points(cli, tmp_path)
     assert untouched.stat().st_mtime_ns == before
     for point, reference_bits in reference.items():
         assert same_bits(bits(sweep / point), reference_bits)
+
+
+def test_resume_refuses_a_run_whose_circuits_changed(tmp_path):
+    from qexp.errors import QexpError
+
+    folder = tmp_path / "qasm"
+    folder.mkdir()
+    bell = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0],q[1];\n'
+    (folder / "a.qasm").write_text(bell)
+    run_dir = tmp_path / "run"
+    run_config(run_dir, "circuits=qasm", f"circuits.path={folder}")
+    (folder / "b.qasm").write_text(bell)
+    (run_dir / "jobs/job-00000.h5").unlink()
+    with pytest.raises(QexpError, match="now gives 2 circuits, but the run started with 1"):
+        resume(run_dir)

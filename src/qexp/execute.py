@@ -71,8 +71,8 @@ class Outcome:
     cancelled: list[int] = field(default_factory=list)
 
 
-class Interrupted(Exception):
-    pass
+class Interrupted(BaseException):
+    """Ctrl-C inside the loop; a BaseException so that no `except Exception` swallows it."""
 
 
 @dataclass

@@ -38,6 +38,7 @@ def resume(run_dir: Path) -> runner.RunReport:
     if (run_dir / MANIFEST_FILE).is_file():
         manifest = Manifest.load(run_dir)
         plan = make_plan(cfg, [JobPlan(j.index, tuple(j.circuits)) for j in manifest.jobs])
+        _check_same_circuits(run_dir, manifest, plan)
     else:  # stopped before the first job was planned
         plan = make_plan(cfg)
         manifest = Manifest.create(run_dir, plan.jobs, runner.manifest_info(plan))
@@ -79,6 +80,16 @@ def triage(
                 manifest.set_status(entry.index, "pending")
             todo.append(job)
     return todo, attach
+
+
+def _check_same_circuits(run_dir: Path, manifest: Manifest, plan: RunPlan) -> None:
+    """The saved partition only fits if the config still generates the same circuits."""
+    then = manifest.info.get("num_circuits")
+    if then is not None and then != len(plan.specs):
+        raise QexpError(
+            f"{run_dir} cannot be resumed: its config now gives {len(plan.specs)} circuits, "
+            f"but the run started with {then} (did its QASM files change?). Start a new run."
+        )
 
 
 def _remove_stale_temp_files(run_dir: Path) -> None:
