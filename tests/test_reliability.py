@@ -162,6 +162,7 @@ def test_expired_batch_resubmits_in_a_fresh_batch(tmp_path):
     loop.run(plans)
     assert StubBatch.opened == 2
     assert [a.batch_id for a in ledger.jobs[1].attempts] == ["batch-1", "batch-2"]
+    assert json.loads((tmp_path / "manifest.json").read_text())["batches"] == ["batch-1", "batch-2"]
     assert ledger.jobs[1].status == "done"
 
 

@@ -238,7 +238,6 @@ class BatchLoop:
             self._close_batch()
             self.batch = self.hooks.open_batch()
             self.fresh_batch_needed = False
-            self.manifest.info.setdefault("batches", []).append(_batch_id(self.batch))
         return self.batch
 
     def _close_batch(self) -> None:

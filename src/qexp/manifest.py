@@ -70,6 +70,8 @@ class Manifest:
     @classmethod
     def load(cls, run_dir: Path) -> Manifest:
         data = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+        for derived in ("counts", "batches", "updated", "schema_version", "qexp_version"):
+            data.pop(derived, None)
         jobs = [
             JobEntry(
                 index=j["index"],
@@ -89,9 +91,15 @@ class Manifest:
             "qexp_version": __version__,
             "updated": now(),
             "counts": self.counts(),
+            "batches": self.batches(),
             "jobs": [asdict(job) for job in self.jobs],
         }
         write_text(self.path, json.dumps(data, indent=1) + "\n")
+
+    def batches(self) -> list[str]:
+        """Every batch a job of this run went through, in order of first use."""
+        ids = (a.batch_id for job in self.jobs for a in job.attempts if a.batch_id)
+        return list(dict.fromkeys(ids))
 
     def counts(self) -> dict[str, int]:
         return {s: sum(job.status == s for job in self.jobs) for s in STATUSES}

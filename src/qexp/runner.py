@@ -231,7 +231,6 @@ def manifest_info(plan: RunPlan) -> dict[str, Any]:
         "implementation": plan.implementation,
         "num_circuits": len(plan.specs),
         "seed": cfg.seed,
-        "batches": [],
     }
 
 
