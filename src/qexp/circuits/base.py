@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,3 +69,32 @@ def z_observables(num_qubits: int) -> tuple[str, ...]:
         "".join("Z" if q == num_qubits - 1 - i else "I" for i in range(num_qubits))
         for q in range(num_qubits)
     )
+
+
+def seeded_family(
+    generator: str,
+    num_qubits: list[int],
+    count: int,
+    seed: int,
+    build: Callable[[int, int], QuantumCircuit],
+    **parameters: Any,
+) -> list[CircuitSpec]:
+    """`count` circuits per width, circuit k of width n built as `build(n, s)` with its own
+    seed s = derive_seed(seed, "circuits", generator, n, k)."""
+    from qexp.seeds import derive_seed
+
+    specs = []
+    for n in num_qubits:
+        for k in range(count):
+            circuit_seed = derive_seed(seed, "circuits", generator, n, k)
+            qc = build(n, circuit_seed)
+            qc.name = f"{generator}_{n}_{k}"
+            qc.metadata = {
+                "generator": generator,
+                "num_qubits": n,
+                **parameters,
+                "index_in_width": k,
+                "seed": circuit_seed,
+            }
+            specs.append(CircuitSpec(circuit=qc, observables=z_observables(n)))
+    return specs

@@ -7,8 +7,7 @@ from typing import Any
 
 from qiskit.quantum_info import random_clifford
 
-from qexp.circuits.base import CircuitSpec, positive, widths, z_observables
-from qexp.seeds import derive_seed
+from qexp.circuits.base import CircuitSpec, positive, seeded_family, widths
 
 
 @dataclass
@@ -29,20 +28,10 @@ def validate(cfg: CliffordConfig) -> None:
 
 def generate(cfg: CliffordConfig, seed: int) -> list[CircuitSpec]:
     validate(cfg)
-    return [
-        _clifford(n, k, derive_seed(seed, "circuits", "clifford", n, k))
-        for n in widths(cfg.num_qubits)
-        for k in range(cfg.count)
-    ]
-
-
-def _clifford(num_qubits: int, index: int, seed: int) -> CircuitSpec:
-    qc = random_clifford(num_qubits, seed=seed).to_circuit()
-    qc.name = f"clifford_{num_qubits}_{index}"
-    qc.metadata = {
-        "generator": "clifford",
-        "num_qubits": num_qubits,
-        "index_in_width": index,
-        "seed": seed,
-    }
-    return CircuitSpec(circuit=qc, observables=z_observables(num_qubits))
+    return seeded_family(
+        "clifford",
+        widths(cfg.num_qubits),
+        cfg.count,
+        seed,
+        lambda n, s: random_clifford(n, seed=s).to_circuit(),
+    )

@@ -10,8 +10,7 @@ from typing import Any
 
 from qiskit.circuit.library import quantum_volume
 
-from qexp.circuits.base import CircuitSpec, positive, widths, z_observables
-from qexp.seeds import derive_seed
+from qexp.circuits.base import CircuitSpec, positive, seeded_family, widths
 
 
 @dataclass
@@ -32,20 +31,10 @@ def validate(cfg: QuantumVolumeConfig) -> None:
 
 def generate(cfg: QuantumVolumeConfig, seed: int) -> list[CircuitSpec]:
     validate(cfg)
-    return [
-        _qv(n, k, derive_seed(seed, "circuits", "quantum_volume", n, k))
-        for n in widths(cfg.num_qubits, minimum=2)
-        for k in range(cfg.count)
-    ]
-
-
-def _qv(num_qubits: int, index: int, seed: int) -> CircuitSpec:
-    qc = quantum_volume(num_qubits, seed=seed)
-    qc.name = f"quantum_volume_{num_qubits}_{index}"
-    qc.metadata = {
-        "generator": "quantum_volume",
-        "num_qubits": num_qubits,
-        "index_in_width": index,
-        "seed": seed,
-    }
-    return CircuitSpec(circuit=qc, observables=z_observables(num_qubits))
+    return seeded_family(
+        "quantum_volume",
+        widths(cfg.num_qubits, minimum=2),
+        cfg.count,
+        seed,
+        lambda n, s: quantum_volume(n, seed=s),
+    )

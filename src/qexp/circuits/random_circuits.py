@@ -7,8 +7,7 @@ from typing import Any
 
 from qiskit.circuit.random import random_circuit
 
-from qexp.circuits.base import CircuitSpec, positive, widths, z_observables
-from qexp.seeds import derive_seed
+from qexp.circuits.base import CircuitSpec, positive, seeded_family, widths
 
 
 @dataclass
@@ -32,21 +31,11 @@ def validate(cfg: RandomConfig) -> None:
 
 def generate(cfg: RandomConfig, seed: int) -> list[CircuitSpec]:
     validate(cfg)
-    return [
-        _random(n, cfg.depth, k, derive_seed(seed, "circuits", "random", n, k))
-        for n in widths(cfg.num_qubits)
-        for k in range(cfg.count)
-    ]
-
-
-def _random(num_qubits: int, depth: int, index: int, seed: int) -> CircuitSpec:
-    qc = random_circuit(num_qubits, depth, measure=False, seed=seed)
-    qc.name = f"random_{num_qubits}_{index}"
-    qc.metadata = {
-        "generator": "random",
-        "num_qubits": num_qubits,
-        "depth": depth,
-        "index_in_width": index,
-        "seed": seed,
-    }
-    return CircuitSpec(circuit=qc, observables=z_observables(num_qubits))
+    return seeded_family(
+        "random",
+        widths(cfg.num_qubits),
+        cfg.count,
+        seed,
+        lambda n, s: random_circuit(n, cfg.depth, measure=False, seed=s),
+        depth=cfg.depth,
+    )
