@@ -193,7 +193,6 @@ class BatchLoop:
         self.manifest.finished(plan.index, "done")
         self.prepared.pop(plan.index, None)
         self._progress("done", plan.index)
-        log.info("job %d done: %s", plan.index, job.job_id())
         if message:
             log.error("check failed on job %d: %s", plan.index, message)
             return f"check failed on job {plan.index}: {message}"
