@@ -15,6 +15,7 @@ docs/hdf5-schema.md; the names used in it are the constants below. Conventions:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import io
 import json
@@ -163,10 +164,11 @@ def _write_root_attrs(f: h5py.File, attrs: Mapping[str, Any]) -> None:
         f.attrs[key] = value
     f.attrs["schema_version"] = HDF5_SCHEMA_VERSION
     f.attrs["qexp_version"] = __version__
-    for name, value in package_versions().items():
+    for name, value in package_versions().items():  # looked up once per process
         f.attrs[name] = value
 
 
+@functools.cache
 def package_versions() -> dict[str, str]:
     """`version_<package>` -> installed version, for the packages a result depends on."""
     versions = {"version_python": platform.python_version()}
