@@ -476,3 +476,38 @@ def test_resume_refuses_a_run_whose_circuits_changed(tmp_path):
     (run_dir / "jobs/job-00000.h5").unlink()
     with pytest.raises(QexpError, match="now gives 2 circuits, but the run started with 1"):
         resume(run_dir)
+
+
+def test_cloud_jobs_are_polled_a_few_per_tick_round_robin(tmp_path):
+    plans = [JobPlan(i, (i,)) for i in range(25)]
+    ledger = Manifest.create(tmp_path, plans, {})
+    polls: list[int] = []
+
+    class CountedJob(StubJob):
+        def __init__(self, index):
+            super().__init__(f"cloud-{index}", "ok", polls_to_finish=3)
+            self.index = index
+
+        def in_final_state(self):
+            polls.append(self.index)
+            return super().in_final_state()
+
+    hooks = Hooks(
+        StubBatch, lambda plan: None, lambda b, p, plan, a: CountedJob(plan.index), lambda *a: None
+    )
+    policy = Policy(poll_interval=0.001, local=False, polls_per_tick=10)
+    loop = BatchLoop(ledger, hooks, policy)
+    ticks: list[int] = []
+    original = loop._collect_finished
+
+    def counting(every_job=False):
+        before = len(polls)
+        result = original(every_job)
+        ticks.append(len(polls) - before)
+        return result
+
+    loop._collect_finished = counting
+    loop.run(plans)
+    assert max(ticks) <= 10
+    assert all(job.status == "done" for job in ledger.jobs)
+    assert sorted(set(polls)) == list(range(25))  # every job gets its turn

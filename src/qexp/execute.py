@@ -38,6 +38,8 @@ class Policy:
     """Local jobs die with the process and cannot be looked up again; cloud jobs can."""
     cancel_grace: float = 5.0
     """Seconds after a first Ctrl-C in which a second one cancels the jobs still on IBM."""
+    polls_per_tick: int = 10
+    """Cloud only: status requests per poll interval, taken round-robin over the jobs."""
 
 
 _abandoned: list[str] = []
@@ -94,6 +96,7 @@ class BatchLoop:
         self.batch: Any = None
         self.fresh_batch_needed = False
         self.interrupts = 0
+        self._poll_cursor = 0
 
     def run(self, plans: Sequence[JobPlan], attach: Sequence[tuple[JobPlan, str]] = ()) -> Outcome:
         self.queue.extend(plans)
@@ -108,7 +111,7 @@ class BatchLoop:
                     outcome.stopped = "interrupted"
                 if outcome.stopped:
                     with contextlib.suppress(Interrupted):
-                        self._collect_finished()  # whatever arrived is kept, checked or not
+                        self._collect_finished(every_job=True)  # whatever arrived is kept
                     self._offer_cancel()
                     outcome.cancelled = self._cancel_outstanding(self._should_cancel())
             finally:
@@ -175,12 +178,24 @@ class BatchLoop:
         self._progress("submitted", plan.index)
         log.info("job %d re-attached: %s", plan.index, job_id)
 
-    def _collect_finished(self) -> str | None:
+    def _collect_finished(self, every_job: bool = False) -> str | None:
         """Write every finished job; return the first failed check's message, if any."""
         stop = None
-        for index in [i for i, r in self.running.items() if _finished(r.job)]:
+        polled = sorted(self.running) if every_job else self._due_for_poll()
+        for index in [i for i in polled if _finished(self.running[i].job)]:
             stop = self._finish(self.running.pop(index)) or stop
         return stop
+
+    def _due_for_poll(self) -> list[int]:
+        """Local jobs: all (a poll is free). Cloud jobs: a few per tick, round-robin, since
+        each status poll is a request to IBM Quantum."""
+        running = sorted(self.running)
+        limit = self.policy.polls_per_tick
+        if self.policy.local or len(running) <= limit:
+            return running
+        start = self._poll_cursor % len(running)
+        self._poll_cursor = start + limit
+        return (running[start:] + running[:start])[:limit]
 
     def _finish(self, running: _Running) -> str | None:
         plan, job = running.plan, running.job
