@@ -1,7 +1,7 @@
 """The structured-config schema: one dataclass per config group option, in the ConfigStore.
 
 Each YAML file in `conf/<group>/` pulls its schema in through its defaults list
-(`- schema_ghz`), so a typo or a wrong type fails composition with the full key.
+(`- /schema/circuits/ghz@_here_`), so a typo or a wrong type fails composition with the full key.
 Value ranges are checked once, in `qexp.config.validate`.
 """
 
@@ -78,4 +78,4 @@ def register() -> None:
     cs.store(name="schema_config", node=QexpConfig)
     for group, schemas in GROUPS.items():
         for name, schema in schemas.items():
-            cs.store(group=group, name=f"schema_{name}", node=schema)
+            cs.store(group=f"schema/{group}", name=name, node=schema)
