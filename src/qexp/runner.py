@@ -74,6 +74,15 @@ def run(cfg: QexpConfig, run_dir: Path, config_yaml: str) -> RunReport:
             elapsed=time.monotonic() - started,
             planned=describe_plan(plan),
         )
+    log.info(
+        "%d circuits (%s) in %d jobs, %s (%s) on %s",
+        len(plan.specs),
+        cfg.circuits.name,
+        len(plan.jobs),
+        cfg.primitive.name,
+        plan.implementation,
+        plan.backend_name,
+    )
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan))
     return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
