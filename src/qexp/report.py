@@ -39,7 +39,7 @@ from qexp import __version__
 from qexp.constants import HYDRA_DIR, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
 from qexp.runs import run_dirs
-from qexp.show import RunView, circuit_label, read_run, swept_keys
+from qexp.show import RunView, circuit_label, plain_value, read_run, swept_keys
 from qexp.store import is_complete
 from qexp.sweep import sweep_points
 
@@ -204,7 +204,7 @@ def plot_estimator(table: Any, path: Path, where: str) -> Plot:
     fig, axes = _grid(len(shown))
     for ax, (index, rows) in zip(axes, shown, strict=False):
         first = rows.iloc[0]
-        metadata = {key: _plain(first[key]) for key in _META if key in rows}
+        metadata = {key: plain_value(first[key]) for key in _META if key in rows}
         observables = list(dict.fromkeys(rows.sort_values("observable_index")["observable"]))
         parameterized = rows["parameter_index"].max() > 0
         if parameterized:
@@ -665,14 +665,6 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def _slug(text: str) -> str:

@@ -257,7 +257,7 @@ def estimator_table(view: RunView, limit: int) -> Table:
     metadata_columns = [c for c in frame.columns if c in _METADATA_HINTS]
     for (index, point), rows in groups[:limit]:
         first = rows.iloc[0]
-        metadata = {c: _plain(first[c]) for c in metadata_columns}
+        metadata = {c: plain_value(first[c]) for c in metadata_columns}
         lines = Text()
         ordered = rows.sort_values("observable_index")
         for position, (_, row) in enumerate(ordered.head(MAX_OBSERVABLES).iterrows()):
@@ -361,7 +361,8 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A table cell as plain Python: numpy scalars unwrapped, NaN as None."""
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
