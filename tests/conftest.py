@@ -20,6 +20,16 @@ CONF_DIR = REPO / "conf"
 
 register()
 
+BELL_QASM2 = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+creg c[2];
+h q[0];
+cx q[0], q[1];
+measure q -> c;
+"""
+"""A Bell pair in OpenQASM 2, for the tests that load QASM files."""
+
 
 def compose_config(*overrides: str) -> DictConfig:
     """The config `python -m qexp OVERRIDES` would compose (without the hydra section)."""

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import BELL_QASM2
 from qiskit.quantum_info import Statevector
 
 from qexp import circuits
@@ -32,14 +33,6 @@ CASES = [
 ]
 IDS = [case[0].name for case in CASES]
 
-QASM2 = """OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0], q[1];
-measure q -> c;
-"""
 QASM3 = """// a comment before the header
 OPENQASM 3.0;
 include "stdgates.inc";
@@ -243,7 +236,7 @@ def test_registry_names_match_schemas():
 def qasm_dir(tmp_path):
     folder = tmp_path / "qasm"
     folder.mkdir()
-    (folder / "b_bell.qasm").write_text(QASM2)
+    (folder / "b_bell.qasm").write_text(BELL_QASM2)
     (folder / "a_three.qasm").write_text(QASM3)
     (folder / "notes.txt").write_text("not a circuit")
     return folder

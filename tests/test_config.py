@@ -8,31 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CONF_DIR, compose_config, run_config
+from conftest import BELL_QASM2, CONF_DIR, compose_config, run_config
 from omegaconf import OmegaConf
 
 from qexp.config import QexpConfig, load
-from qexp.config.schema import GROUPS
+from qexp.config.schema import DISCRIMINATORS, GROUPS
 from qexp.errors import ConfigError
-
-QASM = """OPENQASM 2.0;
-include "qelib1.inc";
-qreg q[2];
-creg c[2];
-h q[0];
-cx q[0], q[1];
-measure q -> c;
-"""
-
-# The field of each group's section that must equal the file's stem.
-DISCRIMINATOR = {"circuits": "name", "backend": "kind", "primitive": "name", "check": "name"}
 
 
 def conf_files(group: str) -> list[str]:
     return sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml"))
 
 
-GROUP_FILES = [(group, name) for group in DISCRIMINATOR for name in conf_files(group)]
+GROUP_FILES = [(group, name) for group in DISCRIMINATORS for name in conf_files(group)]
 EXPERIMENTS = conf_files("experiment")
 
 
@@ -42,7 +30,7 @@ def required_overrides(group: str, name: str, tmp_path: Path) -> list[str]:
         return ["check._target_=qexp.checks.max_std"]
     if (group, name) == ("circuits", "qasm"):
         path = tmp_path / "bell.qasm"
-        path.write_text(QASM)
+        path.write_text(BELL_QASM2)
         return [f"circuits.path={path}"]
     return []
 
@@ -58,7 +46,7 @@ def error_text(exc: BaseException) -> str:
 
 
 def test_every_group_has_files():
-    for group in (*DISCRIMINATOR, "experiment"):
+    for group in (*DISCRIMINATORS, "experiment"):
         assert conf_files(group), f"no conf/{group}/*.yaml found"
 
 
@@ -69,7 +57,7 @@ def test_group_file_composes_and_loads(group, name, tmp_path):
     assert isinstance(settings, QexpConfig)
     section = getattr(settings, group)
     assert isinstance(section, GROUPS[group][name]), f"conf/{group}/{name}.yaml lost its schema"
-    assert getattr(section, DISCRIMINATOR[group]) == name
+    assert getattr(section, DISCRIMINATORS[group]) == name
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, run_config
+from conftest import BELL_QASM2, REPO, run_config
 from qiskit_ibm_runtime.exceptions import (
     IBMInputValueError,
     RuntimeJobFailureError,
@@ -468,11 +468,10 @@ def test_resume_refuses_a_run_whose_circuits_changed(tmp_path):
 
     folder = tmp_path / "qasm"
     folder.mkdir()
-    bell = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0],q[1];\n'
-    (folder / "a.qasm").write_text(bell)
+    (folder / "a.qasm").write_text(BELL_QASM2)
     run_dir = tmp_path / "run"
     run_config(run_dir, "circuits=qasm", f"circuits.path={folder}")
-    (folder / "b.qasm").write_text(bell)
+    (folder / "b.qasm").write_text(BELL_QASM2)
     (run_dir / "jobs/job-00000.h5").unlink()
     with pytest.raises(QexpError, match="now gives 2 circuits, but the run started with 1"):
         resume(run_dir)
