@@ -14,9 +14,9 @@ log = logging.getLogger("qexp")
 class Progress:
     """Counts of submitted, done and failed jobs, with elapsed time."""
 
-    def __init__(self, total: int, mode: str = "auto", label: str = "jobs") -> None:
+    def __init__(self, total: int, mode: str = "auto", label: str = "jobs", done: int = 0) -> None:
         self.total, self.label = total, label
-        self.counts = {"submitted": 0, "done": 0, "failed": 0}
+        self.counts = {"submitted": 0, "done": done, "failed": 0}  # done: before a resume
         self.started = time.monotonic()
         if mode == "auto":
             mode = "bar" if sys.stderr.isatty() else "log"
@@ -44,7 +44,9 @@ class Progress:
             )
             originals = {id(sys.stdout): "stdout", id(sys.stderr): "stderr"}
             self._bar.__enter__()
-            self._task = self._bar.add_task(self.label, total=self.total, detail=self._detail())
+            self._task = self._bar.add_task(
+                self.label, total=self.total, completed=self.counts["done"], detail=self._detail()
+            )
             self._route_log_handlers(originals)
         return self
 

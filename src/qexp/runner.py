@@ -102,8 +102,8 @@ def execute(
     (run_dir / JOBS_DIR).mkdir(parents=True, exist_ok=True)
     job_files = JobFiles(plan, manifest, run_dir, config_yaml)
     cfg = plan.config
-    with Progress(len(manifest.jobs), cfg.run.progress) as progress:
-        progress.counts["done"] = manifest.counts()["done"]
+    done_before = manifest.counts()["done"]
+    with Progress(len(manifest.jobs), cfg.run.progress, done=done_before) as progress:
         hooks = Hooks(
             open_batch=lambda: _open_batch(plan),
             prepare=lambda job: prepare(plan, job),
