@@ -193,10 +193,3 @@ def _ibm_backend(cfg: IbmBackendConfig, min_num_qubits: int) -> tuple[BackendV2,
 
 def describe(backend: BackendV2) -> str:
     return getattr(backend, "name", type(backend).__name__)
-
-
-def is_ibm(backend: BackendV2) -> bool:
-    """True for real IBM Quantum backends (the executor primitives' home ground)."""
-    from qiskit_ibm_runtime import IBMBackend
-
-    return isinstance(backend, IBMBackend)

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from qiskit.primitives import PrimitiveResult
@@ -70,7 +70,6 @@ class Hooks:
 class Outcome:
     stopped: str | None = None
     """Why the run stopped early: a check's message or 'interrupted'; None when it ran out."""
-    cancelled: list[int] = field(default_factory=list)
 
 
 class Interrupted(BaseException):
@@ -113,7 +112,7 @@ class BatchLoop:
                     with contextlib.suppress(Interrupted):
                         self._collect_finished(every_job=True)  # whatever arrived is kept
                     self._offer_cancel()
-                    outcome.cancelled = self._cancel_outstanding(self._should_cancel())
+                    self._cancel_outstanding(self._should_cancel())
             finally:
                 self._close_batch()
         return outcome
@@ -278,8 +277,7 @@ class BatchLoop:
             while self.interrupts == 1 and time.monotonic() < deadline:
                 time.sleep(0.05)
 
-    def _cancel_outstanding(self, cancel_remote: bool) -> list[int]:
-        cancelled = []
+    def _cancel_outstanding(self, cancel_remote: bool) -> None:
         for index, running in sorted(self.running.items()):
             if cancel_remote:
                 try:
@@ -290,13 +288,10 @@ class BatchLoop:
                 if self.policy.local:
                     _abandoned.append(running.job.job_id())
                 self.manifest.finished(index, "cancelled", "cancelled by qexp", failures.CANCELLED)
-                cancelled.append(index)
         for plan in list(self.queue) + [plan for _, _, plan in self.retries]:
             if cancel_remote and self.manifest.jobs[plan.index].status == "pending":
                 self.manifest.set_status(plan.index, "cancelled")
-                cancelled.append(plan.index)
         self.running.clear()
-        return sorted(cancelled)
 
     def _should_cancel(self) -> bool:
         """Jobs are cancelled on a failed check and on a second Ctrl-C."""

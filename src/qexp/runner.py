@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,6 @@ class RunReport:
     files: list[Path]
     elapsed: float
     stopped: str | None = None
-    cancelled: list[int] = field(default_factory=list)
     planned: str | None = None
     """For a dry run: the jobs that would be submitted."""
 
@@ -256,7 +255,6 @@ def _report(
         files=[run_dir / j.file for j in manifest.jobs if j.status == "done"],
         elapsed=elapsed,
         stopped=outcome.stopped,
-        cancelled=outcome.cancelled,
     )
 
 
