@@ -31,6 +31,19 @@ measure q -> c;
 """A Bell pair in OpenQASM 2, for the tests that load QASM files."""
 
 
+def write_pubs(path: Path, *, attrs: dict, pubs: list, result) -> None:
+    """`store.write_job` for tests that hold StoredPubs (circuits and their specs)."""
+    from qexp.store import PubRecord, dump_circuits, write_job
+
+    write_job(
+        path,
+        attrs=attrs,
+        records=[PubRecord.of(p.index, p.spec, p.observables) for p in pubs],
+        circuits_qpy=dump_circuits([p.spec.circuit for p in pubs]),
+        result=result,
+    )
+
+
 def compose_config(*overrides: str) -> DictConfig:
     """The config `python -m qexp OVERRIDES` would compose (without the hydra section)."""
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):

@@ -9,7 +9,7 @@ import pytest
 from conftest import BELL_QASM2
 from qiskit.quantum_info import Statevector
 
-from qexp import circuits
+from qexp import circuits, primitives
 from qexp.circuits import CircuitSpec
 from qexp.circuits.ansatz import AnsatzConfig
 from qexp.circuits.clifford import CliffordConfig
@@ -245,8 +245,13 @@ def qasm_dir(tmp_path):
 def test_qasm2_file(qasm_dir):
     (spec,) = circuits.generate(QasmConfig(path=str(qasm_dir / "b_bell.qasm")), seed=1)
     assert spec.circuit.num_qubits == 2
-    assert spec.circuit.num_clbits == 0
-    assert [i.operation.name for i in spec.circuit.data] == ["h", "cx"]
+    assert [r.name for r in spec.circuit.cregs] == ["c"]  # the file's own register, kept
+    assert [i.operation.name for i in spec.circuit.data] == ["h", "cx", "measure", "measure"]
+    sampled = primitives.logical_circuit(primitives.SamplerConfig(), spec)
+    assert sampled is spec.circuit  # it measures: nothing added
+    estimated = primitives.logical_circuit(primitives.EstimatorConfig(), spec)
+    assert estimated.num_clbits == 0
+    assert [i.operation.name for i in estimated.data] == ["h", "cx"]
     assert spec.metadata == {
         "generator": "qasm",
         "num_qubits": 2,
@@ -259,8 +264,9 @@ def test_qasm2_file(qasm_dir):
 def test_qasm3_file(qasm_dir):
     (spec,) = circuits.generate(QasmConfig(path=str(qasm_dir / "a_three.qasm")), seed=1)
     assert spec.circuit.num_qubits == 3
-    assert spec.circuit.num_clbits == 0
-    assert Statevector(spec.circuit).probabilities_dict() == {"110": 1.0}
+    assert spec.circuit.num_clbits == 3
+    unmeasured = primitives.without_final_measurements(spec.circuit)
+    assert Statevector(unmeasured).probabilities_dict() == {"110": 1.0}
 
 
 def test_qasm_folder_is_sorted_and_skips_other_files(qasm_dir):

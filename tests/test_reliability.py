@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 from conftest import BELL_QASM2, REPO, run_config
 from qiskit_ibm_runtime.exceptions import (
     IBMInputValueError,
+    RuntimeInvalidStateError,
     RuntimeJobFailureError,
     RuntimeJobMaxTimeoutError,
 )
@@ -48,46 +50,66 @@ def same_bits(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
     return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
-# --- failure classes ---------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("exc", "kind"),
-    [
-        (ConnectionError("reset by peer"), failures.TRANSIENT),
-        (TimeoutError("read timed out"), failures.TRANSIENT),
-        (RuntimeJobFailureError("Error code 5xxx; internal error"), failures.TRANSIENT),
-        (RuntimeJobMaxTimeoutError("Job exceeded its max time"), failures.BATCH_EXPIRED),
-        (RuntimeError("The session is closed."), failures.BATCH_EXPIRED),
-        (
-            IBMInputValueError("The instruction h on qubits (0,) is not supported"),
-            failures.INVALID_INPUT,
-        ),
-        (ValueError("bad circuit"), failures.INVALID_INPUT),
-        (RuntimeError("Job was cancelled"), failures.CANCELLED),
-    ],
-)
-def test_failures_are_classified(exc, kind):
-    assert failures.classify(exc) == kind
+# --- failures ended by their cause -------------------------------------------------------
+class Ended:
+    """How a stub job ends: its final status and the service's reason code and message."""
+
+    def __init__(self, status="DONE", code=None, reason=None):
+        self.status, self.code, self.reason = status, code, reason
 
 
-# --- the Batch loop with stand-in jobs ----------------------------------------------------
+OK = Ended()
+INTERNAL = Ended("ERROR", 1000, "API Internal error")
+REJECTED = Ended("ERROR", 1002, "Error in the validation process of the job")
+TOO_LONG = Ended("CANCELLED", 1305, "Job ran longer than its maximum execution time")
+BATCH_ENDED = Ended("ERROR", sorted(failures.BATCH_ENDED_CODES)[0], "Session max TTL reached")
+BY_HAND = Ended("CANCELLED", None, "cancelled by its owner")
+
+
 class StubJob:
-    def __init__(self, job_id, outcome, polls_to_finish=1):
-        self._id, self.outcome, self.polls_left = job_id, outcome, polls_to_finish
+    """A cloud job as the client shows it: status strings, reason code, result() raising
+    the client's own exceptions; `poll_errors` status requests and `fetch_errors` result
+    fetches fail first, as a dropped connection would."""
+
+    def __init__(self, job_id, ended, polls=1, poll_errors=0, fetch_errors=0):
+        self._id, self.ended, self.polls_left = job_id, ended, polls
+        self.poll_errors, self.fetch_errors = poll_errors, fetch_errors
+        self._reason_code = None
+        self._reason = None
 
     def job_id(self):
         return self._id
 
-    def in_final_state(self):
+    def status(self):
+        if self.poll_errors:
+            self.poll_errors -= 1
+            raise ConnectionError("connection reset by peer")
         self.polls_left -= 1
-        return self.polls_left < 1
+        if self.polls_left > 0:
+            return "RUNNING"
+        if self.ended.reason:  # as runtime_job_v2._set_status reads the service's state
+            self._reason = self.ended.reason
+            if self.ended.code is not None:
+                self._reason_code = self.ended.code
+                self._reason = f"Error code {self.ended.code}; {self.ended.reason}"
+        if self.ended.status == "CANCELLED" and self.ended.code == failures.MAX_TIME_CODE:
+            return "ERROR"  # as runtime_job_v2 maps it
+        return self.ended.status
 
     def result(self):
-        if isinstance(self.outcome, BaseException):
-            raise self.outcome
-        return self.outcome
+        if self.ended.status == "DONE":
+            if self.fetch_errors:
+                self.fetch_errors -= 1
+                raise ConnectionError("read timed out")
+            return "result"
+        if self.ended.code == failures.MAX_TIME_CODE:
+            raise RuntimeJobMaxTimeoutError(self._reason)
+        if self.ended.status == "CANCELLED":
+            raise RuntimeInvalidStateError("Unable to retrieve result. Job was cancelled.")
+        raise RuntimeJobFailureError(f"Unable to retrieve job result. {self._reason}")
 
     def cancel(self):
-        self.outcome = RuntimeError("cancelled")
+        self.ended = BY_HAND
 
 
 class StubBatch:
@@ -101,87 +123,119 @@ class StubBatch:
         pass
 
 
-def loop_with(tmp_path, outcomes: dict[int, list], max_retries=2, jobs=3, polls=1):
-    """A BatchLoop whose job k's successive submissions end as outcomes[k] says."""
+def _done(value=None):
+    future = Future()
+    future.set_result(value)
+    return future
+
+
+def loop_with(tmp_path, outcomes: dict[int, list], max_retries=2, jobs=3, polls=1, faults=None):
+    """A BatchLoop whose job k's successive submissions end as outcomes[k] says (an Ended,
+    or an exception that the submission itself raises)."""
     plans = [JobPlan(i, (i,)) for i in range(jobs)]
     ledger = Manifest.create(tmp_path, plans, {})
     submitted: list[int] = []
     written: list[int] = []
     StubBatch.opened = 0
 
-    def submit(batch, prepared, plan, attempt):
+    def submit(batch, prepared, plan):
+        attempt = submitted.count(plan.index)
         submitted.append(plan.index)
-        outcome = outcomes.get(plan.index, ["ok"])[
-            min(attempt, len(outcomes.get(plan.index, ["ok"])) - 1)
-        ]
-        if isinstance(outcome, BaseException) and getattr(outcome, "at_submit", False):
+        plan_outcomes = outcomes.get(plan.index, [OK])
+        outcome = plan_outcomes[min(attempt, len(plan_outcomes) - 1)]
+        if isinstance(outcome, BaseException):
             raise outcome
-        return StubJob(f"job-{plan.index}-{attempt}", outcome, polls)
+        return StubJob(
+            f"job-{plan.index}-{attempt}", outcome, polls, **(faults or {}).get(plan.index, {})
+        )
 
-    hooks = Hooks(
-        open_batch=StubBatch,
-        prepare=lambda plan: None,
-        submit=submit,
-        on_result=lambda plan, prepared, job, result: written.append(plan.index),
-    )
-    loop = BatchLoop(ledger, hooks, Policy(max_retries=max_retries, backoff=0, poll_interval=0.001))
+    def write(plan, prepared, job, result):
+        written.append(plan.index)
+        return _done()
+
+    hooks = Hooks(open_batch=StubBatch, prepare=lambda plan: _done(), submit=submit, write=write)
+    policy = Policy(max_retries=max_retries, backoff=0, poll_interval=0.001, local=False)
+    loop = BatchLoop(ledger, hooks, policy)
     return loop, plans, ledger, submitted, written
 
 
-def test_transient_failure_is_retried_alone(tmp_path):
-    loop, plans, ledger, submitted, written = loop_with(
-        tmp_path, {1: [ConnectionError("reset"), ConnectionError("reset"), "ok"]}
-    )
+def test_an_internal_error_is_resubmitted_alone(tmp_path):
+    loop, plans, ledger, submitted, written = loop_with(tmp_path, {1: [INTERNAL, INTERNAL, OK]})
     loop.run(plans)
     assert submitted == [0, 1, 2, 1, 1]  # jobs 0 and 2 never re-run
     assert sorted(written) == [0, 1, 2]
     job1 = ledger.jobs[1]
     assert job1.status == "done" and len(job1.attempts) == 3
-    assert [a.error_class for a in job1.attempts] == ["transient", "transient", None]
+    assert [a.error_class for a in job1.attempts] == ["internal", "internal", None]
+    assert "Error code 1000" in job1.attempts[0].error
 
 
 def test_retries_stop_at_max_retries(tmp_path):
-    loop, plans, ledger, submitted, _ = loop_with(
-        tmp_path, {0: [ConnectionError("down")]}, max_retries=2
-    )
+    loop, plans, ledger, submitted, _ = loop_with(tmp_path, {0: [INTERNAL]}, max_retries=2)
     loop.run(plans)
     assert submitted.count(0) == 3
     assert ledger.jobs[0].status == "failed" and ledger.jobs[1].status == "done"
 
 
-def test_invalid_input_is_not_retried(tmp_path):
+@pytest.mark.parametrize(
+    ("ended", "kind", "status"),
+    [
+        (REJECTED, "rejected", "failed"),
+        (TOO_LONG, "too_long", "failed"),
+        (BY_HAND, "cancelled", "cancelled"),
+    ],
+)
+def test_jobs_that_cannot_succeed_again_are_not_retried(tmp_path, ended, kind, status):
+    loop, plans, ledger, submitted, _ = loop_with(tmp_path, {2: [ended]})
+    loop.run(plans)
+    assert submitted.count(2) == 1
+    job = ledger.jobs[2]
+    assert job.status == status and job.attempts[0].error_class == kind
+    assert ended.reason in job.attempts[0].error  # the service's own reason is kept
+    assert [j.status for j in ledger.jobs[:2]] == ["done", "done"]
+
+
+def test_rejected_submission_is_not_retried(tmp_path):
     loop, plans, ledger, submitted, _ = loop_with(tmp_path, {2: [IBMInputValueError("not ISA")]})
     loop.run(plans)
     assert submitted.count(2) == 1
     assert ledger.jobs[2].status == "failed"
-    assert ledger.jobs[2].attempts[0].error_class == "invalid_input"
+    assert ledger.jobs[2].attempts[0].error_class == "rejected"
 
 
-def test_expired_batch_resubmits_in_a_fresh_batch(tmp_path):
-    loop, plans, ledger, _, _ = loop_with(tmp_path, {1: [RuntimeJobMaxTimeoutError("ttl"), "ok"]})
+def test_an_ended_batch_resubmits_in_a_fresh_batch(tmp_path):
+    loop, plans, ledger, _, _ = loop_with(tmp_path, {1: [BATCH_ENDED, OK]})
     loop.run(plans)
     assert StubBatch.opened == 2
     assert [a.batch_id for a in ledger.jobs[1].attempts] == ["batch-1", "batch-2"]
     assert json.loads((tmp_path / "manifest.json").read_text())["batches"] == ["batch-1", "batch-2"]
     assert ledger.jobs[1].status == "done"
+    assert ledger.jobs[1].attempts[0].error_class == "batch_ended"
 
 
-def test_jobs_of_one_expired_batch_share_one_fresh_batch(tmp_path):
-    expired = RuntimeJobMaxTimeoutError("ttl")
-    outcomes = {0: [expired, "ok"], 1: [expired, "ok"]}
+def test_jobs_of_one_ended_batch_share_one_fresh_batch(tmp_path):
+    outcomes = {0: [BATCH_ENDED, OK], 1: [BATCH_ENDED, OK]}
     loop, plans, ledger, _, _ = loop_with(tmp_path, outcomes, polls=2)  # both ran in batch 1
     loop.run(plans)
     assert StubBatch.opened == 2
     assert {ledger.jobs[i].attempts[-1].batch_id for i in (0, 1)} == {"batch-2"}
 
 
+def test_failed_polls_and_fetches_ask_again_and_never_resubmit(tmp_path):
+    faults = {0: {"poll_errors": 3}, 1: {"fetch_errors": 2}}
+    loop, plans, ledger, submitted, written = loop_with(tmp_path, {}, faults=faults)
+    loop.run(plans)
+    assert submitted == [0, 1, 2]  # each job was paid for once
+    assert sorted(written) == [0, 1, 2]
+    assert all(len(job.attempts) == 1 and job.status == "done" for job in ledger.jobs)
+
+
 def test_a_submission_that_raises_is_recorded_and_retried(tmp_path):
-    error = ConnectionError("submit failed")
-    error.at_submit = True
-    loop, plans, ledger, _, _ = loop_with(tmp_path, {0: [error, "ok"]})
+    loop, plans, ledger, _, _ = loop_with(tmp_path, {0: [ConnectionError("submit failed"), OK]})
     loop.run(plans)
     first, second = ledger.jobs[0].attempts
     assert first.job_id is None and "submit failed" in first.error and second.job_id == "job-0-1"
+    assert first.error_class == "not_submitted"
 
 
 # --- backend=flaky through the real local Batch path --------------------------------------
@@ -199,7 +253,7 @@ def test_k_failed_submissions_give_k_resubmissions_and_the_same_bits(tmp_path):
     attempts = [len(j["attempts"]) for j in jobs]
     assert attempts == [2, 1, 2]  # submissions 0 and 2 failed: exactly two re-submissions
     assert "backend=flaky failed submission 0" in jobs[0]["attempts"][0]["error"]
-    assert jobs[0]["attempts"][0]["error_class"] == "transient"
+    assert jobs[0]["attempts"][0]["error_class"] == "internal"
     assert same_bits(bits(tmp_path / "flaky"), bits(tmp_path / "clean"))
 
 
@@ -307,9 +361,10 @@ def test_cloud_jobs_are_reattached_not_resubmitted(tmp_path, monkeypatch):
     lost.unlink()
 
     class FinishedCloudJob(StubJob):
-        pass
+        def result(self):
+            return result
 
-    StandInService.handles = {job_id: FinishedCloudJob(job_id, result)}
+    StandInService.handles = {job_id: FinishedCloudJob(job_id, OK)}
     monkeypatch.setattr(StandInService, "job", lambda self, jid: StandInService.handles[jid])
     report = resume(run_dir)
     assert report.complete
@@ -395,11 +450,11 @@ _ = (os, REPO)
 # --- Ctrl-C on cloud jobs: once keeps them for re-attach, twice cancels them ---------------
 class NeverDoneJob(StubJob):
     def __init__(self, job_id):
-        super().__init__(job_id, "ok")
+        super().__init__(job_id, OK)
         self.cancelled = False
 
-    def in_final_state(self):
-        return False
+    def status(self):
+        return "RUNNING"
 
     def cancel(self):
         self.cancelled = True
@@ -413,14 +468,14 @@ def test_ctrl_c_on_cloud_jobs(tmp_path, presses):
     ledger = Manifest.create(tmp_path, plans, {})
     jobs: list[NeverDoneJob] = []
 
-    def submit(batch, prepared, plan, attempt):
+    def submit(batch, prepared, plan):
         jobs.append(NeverDoneJob(f"cloud-{plan.index}"))
         if len(jobs) == 2:  # both submitted: the user presses Ctrl-C
             for k in range(presses):
                 threading.Timer(0.05 + 0.2 * k, os.kill, (os.getpid(), signal.SIGINT)).start()
         return jobs[-1]
 
-    hooks = Hooks(StubBatch, lambda plan: None, submit, lambda *a: None)
+    hooks = Hooks(StubBatch, lambda plan: _done(), submit, lambda *a: _done())
     policy = Policy(poll_interval=0.01, local=False, cancel_grace=1.0)
     outcome = BatchLoop(ledger, hooks, policy).run(plans)
     assert outcome.stopped == "interrupted"
@@ -484,20 +539,24 @@ def test_cloud_jobs_are_polled_a_few_per_tick_round_robin(tmp_path):
 
     class CountedJob(StubJob):
         def __init__(self, index):
-            super().__init__(f"cloud-{index}", "ok", polls_to_finish=3)
+            super().__init__(f"cloud-{index}", OK, polls=3)
             self.index = index
 
-        def in_final_state(self):
+        def status(self):
             polls.append(self.index)
-            return super().in_final_state()
+            return super().status()
 
     hooks = Hooks(
-        StubBatch, lambda plan: None, lambda b, p, plan, a: CountedJob(plan.index), lambda *a: None
+        StubBatch,
+        lambda plan: _done(),
+        lambda b, p, plan: CountedJob(plan.index),
+        lambda *a: _done(),
+        lookahead=25,
     )
     policy = Policy(poll_interval=0.001, local=False, polls_per_tick=10)
     loop = BatchLoop(ledger, hooks, policy)
     ticks: list[int] = []
-    original = loop._collect_finished
+    original = loop._collect
 
     def counting(every_job=False):
         before = len(polls)
@@ -505,7 +564,7 @@ def test_cloud_jobs_are_polled_a_few_per_tick_round_robin(tmp_path):
         ticks.append(len(polls) - before)
         return result
 
-    loop._collect_finished = counting
+    loop._collect = counting
     loop.run(plans)
     assert max(ticks) <= 10
     assert all(job.status == "done" for job in ledger.jobs)

@@ -20,7 +20,7 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import qexp_cli, run_config
+from conftest import qexp_cli, run_config, write_pubs
 from qiskit import QuantumCircuit
 from qiskit.primitives import BitArray, DataBin, PrimitiveResult, SamplerPubResult
 
@@ -37,7 +37,7 @@ from qexp.results import (
     read_table_csv,
     run_overrides,
 )
-from qexp.store import StoredPub, write_job
+from qexp.store import StoredPub
 
 CHROMIUM = Path("/usr/bin/chromium")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -90,28 +90,39 @@ def sweep_report(sweep) -> Path:
 # --- the job files, read with plain h5py --------------------------------------------------
 
 
+def _pub_blocks(f: h5py.File, field: str) -> dict[int, np.ndarray]:
+    """PUB position -> that PUB's rows of `data/<field>`, cut with plain h5py."""
+    ds = f[f"data/{field}"]
+    data, offsets = ds[()], ds.attrs["offsets"]
+    positions = ds.attrs.get("pubs", range(len(offsets) - 1))
+    shapes = json.loads(ds.attrs["shapes"])
+    blocks = {}
+    for k, position in enumerate(positions):
+        block = data[offsets[k] : offsets[k + 1]]
+        if ds.attrs["kind"] == "BitArray":
+            num_bits = int(ds.attrs["num_bits"][k])
+            bits = np.unpackbits(block, axis=-1)[:, block.shape[1] * 8 - num_bits :]
+            blocks[int(position)] = bits.reshape(*shapes[k], num_bits)
+        else:
+            blocks[int(position)] = block.reshape(shapes[k])
+    return blocks
+
+
 def h5_sampler_truth(run_dir: Path) -> dict[tuple[int, int], dict]:
     """(circuit index, parameter index) -> counts, ideal outcomes, job attrs; from h5py."""
     truth = {}
     for path in sorted((run_dir / "jobs").glob("job-*.h5")):
         with h5py.File(path, "r") as f:
             job = {key: f.attrs[key] for key in ("job_index", "job_id", "shots", "backend")}
-            for name in sorted(n for n in f if n.startswith("pub_")):
-                group = f[name]
-                ds = group["data/meas"]
-                num_bits = int(ds.attrs["num_bits"])
-                packed = ds[()]  # (*shape, shots, bytes), big-endian within a shot
-                bits = np.unpackbits(packed, axis=-1)[..., packed.shape[-1] * 8 - num_bits :]
-                bits = bits.reshape(-1, packed.shape[-2], num_bits)
-                ideal = (
-                    list(group["ideal_outcomes"].asstr()[()]) if "ideal_outcomes" in group else None
-                )
-                for point, block in enumerate(bits):
+            info = json.loads(f["pubs/info"][()].tobytes())
+            for position, bits in _pub_blocks(f, "meas").items():
+                shots = bits.shape[-2]
+                for point, block in enumerate(bits.reshape(-1, shots, bits.shape[-1])):
                     strings = ["".join(map(str, row)) for row in block]
-                    truth[int(group.attrs["circuit_index"]), point] = {
+                    truth[info[position]["index"], point] = {
                         "counts": Counter(strings),
-                        "ideal": ideal,
-                        "metadata": json.loads(group.attrs["metadata_json"]),
+                        "ideal": info[position].get("ideal_outcomes"),
+                        "metadata": info[position]["metadata"],
                         **job,
                     }
     return truth
@@ -122,16 +133,16 @@ def h5_estimator_truth(run_dir: Path) -> dict[tuple[int, str, int], tuple[float,
     truth = {}
     for path in sorted((run_dir / "jobs").glob("job-*.h5")):
         with h5py.File(path, "r") as f:
-            for name in (n for n in f if n.startswith("pub_")):
-                group = f[name]
-                observables = list(group["observables"].asstr()[()])
-                evs, stds = group["data/evs"][()], group["data/stds"][()]
+            info = json.loads(f["pubs/info"][()].tobytes())
+            stds = _pub_blocks(f, "stds")
+            for position, evs in _pub_blocks(f, "evs").items():
+                observables = info[position]["observables"]
                 assert evs.shape[0] == len(observables)
                 for i, label in enumerate(observables):
                     for point, (ev, std) in enumerate(
-                        zip(evs[i].reshape(-1), stds[i].reshape(-1), strict=True)
+                        zip(evs[i].reshape(-1), stds[position][i].reshape(-1), strict=True)
                     ):
-                        truth[int(group.attrs["circuit_index"]), label, point] = (ev, std)
+                        truth[info[position]["index"], label, point] = (ev, std)
     return truth
 
 
@@ -204,7 +215,7 @@ def test_counts_join_several_registers_as_join_data(tmp_path):
     alpha = BitArray.from_samples([str(v) for v in rng.integers(0, 2, 50)], 1)
     result = SamplerPubResult(DataBin(zeta=zeta, alpha=alpha, shape=()), metadata={})
     circuit = QuantumCircuit(3, metadata={"generator": "hand", "num_qubits": 3, "seed": None})
-    write_job(
+    write_pubs(
         run_dir / "jobs" / "job-00000.h5",
         attrs={"job_index": 0, "job_id": "x", "primitive": "sampler", "num_circuits_in_run": 1},
         pubs=[StoredPub(0, CircuitSpec(circuit))],

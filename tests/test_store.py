@@ -11,9 +11,10 @@ import h5py
 import numpy as np
 import pytest
 import qiskit
+from conftest import write_pubs
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Parameter
-from qiskit.primitives import BitArray, PrimitiveResult, PubResult, SamplerPubResult
+from qiskit.primitives import BitArray, DataBin, PrimitiveResult, PubResult, SamplerPubResult
 from qiskit.quantum_info import SparsePauliOp
 from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_aer import AerSimulator
@@ -31,7 +32,6 @@ from qexp.store import (
     is_complete,
     package_versions,
     read_job,
-    write_job,
 )
 
 SHOTS = 64
@@ -170,7 +170,7 @@ def test_sampler_round_trip_is_exact(tmp_path, sampler_job):
     pubs, result = sampler_job
     path = tmp_path / job_file_name(0)
     attrs = _job_attrs()
-    write_job(path, attrs=attrs, pubs=pubs, result=result)
+    write_pubs(path, attrs=attrs, pubs=pubs, result=result)
 
     job = read_job(path)
     _assert_same_result(job.result, result)
@@ -204,7 +204,7 @@ def test_estimator_round_trip_is_exact(tmp_path, estimator_job):
     attrs = _job_attrs(
         job_index=3, primitive="estimator", shots=None, precision=0.05, num_circuits_in_run=1
     )
-    write_job(path, attrs=attrs, pubs=pubs, result=result)
+    write_pubs(path, attrs=attrs, pubs=pubs, result=result)
 
     job = read_job(path)
     _assert_same_result(job.result, result)
@@ -220,7 +220,11 @@ def test_estimator_round_trip_is_exact(tmp_path, estimator_job):
     assert job.attrs["precision"] == 0.05
     with h5py.File(path) as f:
         assert "shots" not in f.attrs  # None is an absent attribute
-        assert list(f["pub_00000/observables"].asstr()[()]) == list(OBSERVABLES)
+        info = json.loads(f["pubs/info"][()].tobytes())
+        assert info[0]["observables"] == list(OBSERVABLES)
+        evs = f["data/evs"]
+        assert evs.attrs["kind"] == "ndarray" and json.loads(evs.attrs["shapes"]) == [[3, 4]]
+        assert np.array_equal(evs[()].reshape(3, 4), result[0].data.evs)
 
 
 def test_executor_round_trip_keeps_dataclass_metadata(tmp_path, backend):
@@ -243,7 +247,7 @@ def test_executor_round_trip_keeps_dataclass_metadata(tmp_path, backend):
         ("e.h5", StoredPub(0, plain, OBSERVABLES), estimated),
     ]:
         attrs = _job_attrs(implementation="executor")
-        write_job(tmp_path / name, attrs=attrs, pubs=[pub], result=result)
+        write_pubs(tmp_path / name, attrs=attrs, pubs=[pub], result=result)
         job = read_job(tmp_path / name)
         _assert_same_result(job.result, result)
         assert isinstance(job.result.metadata["executor"], Metadata)
@@ -253,33 +257,88 @@ def test_executor_round_trip_keeps_dataclass_metadata(tmp_path, backend):
 
 
 def test_readable_with_plain_h5py(tmp_path, sampler_job):
+    """Version 2: one dataset per field across PUBs, offsets and widths as attributes."""
     pubs, result = sampler_job
     path = tmp_path / job_file_name(0)
-    write_job(path, attrs=_job_attrs(), pubs=pubs, result=result)
+    write_pubs(path, attrs=_job_attrs(), pubs=pubs, result=result)
 
     with h5py.File(path, "r") as f:  # no qexp, no qiskit below
-        ds = f["pub_00000/data/zeta"]
-        num_bits = ds.attrs["num_bits"]
-        bits = np.unpackbits(ds[()], axis=-1)[..., -num_bits:]
+        assert f.attrs["schema_version"] == HDF5_SCHEMA_VERSION == 2
+        assert f.attrs["complete"] and f.attrs["num_pubs"] == 3
+        assert list(f["pubs/circuit_index"][()]) == [0, 1, 2]
+        info = json.loads(f["pubs/info"][()].tobytes())
+        assert [i["fields"] for i in info] == [["zeta", "alpha"], ["meas"], ["meas"]]
+        assert info[0]["metadata"]["angles"] == [0.5, 1]
+        assert info[0]["result_type"] == "SamplerPubResult"
+        assert json.loads(info[0]["result_metadata"])["shots"] == SHOTS
+        assert info[2]["shape"] == [4] and info[2]["parameter_names"] == ["phi", "theta"]
+        assert np.array_equal(info[2]["parameter_values"], PARAMS)
+        zeta = f["data/zeta"]  # only PUB 0 has this register
+        assert zeta.attrs["kind"] == "BitArray" and list(zeta.attrs["pubs"]) == [0]
+        assert zeta.compression == "gzip"
+        bits = np.unpackbits(zeta[()], axis=-1)[..., -zeta.attrs["num_bits"][0] :]
         strings = ["".join(map(str, row)) for row in bits]
-        assert ds.attrs["kind"] == "BitArray"
-        assert ds.compression == "gzip"
-        group = f["pub_00000"]
-        assert group.attrs["circuit_index"] == 0
-        assert group.attrs["meta_generator"] == "bell_plus_one"
-        assert "meta_seed" in group.attrs and "meta_angles" not in group.attrs  # scalars only
-        assert json.loads(group.attrs["metadata_json"])["angles"] == [0.5, 1]
-        assert group.attrs["result_type"] == "SamplerPubResult"
-        assert json.loads(group.attrs["result_metadata_json"])["shots"] == SHOTS
-        assert list(group["data"].attrs["field_names"]) == ["zeta", "alpha"]
-        assert tuple(f["pub_00002/data"].attrs["shape"]) == (4,)
-        assert f["pub_00002/parameter_values"].shape == (4, 2)
-        assert list(f["pub_00002/parameter_values"].attrs["parameter_names"]) == ["phi", "theta"]
-        assert f["pub_00000/circuit_qpy"].dtype == np.uint8
-        assert f.attrs["schema_version"] == HDF5_SCHEMA_VERSION
-        assert f.attrs["complete"]
+        meas = f["data/meas"]  # PUBs 1 and 2: 1 + 4 parameter sets of SHOTS rows each
+        assert list(meas.attrs["pubs"]) == [1, 2]
+        assert list(meas.attrs["offsets"]) == [0, SHOTS, 5 * SHOTS]
+        assert list(meas.attrs["num_bits"]) == [3, 2]
+        second = meas[meas.attrs["offsets"][1] : meas.attrs["offsets"][2]].reshape(4, SHOTS, 1)
+        assert np.array_equal(second, result[2].data.meas.array)
+        assert f["circuits"].dtype == np.uint8 and f["circuits"].attrs["format"] == "qpy"
+        table = f["table"]
+        assert list(table["circuit_index"][()]) == [0, 1, 2, 2, 2, 2]
+        assert list(table["parameter_index"][()]) == [0, 0, 0, 1, 2, 3]
     assert strings == result[0].data.zeta.get_bitstrings()
     assert "11" in strings and "00" in strings
+
+
+def test_file_size_is_the_bits_and_the_circuits(tmp_path):
+    """100 PUBs of 1,000 shots: the file is no bigger than its packed bits, its circuits'
+    QPY bytes and a fixed 16 KiB (the columnar layout pays nothing per PUB)."""
+    from qiskit.circuit.random import random_circuit
+
+    from qexp.store import PubRecord, dump_circuits, write_job
+
+    rng = np.random.default_rng(1)
+    circuits = [random_circuit(5, 10, max_operands=2, seed=100 + i) for i in range(100)]
+    for i, circuit in enumerate(circuits):
+        circuit.metadata = {"generator": "random", "num_qubits": 5, "seed": 100 + i, "depth": 10}
+    pubs = [
+        SamplerPubResult(
+            DataBin(meas=BitArray(rng.integers(0, 32, (1000, 1), dtype=np.uint8), 5), shape=()),
+            metadata={"shots": 1000, "circuit_metadata": c.metadata},
+        )
+        for c in circuits
+    ]
+    qpy_bytes = dump_circuits(circuits)
+    path = tmp_path / "job.h5"
+    write_job(
+        path,
+        attrs=_job_attrs(num_circuits_in_run=100),
+        records=[PubRecord(index=i, metadata=c.metadata) for i, c in enumerate(circuits)],
+        circuits_qpy=qpy_bytes,
+        result=PrimitiveResult(pubs, metadata={"version": 2}),
+    )
+    bound = 1.05 * (100 * 1000 + len(qpy_bytes)) + 16 * 1024
+    assert path.stat().st_size <= bound, (path.stat().st_size, bound)
+    assert read_job(path).result[99].data.meas.get_counts() == pubs[99].data.meas.get_counts()
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_version_1_files_are_still_read():
+    """Files written by qexp's first layout (one group per PUB) read back exactly."""
+    expected = json.loads((DATA / "v1-expected.json").read_text())
+    sampled = read_job(DATA / "v1-sampler.h5")
+    assert sampled.attrs["schema_version"] == 1
+    for pub, want in zip(sampled.result, expected["sampler"], strict=True):
+        assert {name: pub.data[name].get_counts() for name in pub.data} == want
+    assert [p.spec.circuit.name for p in sampled.pubs] == ["ghz_2", "ghz_3", "two_regs"]
+    estimated = read_job(DATA / "v1-estimator.h5")
+    assert np.array_equal(estimated.result[0].data.evs, expected["estimator"]["evs"])
+    assert estimated.pubs[0].observables == ("ZZ", "XX")
+    assert estimated.pubs[0].spec.parameter_values.shape[0] == 3
 
 
 # --- failures ----------------------------------------------------------------------------
@@ -289,7 +348,7 @@ def test_readable_with_plain_h5py(tmp_path, sampler_job):
 def job_path(tmp_path, sampler_job) -> Path:
     pubs, result = sampler_job
     path = tmp_path / job_file_name(0)
-    write_job(path, attrs=_job_attrs(), pubs=pubs, result=result)
+    write_pubs(path, attrs=_job_attrs(), pubs=pubs, result=result)
     return path
 
 
@@ -328,15 +387,22 @@ def test_missing_file(tmp_path):
 def test_write_leaves_no_temp_files_and_fails_atomically(tmp_path, sampler_job):
     pubs, result = sampler_job
     path = tmp_path / JOBS_DIR / job_file_name(0)
-    write_job(path, attrs=_job_attrs(), pubs=pubs, result=result)
+    write_pubs(path, attrs=_job_attrs(), pubs=pubs, result=result)
     assert [p.name for p in path.parent.iterdir()] == [path.name]
     before = path.read_bytes()
 
-    bad_circuit = pubs[2].spec.circuit.copy()
-    bad_circuit.metadata = {"generator": object()}  # not JSON: fails mid-write
-    bad = [*pubs[:2], StoredPub(2, CircuitSpec(bad_circuit, PARAMS))]
+    from qexp.store import PubRecord, dump_circuits, write_job
+
+    records = [PubRecord.of(p.index, p.spec, p.observables) for p in pubs]
+    records[2] = PubRecord(2, metadata={"generator": object()})  # not JSON: fails mid-write
     with pytest.raises(TypeError):
-        write_job(path, attrs=_job_attrs(attempt=2), pubs=bad, result=result)
+        write_job(
+            path,
+            attrs=_job_attrs(attempt=2),
+            records=records,
+            circuits_qpy=dump_circuits([p.spec.circuit for p in pubs]),
+            result=result,
+        )
     assert [p.name for p in path.parent.iterdir()] == [path.name]
     assert path.read_bytes() == before
     assert read_job(path).attrs["attempt"] == 1
@@ -345,9 +411,9 @@ def test_write_leaves_no_temp_files_and_fails_atomically(tmp_path, sampler_job):
 def test_write_rejects_bad_input(tmp_path, sampler_job):
     pubs, result = sampler_job
     with pytest.raises(ValueError, match="pub results"):
-        write_job(tmp_path / "x.h5", attrs=_job_attrs(), pubs=pubs[:2], result=result)
+        write_pubs(tmp_path / "x.h5", attrs=_job_attrs(), pubs=pubs[:2], result=result)
     with pytest.raises(ValueError, match="complete"):
-        write_job(tmp_path / "x.h5", attrs={"complete": True}, pubs=pubs, result=result)
+        write_pubs(tmp_path / "x.h5", attrs={"complete": True}, pubs=pubs, result=result)
     assert not list(tmp_path.iterdir())
 
 
@@ -358,7 +424,7 @@ def _write_split(run_dir: Path, sampler_job, num_circuits: int = 3) -> None:
     """Job 0 holds global circuits 2 and 0 (in that order), job 1 holds circuit 1."""
     pubs, result = sampler_job
     for job_index, positions in enumerate([(2, 0), (1,)]):
-        write_job(
+        write_pubs(
             run_dir / JOBS_DIR / job_file_name(job_index),
             attrs=_job_attrs(job_index=job_index, num_circuits_in_run=num_circuits),
             pubs=[pubs[p] for p in positions],

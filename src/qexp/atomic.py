@@ -9,18 +9,24 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success fsync it and rename it into place."""
+def atomic_path(path: Path, durable: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success rename it into place.
+
+    `durable` also fsyncs the file and its folder, so the new file survives a power cut;
+    caches that can be rebuilt skip that cost.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
+        if durable:
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def write_text(path: Path, text: str) -> None:

@@ -11,13 +11,17 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from qiskit.primitives import PrimitiveResult
 
 from qexp.circuits.base import CircuitSpec
+from qexp.circuits.catalog import CircuitInfo
 from qexp.errors import ConfigError
+
+if TYPE_CHECKING:
+    from qexp.store import PubRecord
 
 
 @dataclass
@@ -60,10 +64,11 @@ class Verdict:
     message: str = ""
 
 
-Check = Callable[[PrimitiveResult, Sequence[CircuitSpec]], Verdict]
+Check = Callable[[PrimitiveResult, Sequence["PubRecord"], bytes], Verdict]
+"""(the job's result, its PUB records, its logical circuits as QPY) -> Verdict."""
 
 
-def validate(cfg: Any, primitive: str, specs: Sequence[CircuitSpec]) -> None:
+def validate(cfg: Any, primitive: str, catalog: Sequence[CircuitInfo]) -> None:
     if cfg is None:
         return
     if cfg.name == "success_probability":
@@ -73,14 +78,14 @@ def validate(cfg: Any, primitive: str, specs: Sequence[CircuitSpec]) -> None:
             )
         if not 0 <= cfg.min <= 1:
             raise ConfigError("check.min", cfg.min, "a share in [0, 1]", "set check.min=0.9")
-        if not cfg.outcomes and any(s.ideal_outcomes is None for s in specs):
+        if not cfg.outcomes and not all(info.has_ideal for info in catalog):
             raise ConfigError(
                 "check.outcomes",
                 cfg.outcomes,
                 "expected bitstrings, since this generator does not know its ideal outcomes",
                 "set check.outcomes=[000,111]",
             )
-        _check_outcomes(cfg.outcomes or [], specs)
+        _check_outcomes(cfg.outcomes or [], catalog)
     elif cfg.name == "max_std":
         if primitive != "estimator":
             raise ConfigError(
@@ -113,35 +118,57 @@ def build(cfg: Any) -> Check | None:
     if cfg is None:
         return None
     if cfg.name == "success_probability":
-        return lambda result, specs: success_probability(result, specs, cfg.min, cfg.outcomes)
+        return lambda result, records, _: success_probability(
+            result, records, cfg.min, cfg.outcomes
+        )
     if cfg.name == "max_std":
-        return lambda result, specs: max_std(result, cfg.max)
+        return lambda result, records, _: max_std(result, cfg.max)
     fn = _custom_function(cfg._target_)
 
-    def custom(result: PrimitiveResult, specs: Sequence[CircuitSpec]) -> Verdict:
-        verdict = fn(result, specs)
+    def custom(result: PrimitiveResult, records: Sequence[PubRecord], circuits: bytes) -> Verdict:
+        verdict = fn(result, specs(records, circuits))
         return verdict if isinstance(verdict, Verdict) else Verdict(bool(verdict), cfg._target_)
 
     return custom
 
 
+def specs(records: Sequence[PubRecord], circuits: bytes) -> list[CircuitSpec]:
+    """The job's circuits as a custom check sees them (decoded from the job's QPY)."""
+    from qexp.store import load_circuits_bytes
+
+    return [
+        CircuitSpec(
+            circuit=circuit,
+            parameter_values=record.parameter_values,
+            observables=record.natural_observables,
+            ideal_outcomes=record.ideal_outcomes,
+        )
+        for record, circuit in zip(records, load_circuits_bytes(circuits), strict=True)
+    ]
+
+
 def success_probability(
     result: PrimitiveResult,
-    specs: Sequence[CircuitSpec],
+    records: Sequence[PubRecord],
     minimum: float,
     outcomes: Sequence[str] | None = None,
 ) -> Verdict:
-    for pub, spec in zip(result, specs, strict=True):
-        expected = set(outcomes or spec.ideal_outcomes or ())
+    for pub, record in zip(result, records, strict=True):
+        expected = set(outcomes or record.ideal_outcomes or ())
         counts = pub.join_data().get_counts()
         share = sum(counts.get(o, 0) for o in expected) / max(1, sum(counts.values()))
         if share < minimum:
             return Verdict(
                 False,
-                f"success probability {share:.4f} of circuit {spec.circuit.name!r} is below "
+                f"success probability {share:.4f} of circuit {record.index} "
+                f"({_label(record.metadata)}) is below "
                 f"check.min={minimum}",
             )
     return Verdict(True)
+
+
+def _label(metadata: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={metadata[k]}" for k in ("generator", "num_qubits") if k in metadata)
 
 
 def max_std(result: PrimitiveResult, maximum: float) -> Verdict:
@@ -152,8 +179,8 @@ def max_std(result: PrimitiveResult, maximum: float) -> Verdict:
     return Verdict(True)
 
 
-def _check_outcomes(outcomes: Sequence[str], specs: Sequence[CircuitSpec]) -> None:
-    widths = {spec.circuit.num_qubits for spec in specs}
+def _check_outcomes(outcomes: Sequence[str], catalog: Sequence[CircuitInfo]) -> None:
+    widths = {info.num_qubits for info in catalog}
     for outcome in map(str, outcomes):
         if set(outcome) - {"0", "1"} or len(widths) != 1 or len(outcome) not in widths:
             raise ConfigError(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-HDF5_SCHEMA_VERSION = 1
+HDF5_SCHEMA_VERSION = 2
 """Version of the job-file layout documented in docs/hdf5-schema.md."""
 
-MANIFEST_SCHEMA_VERSION = 1
+MANIFEST_SCHEMA_VERSION = 2
 """Version of manifest.json, documented beside the HDF5 schema."""
 
 JOBS_DIR = "jobs"
 MANIFEST_FILE = "manifest.json"
+CIRCUITS_FILE = "circuits.jsonl"
+"""Each job's circuit digests, appended before its first submission (resume checks them)."""
 HYDRA_DIR = ".hydra"
 SAVED_CONFIG_FILE = "config.yaml"
 """The composed config Hydra saves in `<run>/.hydra/`; resume reads it back."""

@@ -26,6 +26,10 @@ class ConfigError(QexpError):
             message += f" Fix: {fix}"
         super().__init__(message)
 
+    def __reduce__(self) -> tuple:
+        """Rebuilt from its parts when it crosses from a worker process."""
+        return (type(self), (self.key, self.value, self.allowed, self.fix))
+
 
 class RunError(QexpError):
     """The run started but did not finish completely (failed, cancelled or interrupted jobs)."""

@@ -1,10 +1,12 @@
-"""One run's jobs through IBM Runtime Batches: submit all up front, collect as they finish.
+"""One run's jobs through IBM Runtime Batches: prepare ahead, submit, collect as they finish.
 
-Each job is prepared (transpiled) just before it is submitted, so the first job runs
-while later partitions are still being transpiled. Finished jobs are handed to
-`on_result` in whatever order they end; a failed job is re-submitted alone when its
-failure is transient, in a fresh batch when the batch expired, and never when the backend
-rejected its input. A failing check cancels everything still outstanding.
+Partitions are prepared (generated and transpiled) in worker processes a few jobs ahead,
+and each job is submitted the moment it is ready. Finished jobs are handed to a writer
+thread in whatever order they end, so the loop keeps polling while files are written.
+What happens when something goes wrong depends on its cause (`qexp.failures`): a failed
+poll or fetch is asked again, never re-submitted; a job the service failed internally is
+re-submitted alone; jobs of an ended batch go into one fresh batch; rejected, too-long and
+cancelled jobs are not retried. A failing check cancels everything still outstanding.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from qiskit.primitives import PrimitiveResult
-
 from qexp import failures
+from qexp.failures import Failure
 from qexp.manifest import Manifest
 from qexp.partition import JobPlan
 
@@ -40,6 +42,13 @@ class Policy:
     """Seconds after a first Ctrl-C in which a second one cancels the jobs still on IBM."""
     polls_per_tick: int = 10
     """Cloud only: status requests per poll interval, taken round-robin over the jobs."""
+    max_running: int | None = None
+    """Local only: jobs simulating at once (more would only contend for the cores)."""
+    max_poll_backoff: float = 60.0
+    """Longest wait before asking again about a job whose status request failed."""
+    give_up_asking: float = 900.0
+    """Seconds of failed requests about one job after which the run stops asking; the job
+    stays `submitted`, for resume to re-attach."""
 
 
 _abandoned: list[str] = []
@@ -55,15 +64,19 @@ class Hooks:
     """What the loop needs from the rest of qexp, as plain callables."""
 
     open_batch: Callable[[], Any]
-    prepare: Callable[[JobPlan], Any]
-    """JobPlan -> prepared job (ISA PUBs etc.), cached for retries."""
-    submit: Callable[[Any, Any, JobPlan, Any], Any]
-    """(batch, prepared, plan, ...) -> runtime job; raises when submission fails."""
-    on_result: Callable[[JobPlan, Any, Any, PrimitiveResult], str | None]
-    """Write the job's file; return a failed check's message, else None."""
+    prepare: Callable[[JobPlan], Future]
+    """JobPlan -> a future prepared job (ISA PUBs and file records)."""
+    submit: Callable[[Any, Any, JobPlan], Any]
+    """(batch, prepared, plan) -> runtime job; raises when submission fails."""
+    write: Callable[[JobPlan, Any, Any, Any], Future]
+    """(plan, prepared, runtime job, result) -> a future of a failed check's message."""
+    lookahead: int = 1
+    """Partitions to prepare ahead of submission."""
     progress: Any = None
     attach: Callable[[str], Any] | None = None
     """Re-attach a submitted cloud job by id (resume); None when jobs cannot be looked up."""
+    find: Callable[[JobPlan], list[Any]] | None = None
+    """The service's jobs already created for a job (by its tags); None when local."""
 
 
 @dataclass
@@ -81,6 +94,18 @@ class _Running:
     plan: JobPlan
     job: Any
     batch: Any
+    next_poll: float = 0.0
+    request_failures: int = 0
+    failing_since: float | None = None
+    final: bool = False
+    """Its status was final and done; only the result fetch is left."""
+
+
+@dataclass(order=True)
+class _Retry:
+    due: float
+    index: int
+    plan: JobPlan = field(compare=False)
 
 
 class BatchLoop:
@@ -88,14 +113,20 @@ class BatchLoop:
 
     def __init__(self, manifest: Manifest, hooks: Hooks, policy: Policy) -> None:
         self.manifest, self.hooks, self.policy = manifest, hooks, policy
-        self.prepared: dict[int, Any] = {}
         self.queue: deque[JobPlan] = deque()
-        self.retries: list[tuple[float, int, JobPlan]] = []
+        self.preparing: dict[int, tuple[JobPlan, Future]] = {}
+        self.ready: dict[int, tuple[JobPlan, Any]] = {}
+        self.prepared: dict[int, Any] = {}
+        self.retries: list[_Retry] = []
         self.running: dict[int, _Running] = {}
+        self.writing: dict[int, Future] = {}
         self.batch: Any = None
         self.fresh_batch_needed = False
         self.interrupts = 0
         self._poll_cursor = 0
+        self._stop: str | None = None
+        self.unreachable: list[int] = []
+        """Jobs the loop stopped asking about (still submitted)."""
 
     def run(self, plans: Sequence[JobPlan], attach: Sequence[tuple[JobPlan, str]] = ()) -> Outcome:
         self.queue.extend(plans)
@@ -110,57 +141,124 @@ class BatchLoop:
                     outcome.stopped = "interrupted"
                 if outcome.stopped:
                     with contextlib.suppress(Interrupted):
-                        self._collect_finished(every_job=True)  # whatever arrived is kept
+                        self._collect(every_job=True)  # whatever arrived is kept
+                        self._drain_writes()
                     self._offer_cancel()
                     self._cancel_outstanding(self._should_cancel())
             finally:
+                with contextlib.suppress(Interrupted):
+                    self._drain_writes()
+                for _, future in self.preparing.values():
+                    future.cancel()
                 self._close_batch()
         return outcome
 
     # --- the loop -------------------------------------------------------------------------
+    def _busy(self) -> bool:
+        return bool(
+            self.queue or self.preparing or self.ready or self.running or self.retries
+        ) or bool(self.writing)
+
     def _loop(self) -> str | None:
-        while self.queue or self.running or self.retries:
+        while self._busy():
             self._check_interrupt()
             self._release_due_retries()
-            if self.queue:
-                self._submit(self.queue.popleft())
-            stop = self._collect_finished()
-            if stop:
-                return stop
-            if not self.queue:
+            self._prepare_ahead()
+            progressed = self._harvest_prepared()
+            progressed |= self._submit_ready()
+            self._collect()
+            progressed |= self._harvest_writes()
+            if self._stop:
+                return self._stop
+            if not progressed:
                 time.sleep(self._pause())
         return None
 
     def _pause(self) -> float:
-        if self.retries and not self.running:
-            return max(0.0, min(self.policy.poll_interval * 10, self.retries[0][0] - time.time()))
+        if self.retries and not (self.running or self.preparing or self.writing):
+            return max(0.0, min(self.policy.poll_interval * 10, self.retries[0].due - time.time()))
         return self.policy.poll_interval
 
-    def _submit(self, plan: JobPlan) -> None:
-        if plan.index not in self.prepared:
+    def _prepare_ahead(self) -> None:
+        while self.queue and len(self.preparing) + len(self.ready) < self.hooks.lookahead:
+            plan = self.queue.popleft()
+            if plan.index in self.prepared:
+                self.ready[plan.index] = (plan, self.prepared[plan.index])
+            else:
+                self.preparing[plan.index] = (plan, self.hooks.prepare(plan))
+
+    def _harvest_prepared(self) -> bool:
+        done = [i for i, (_, future) in self.preparing.items() if future.done()]
+        for index in done:
+            plan, future = self.preparing.pop(index)
             try:
-                self.prepared[plan.index] = self.hooks.prepare(plan)
+                prepared = future.result()
             except Exception as exc:  # e.g. a circuit the transpiler cannot map: never retried
                 self.manifest.submitted(plan.index, None, None)
                 self.manifest.finished(
-                    plan.index, "failed", failures.describe(exc), failures.INVALID_INPUT
+                    plan.index, "failed", failures.describe(exc), failures.REJECTED
                 )
                 self._progress("failed", plan.index)
                 log.error("job %d cannot be prepared (not submitted): %s", plan.index, exc)
-                return
+                continue
+            self.prepared[index] = prepared
+            self.ready[index] = (plan, prepared)
+        return bool(done)
+
+    def _submit_ready(self) -> bool:
+        submitted = False
+        for index in sorted(self.ready):
+            limit = self.policy.max_running
+            if limit is not None and len(self.running) >= limit:
+                break
+            plan, prepared = self.ready.pop(index)
+            self._submit(plan, prepared)
+            submitted = True
+        return submitted
+
+    def _submit(self, plan: JobPlan, prepared: Any) -> None:
         batch = self._current_batch()
         try:
-            job = self.hooks.submit(
-                batch, self.prepared[plan.index], plan, len(self._attempts(plan))
-            )
+            job = self.hooks.submit(batch, prepared, plan)
         except Exception as exc:
+            failure = failures.of_submission(exc)
+            if failure.kind == failures.NOT_SUBMITTED and self._adopt(plan, batch):
+                return  # the submission went through after all: never pay twice
             self.manifest.submitted(plan.index, None, _batch_id(batch))
-            self._failed(plan, exc, batch)
+            self._failed(plan, failure, batch)
             return
+        self._started(plan, job, batch)
+        log.info("job %d submitted: %s (%d PUBs)", plan.index, job.job_id(), len(plan.circuits))
+
+    def _started(self, plan: JobPlan, job: Any, batch: Any) -> None:
         self.manifest.submitted(plan.index, job.job_id(), _batch_id(batch))
         self.running[plan.index] = _Running(plan, job, batch)
         self._progress("submitted", plan.index)
-        log.info("job %d submitted: %s (%d PUBs)", plan.index, job.job_id(), len(plan.circuits))
+
+    def _adopt(self, plan: JobPlan, batch: Any) -> bool:
+        """After a failed submission on IBM Quantum, look the job up by its tags: a request
+        whose answer was lost may still have created it. Adopt one; cancel duplicates."""
+        if self.hooks.find is None:
+            return False
+        try:
+            found = self.hooks.find(plan)
+        except Exception as exc:
+            log.warning("job %d: looking it up by its tags failed (%s)", plan.index, exc)
+            return False
+        if not found:
+            return False
+        keep, *extra = found
+        for duplicate in extra:
+            with contextlib.suppress(Exception):
+                duplicate.cancel()
+            log.warning("job %d: cancelled duplicate %s", plan.index, duplicate.job_id())
+        self._started(plan, keep, batch)
+        log.warning(
+            "job %d: its submission failed, but the service had created it: adopted %s",
+            plan.index,
+            keep.job_id(),
+        )
+        return True
 
     def _attach(self, plan: JobPlan, job_id: str) -> None:
         """Collect a job submitted before a crash instead of paying for it twice."""
@@ -177,73 +275,142 @@ class BatchLoop:
         self._progress("submitted", plan.index)
         log.info("job %d re-attached: %s", plan.index, job_id)
 
-    def _collect_finished(self, every_job: bool = False) -> str | None:
-        """Write every finished job; return the first failed check's message, if any."""
-        stop = None
-        polled = sorted(self.running) if every_job else self._due_for_poll()
-        for index in [i for i in polled if _finished(self.running[i].job)]:
-            stop = self._finish(self.running.pop(index)) or stop
-        return stop
+    # --- collecting -----------------------------------------------------------------------
+    def _collect(self, every_job: bool = False) -> None:
+        """Ask the jobs due for a poll; hand finished ones to the writer."""
+        for index in self._due_for_poll(every_job):
+            running = self.running[index]
+            if not running.final:
+                try:
+                    status = failures.job_status(running.job)
+                except Exception as exc:
+                    self._unreachable(running, exc)
+                    continue
+                running.failing_since = None
+                if status in ("ERROR", "CANCELLED"):
+                    self._ended(running)
+                if status != "DONE":
+                    continue
+                running.final = True
+            try:
+                result = running.job.result()
+            except Exception as exc:  # the job is done: only fetching its result failed
+                self._unreachable(running, exc)
+                continue
+            self.running.pop(index)
+            prepared = self._prepared_for(running.plan)
+            self.writing[index] = self.hooks.write(running.plan, prepared, running.job, result)
 
-    def _due_for_poll(self) -> list[int]:
+    def _prepared_for(self, plan: JobPlan) -> Any:
+        """The job's prepared records (a re-attached job is prepared now, for its file)."""
+        if plan.index not in self.prepared:
+            self.prepared[plan.index] = self.hooks.prepare(plan).result()
+        return self.prepared[plan.index]
+
+    def _due_for_poll(self, every_job: bool) -> list[int]:
         """Local jobs: all (a poll is free). Cloud jobs: a few per tick, round-robin, since
-        each status poll is a request to IBM Quantum."""
-        running = sorted(self.running)
+        each status poll is a request to IBM Quantum; a job whose last request failed waits."""
+        now = time.monotonic()
+        running = [i for i in sorted(self.running) if self.running[i].next_poll <= now]
         limit = self.policy.polls_per_tick
-        if self.policy.local or len(running) <= limit:
+        if every_job or self.policy.local or len(running) <= limit:
             return running
         start = self._poll_cursor % len(running)
         self._poll_cursor = start + limit
         return (running[start:] + running[:start])[:limit]
 
-    def _finish(self, running: _Running) -> str | None:
-        plan, job = running.plan, running.job
-        try:
-            result = job.result()
-        except Exception as exc:
-            self._failed(plan, exc, running.batch)
-            return None
-        message = self.hooks.on_result(plan, self.prepared.get(plan.index), job, result)
-        self.manifest.finished(plan.index, "done")
-        self.prepared.pop(plan.index, None)
-        self._progress("done", plan.index)
-        if message:
-            log.error("check failed on job %d: %s", plan.index, message)
-            return f"check failed on job {plan.index}: {message}"
-        return None
+    def _unreachable(self, running: _Running, exc: BaseException) -> None:
+        """A poll or fetch failed: ask the same job again later, never re-submit it."""
+        now = time.monotonic()
+        running.failing_since = running.failing_since or now
+        if now - running.failing_since > self.policy.give_up_asking:
+            self.running.pop(running.plan.index)
+            self.unreachable.append(running.plan.index)
+            log.error(
+                "job %d: the service did not answer about it for %.0f s (%s); it stays "
+                "submitted, and resume re-attaches it",
+                running.plan.index,
+                now - running.failing_since,
+                failures.describe(exc),
+            )
+            return
+        running.request_failures += 1
+        wait = min(
+            self.policy.max_poll_backoff,
+            max(self.policy.poll_interval, self.policy.backoff)
+            * 2 ** (running.request_failures - 1),
+        )
+        running.next_poll = time.monotonic() + wait
+        log.warning(
+            "job %d: asking the service about it failed (%s); asking again in %.1f s",
+            running.plan.index,
+            failures.describe(exc),
+            wait,
+        )
 
-    def _failed(self, plan: JobPlan, exc: BaseException, batch: Any = None) -> None:
-        kind = failures.classify(exc)
-        error = failures.describe(exc)
+    def _ended(self, running: _Running) -> None:
+        """A job in a final state other than done: its exception says no more than its
+        status and the service's reason, which `failures.of_job` reads."""
+        self.running.pop(running.plan.index, None)
+        error: BaseException | None = None
+        try:
+            running.job.result()
+        except Exception as exc:
+            error = exc
+        self._failed(running.plan, failures.of_job(running.job, error), running.batch)
+
+    def _harvest_writes(self) -> bool:
+        done = [i for i, future in self.writing.items() if future.done()]
+        for index in done:
+            message = self.writing.pop(index).result()  # a write that raised ends the run
+            self.manifest.finished(index, "done")
+            self.prepared.pop(index, None)
+            self._progress("done", index)
+            if message and not self._stop:
+                log.error("check failed on job %d: %s", index, message)
+                self._stop = f"check failed on job {index}: {message}"
+        return bool(done)
+
+    def _drain_writes(self) -> None:
+        while self.writing:
+            self._harvest_writes()
+            if self.writing:
+                time.sleep(0.005)
+
+    # --- failures -------------------------------------------------------------------------
+    def _failed(self, plan: JobPlan, failure: Failure, batch: Any = None) -> None:
         tries = len(self._attempts(plan))
-        retry = kind in failures.RETRIED and (tries <= self.policy.max_retries)
+        retry = failure.resubmit and tries <= self.policy.max_retries
         status = "pending" if retry else "failed"
-        if kind == failures.CANCELLED:
+        if failure.kind == failures.CANCELLED:
             status = "cancelled"
-        self.manifest.finished(plan.index, status, error, kind)
+        self.manifest.finished(plan.index, status, failure.message, failure.kind)
         if not retry:
             self._progress("failed", plan.index)
-            why = "not retried" if kind not in failures.RETRIED else f"gave up after {tries} tries"
-            log.error("job %d %s (%s, %s): %s", plan.index, status, kind, why, error)
+            why = f"gave up after {tries} tries" if failure.resubmit else _not_retried(failure.kind)
+            log.error(
+                "job %d %s (%s, %s): %s", plan.index, status, failure.kind, why, failure.message
+            )
             return
         delay = self.policy.backoff * 2 ** (tries - 1)
-        if kind == failures.BATCH_EXPIRED and (batch is None or batch is self.batch):
-            self.fresh_batch_needed = True  # once per expired batch, not once per job in it
+        if failure.kind == failures.BATCH_ENDED and (batch is None or batch is self.batch):
+            self.fresh_batch_needed = True  # once per ended batch, not once per job in it
+            delay = 0.0
         log.warning(
-            "job %d failed (%s): %s; re-submitting alone in %.1f s (retry %d of %d)",
+            "job %d failed (%s): %s; re-submitting %s in %.1f s (retry %d of %d)",
             plan.index,
-            kind,
-            error,
+            failure.kind,
+            failure.message,
+            "in a fresh batch" if failure.kind == failures.BATCH_ENDED else "alone",
             delay,
             tries,
             self.policy.max_retries,
         )
-        heapq.heappush(self.retries, (time.time() + delay, plan.index, plan))
+        heapq.heappush(self.retries, _Retry(time.time() + delay, plan.index, plan))
 
     def _release_due_retries(self) -> None:
-        while self.retries and self.retries[0][0] <= time.time():
-            _, _, plan = heapq.heappop(self.retries)
-            self.queue.append(plan)
+        while self.retries and self.retries[0].due <= time.time():
+            self.queue.append(heapq.heappop(self.retries).plan)
 
     # --- batches, interrupts, cancellation -----------------------------------------------
     def _current_batch(self) -> Any:
@@ -288,7 +455,9 @@ class BatchLoop:
                 if self.policy.local:
                     _abandoned.append(running.job.job_id())
                 self.manifest.finished(index, "cancelled", "cancelled by qexp", failures.CANCELLED)
-        for plan in list(self.queue) + [plan for _, _, plan in self.retries]:
+        waiting = [*self.queue, *(p for p, _ in self.preparing.values())]
+        waiting += [p for p, _ in self.ready.values()] + [r.plan for r in self.retries]
+        for plan in waiting:
             if cancel_remote and self.manifest.jobs[plan.index].status == "pending":
                 self.manifest.set_status(plan.index, "cancelled")
         self.running.clear()
@@ -328,9 +497,12 @@ class BatchLoop:
             self.hooks.progress.update(event, index)
 
 
-def _finished(job: Any) -> bool:
-    """`done()` never turns True for a failed local job: ask for any final state."""
-    return bool(job.in_final_state())
+def _not_retried(kind: str) -> str:
+    return {
+        failures.TOO_LONG: "not retried: it would run just as long again",
+        failures.REJECTED: "not retried: the input was rejected",
+        failures.CANCELLED: "not retried: cancelled outside qexp",
+    }.get(kind, "not retried")
 
 
 def _batch_id(batch: Any) -> str | None:

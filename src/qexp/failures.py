@@ -1,37 +1,153 @@
-"""Classify a job's failure: the class decides whether and how it is retried."""
+"""How a job ended badly, decided from its final state and the service's reason.
+
+qexp acts on the cause, never on words in an exception's text alone. Each kind, how the
+job ended, and what qexp does:
+
+- `unreachable`: a status poll or result fetch failed (connection, 5xx, timeout). Ask the
+  same job again, with backoff; never re-submit it.
+- `not_submitted`: the submission failed and no job was created. Submit again, with backoff.
+- `internal`: the service (or the local simulator) failed the job for its own reasons.
+  Re-submit it alone, up to `run.max_retries`.
+- `batch_ended`: its batch ended (time to live reached, or it refuses new jobs). The
+  unfinished jobs go into one fresh batch.
+- `too_long`: it ran past its maximum execution time (code 1305). Not retried: it would run
+  just as long again.
+- `rejected`: the service or the backend rejected its input. Not retried.
+- `cancelled`: cancelled by the service or by hand, not by qexp. Not retried; the reason is
+  kept.
+- `check_failed`: a user's check failed or raised. The data is kept; the run stops.
+
+IBM's reason codes are listed at https://quantum.cloud.ibm.com/docs/errors.
+"""
 
 from __future__ import annotations
 
-TRANSIENT = "transient"
-"""Connection, timeout, service errors: re-submit the job alone, with backoff."""
-BATCH_EXPIRED = "batch_expired"
-"""The batch ran out of time or closed: re-submit the unfinished jobs in a fresh batch."""
-INVALID_INPUT = "invalid_input"
-"""The backend rejected the input: retrying cannot help."""
+import re
+from dataclasses import dataclass
+from typing import Any
+
+UNREACHABLE = "unreachable"
+NOT_SUBMITTED = "not_submitted"
+INTERNAL = "internal"
+BATCH_ENDED = "batch_ended"
+TOO_LONG = "too_long"
+REJECTED = "rejected"
 CANCELLED = "cancelled"
-RETRIED = frozenset({TRANSIENT, BATCH_EXPIRED})
+CHECK_FAILED = "check_failed"
 
-_EXPIRED_WORDS = ("session is closed", "session has expired", "batch has expired", "max ttl")
+RESUBMITTED = frozenset({NOT_SUBMITTED, INTERNAL, BATCH_ENDED})
+"""Kinds after which the job is submitted again (within `run.max_retries`)."""
+
+MAX_TIME_CODE = 1305
+"""The service cancelled the job for running past its maximum execution time."""
+BATCH_ENDED_CODES = frozenset({1217, 1352})
+"""The job's batch (session) was closed or reached its time to live before the job ran."""
+INTERNAL_CODES = frozenset({1000, 1006, 1008, 1010, 1011, 1012, 1300, 1301, 1302, 1303})
+"""Errors of the service itself, whose documented fix is to try again."""
+
+_CODE = re.compile(r"Error code (\d+)")
 
 
-def classify(exc: BaseException) -> str:
-    """Map an exception from submit or result to a failure class."""
-    from qiskit_ibm_runtime.exceptions import (
-        IBMInputValueError,
-        RuntimeInvalidStateError,
-        RuntimeJobMaxTimeoutError,
-    )
+@dataclass(frozen=True)
+class Failure:
+    kind: str
+    message: str
+    code: int | None = None
 
-    text = str(exc).lower()
-    if isinstance(exc, RuntimeInvalidStateError) or "cancelled" in text or "canceled" in text:
-        return CANCELLED
-    if isinstance(exc, RuntimeJobMaxTimeoutError) or any(w in text for w in _EXPIRED_WORDS):
-        return BATCH_EXPIRED
+    @property
+    def resubmit(self) -> bool:
+        return self.kind in RESUBMITTED
+
+
+def of_submission(exc: BaseException) -> Failure:
+    """A submission that raised: rejected input, a closed batch, or no job created.
+
+    A connection that broke mid-request is ambiguous on IBM Quantum (the job may exist);
+    the caller looks it up by its tags before submitting again.
+    """
+    from qiskit_ibm_runtime.exceptions import IBMInputValueError
+
+    message = describe(exc)
+    status = http_status(exc)
+    if isinstance(exc, IBMInputValueError | ValueError | TypeError) or status in (400, 422):
+        return Failure(REJECTED, message)
+    if status in (401, 403):
+        return Failure(REJECTED, f"{message} (the service refused the credentials)")
+    if status == 409 or _closed_batch(exc):
+        return Failure(BATCH_ENDED, message)
+    return Failure(NOT_SUBMITTED, message)
+
+
+def of_job(job: Any, exc: BaseException | None) -> Failure:
+    """A job in a final state other than done, from its status and the service's reason."""
+    status = job_status(job)
+    reason, code = _reason(job, exc)
+    from qiskit_ibm_runtime.exceptions import RuntimeJobMaxTimeoutError
+
+    if code == MAX_TIME_CODE or isinstance(exc, RuntimeJobMaxTimeoutError):
+        return Failure(TOO_LONG, reason, MAX_TIME_CODE)
+    if status == "CANCELLED":
+        return Failure(CANCELLED, reason, code)
+    if code is not None:
+        if code in BATCH_ENDED_CODES:
+            return Failure(BATCH_ENDED, reason, code)
+        if code in INTERNAL_CODES:
+            return Failure(INTERNAL, reason, code)
+        return Failure(REJECTED, reason, code)
+    return _local(exc, reason)
+
+
+def of_request(exc: BaseException) -> Failure:
+    """A status poll or a result fetch that raised: the job itself is fine."""
+    return Failure(UNREACHABLE, describe(exc))
+
+
+def _local(exc: BaseException | None, reason: str) -> Failure:
+    """A local job's own exception (local jobs carry no reason code)."""
+    from qiskit_ibm_runtime.exceptions import IBMInputValueError
+
+    if exc is None:
+        return Failure(INTERNAL, reason)
+    if _closed_batch(exc):
+        return Failure(BATCH_ENDED, reason)
+    if isinstance(exc, ConnectionError | TimeoutError | OSError | MemoryError):
+        return Failure(INTERNAL, reason)
     if isinstance(exc, IBMInputValueError | ValueError | TypeError | IndexError | KeyError):
-        return INVALID_INPUT
-    if "Samplex" in type(exc).__name__:  # the executor primitives cannot build this circuit
-        return INVALID_INPUT
-    return TRANSIENT
+        return Failure(REJECTED, reason)
+    return Failure(INTERNAL, reason)
+
+
+def _reason(job: Any, exc: BaseException | None) -> tuple[str, int | None]:
+    """The service's reason text and code for a failed job, as the client read them."""
+    code = getattr(job, "_reason_code", None)
+    reason = getattr(job, "_reason", None)
+    text = reason or (describe(exc) if exc is not None else "")
+    if code is None and (found := _CODE.search(text or "")):
+        code = int(found.group(1))
+    return (text or "no reason given"), (int(code) if code is not None else None)
+
+
+def job_status(job: Any) -> str:
+    """`DONE`, `ERROR`, `CANCELLED`, ...: the name of a local JobStatus, or the cloud string."""
+    status = job.status()
+    return str(getattr(status, "name", status)).upper()
+
+
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status of the request behind `exc` (its cause chain), if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        status = getattr(seen, "status_code", None)
+        if isinstance(status, int):
+            return status
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _closed_batch(exc: BaseException) -> bool:
+    from qiskit_ibm_runtime.exceptions import IBMRuntimeError
+
+    return isinstance(exc, IBMRuntimeError) and "session is closed" in str(exc).lower()
 
 
 def describe(exc: BaseException) -> str:

@@ -2,11 +2,16 @@
 
 It is rewritten atomically after every change, so a crash at any instant leaves a
 consistent ledger that still holds every job id ever submitted. Resume and status read it.
+Beside it, `circuits.jsonl` records the digest of every circuit of a job before the job is
+first submitted (appended, never rewritten), so resume can tell whether the config still
+gives the circuits that ran.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +19,13 @@ from typing import Any
 
 from qexp import __version__
 from qexp.atomic import write_text
-from qexp.constants import JOBS_DIR, MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, job_file_name
+from qexp.constants import (
+    CIRCUITS_FILE,
+    JOBS_DIR,
+    MANIFEST_FILE,
+    MANIFEST_SCHEMA_VERSION,
+    job_file_name,
+)
 from qexp.partition import JobPlan
 
 STATUSES = ("pending", "submitted", "done", "failed", "cancelled")
@@ -56,6 +67,8 @@ class Manifest:
 
     def __init__(self, path: Path, jobs: list[JobEntry], info: dict[str, Any]) -> None:
         self.path, self.jobs, self.info = path, jobs, info
+        self.recorded: set[int] = set()
+        """Jobs whose circuit digests this process has recorded."""
 
     @classmethod
     def create(cls, run_dir: Path, plans: list[JobPlan], info: dict[str, Any]) -> Manifest:
@@ -75,7 +88,7 @@ class Manifest:
         jobs = [
             JobEntry(
                 index=j["index"],
-                circuits=j["circuits"],
+                circuits=_circuits(j["circuits"]),
                 status=j["status"],
                 file=j["file"],
                 attempts=[Attempt(**a) for a in j["attempts"]],
@@ -92,9 +105,13 @@ class Manifest:
             "updated": now(),
             "counts": self.counts(),
             "batches": self.batches(),
-            "jobs": [asdict(job) for job in self.jobs],
+            "jobs": [_entry(job) for job in self.jobs],
         }
         write_text(self.path, json.dumps(data, indent=1) + "\n")
+
+    @property
+    def run_dir(self) -> Path:
+        return self.path.parent
 
     def batches(self) -> list[str]:
         """Every batch a job of this run went through, in order of first use."""
@@ -123,3 +140,51 @@ class Manifest:
     def set_status(self, index: int, status: str) -> None:
         self.jobs[index].status = status
         self.save()
+
+
+def _entry(job: JobEntry) -> dict[str, Any]:
+    """A job as stored: a contiguous circuit range as {"start", "stop"}, so the ledger
+    stays small (and cheap to rewrite) for runs of many thousands of circuits."""
+    data = asdict(job)
+    circuits = job.circuits
+    if circuits and circuits == list(range(circuits[0], circuits[-1] + 1)):
+        data["circuits"] = {"start": circuits[0], "stop": circuits[-1] + 1}
+    return data
+
+
+def _circuits(stored: Any) -> list[int]:
+    if isinstance(stored, dict):
+        return list(range(int(stored["start"]), int(stored["stop"])))
+    return [int(i) for i in stored]
+
+
+def record_digests(
+    manifest: Manifest, job_index: int, circuits: Sequence[int], digests: Sequence[str]
+) -> None:
+    """Append the job's circuit digests to `circuits.jsonl` once, before it is submitted."""
+    if job_index in manifest.recorded:
+        return
+    line = json.dumps({"job": job_index, "circuits": list(circuits), "digests": list(digests)})
+    with open(manifest.run_dir / CIRCUITS_FILE, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    manifest.recorded.add(job_index)
+
+
+def recorded_digests(run_dir: Path) -> dict[int, str]:
+    """Circuit index -> digest, as recorded before each job's first submission.
+
+    A line cut short by a crash is ignored (its job was never submitted).
+    """
+    path = run_dir / CIRCUITS_FILE
+    found: dict[int, str] = {}
+    if not path.is_file():
+        return found
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+            found.update(zip(entry["circuits"], entry["digests"], strict=True))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return found

@@ -1,34 +1,40 @@
-"""From a checked config to a run plan: circuits, backend, implementation and job plans.
+"""From a checked config to a run plan: the circuit catalog, backend, implementation, jobs.
 
-Everything that can be wrong with the input is found here, before a batch is opened.
+Everything that can be wrong with the input is found here, before a batch is opened: QASM
+files are all parsed and checked (in parallel), widths are checked against the backend and
+observables against every circuit. The circuits themselves are not kept: the plan holds
+their catalog and a `Preparer` that builds and transpiles each partition when its job is
+about to be submitted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from qiskit.providers import BackendV2
-from qiskit.transpiler import StagedPassManager
 
 from qexp import backends, checks, circuits, partition, primitives, transpile
-from qexp.circuits.base import CircuitSpec
+from qexp.circuits.catalog import CircuitInfo
 from qexp.config.schema import QexpConfig
 from qexp.errors import ConfigError
 from qexp.partition import JobPlan
+from qexp.prepare import PrepareContext, Preparer, default_workers
 from qexp.seeds import derive_seed
+from qexp.transpile_cache import default_dir
 
 
 @dataclass
 class RunPlan:
     config: QexpConfig
-    specs: list[CircuitSpec]
+    catalog: list[CircuitInfo]
     backend: BackendV2
     service: Any
     """The QiskitRuntimeService for backend=ibm, else None."""
     implementation: str
     jobs: list[JobPlan]
+    preparer: Preparer
+    """Builds and transpiles each partition; close it when the run ends."""
 
     @property
     def local(self) -> bool:
@@ -38,36 +44,97 @@ class RunPlan:
     def backend_name(self) -> str:
         return backends.describe(self.backend)
 
-    @cached_property
-    def pass_manager(self) -> StagedPassManager:
-        """One seeded pass manager for the run: every partition is transpiled alike."""
-        seed = derive_seed(self.config.seed, "transpile")
-        return transpile.pass_manager(self.config.transpile, self.backend, seed)
+    @property
+    def num_circuits(self) -> int:
+        return len(self.catalog)
+
+    def close(self) -> None:
+        self.preparer.close()
 
 
 def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
-    """Generate, connect and partition; `jobs` reuses a saved partition (resume)."""
-    specs = circuits.generate(cfg.circuits, cfg.seed)
-    widest = max(spec.circuit.num_qubits for spec in specs)
+    """Describe, connect, check and partition; `jobs` reuses a saved partition (resume)."""
+    catalog = circuits.catalog(cfg.circuits, cfg.seed)
+    widest = max((info.num_qubits for info in catalog), default=1) if catalog else 1
+    if catalog is None and cfg.backend.kind == "ibm" and not cfg.backend.name:
+        catalog = _preparer(cfg, None, 0).survey(_count(cfg))  # least_busy needs the width
+        widest = max(info.num_qubits for info in catalog)
     backend, service = backends.connect(cfg.backend, widest)
-    _check_width(cfg, specs, backend)
-    if cfg.backend.kind == "aer" and cfg.backend.method == "stabilizer":
-        _check_clifford(specs)
+    stabilizer = cfg.backend.kind == "aer" and cfg.backend.method == "stabilizer"
+    if jobs is None and catalog is not None:
+        jobs = _partition(cfg, catalog)
+    workers = default_workers(_count(cfg, catalog), len(jobs) if jobs else 2, cfg.transpile.workers)
+    preparer = _preparer(cfg, backend, workers, check_clifford=stabilizer)
+    try:
+        if catalog is None or (stabilizer and any(i.clifford is None for i in catalog)):
+            # QASM files, or circuits the stabilizer method must see: build and check every
+            # circuit before anything runs
+            catalog = preparer.survey(_count(cfg, catalog))
+        _check(cfg, catalog, backend, stabilizer)
+        implementation = _implementation(cfg)
+        _check_executor_support(cfg, catalog, implementation)
+        if jobs is None:
+            jobs = _partition(cfg, catalog)
+    except BaseException:
+        preparer.close()
+        raise
+    return RunPlan(cfg, catalog, backend, service, implementation, jobs, preparer)
+
+
+def survey_digests(plan: RunPlan) -> list[str | None]:
+    """Every circuit's digest, built again now (resume compares them with the run's)."""
+    return [info.digest for info in plan.preparer.survey(plan.num_circuits)]
+
+
+def _count(cfg: QexpConfig, catalog: list[CircuitInfo] | None = None) -> int:
+    if catalog is not None:
+        return len(catalog)
+    from qexp.circuits import qasm
+
+    return len(qasm.files(cfg.circuits.path))
+
+
+def _partition(cfg: QexpConfig, catalog: list[CircuitInfo]) -> list[JobPlan]:
+    per_point = primitives.shots_per_execution(cfg.primitive)
+    costs = [info.num_points * per_point for info in catalog]
+    return partition.plan_jobs(costs, cfg.partition.max_circuits, cfg.partition.max_executions)
+
+
+def _preparer(
+    cfg: QexpConfig, backend: BackendV2 | None, workers: int, check_clifford: bool = False
+) -> Preparer:
+    target = backend.target if backend is not None else None
+    cache_dir = None
+    if cfg.transpile.cache and target is not None:
+        cache_dir = str(cfg.transpile.cache_dir or default_dir())
+    context = PrepareContext(
+        circuits=cfg.circuits,
+        primitive=cfg.primitive,
+        seed=cfg.seed,
+        target=target,
+        optimization_level=cfg.transpile.optimization_level,
+        transpile_seed=derive_seed(cfg.seed, "transpile"),
+        cache_dir=cache_dir,
+        target_fingerprint=transpile.target_fingerprint(target) if cache_dir else "",
+        check_clifford=check_clifford,
+    )
+    return Preparer(context, workers)
+
+
+def _check(
+    cfg: QexpConfig, catalog: list[CircuitInfo], backend: BackendV2, stabilizer: bool
+) -> None:
+    _check_width(cfg, catalog, backend)
+    if stabilizer:
+        _check_clifford(catalog)
     if cfg.primitive.name == "estimator":
-        for spec in specs:
-            primitives.observables_for(cfg.primitive, spec)
-    checks.validate(cfg.check, cfg.primitive.name, specs)
-    implementation = _implementation(cfg)
-    _check_executor_support(cfg, specs, implementation)
-    if jobs is None:
-        costs = [primitives.executions(cfg.primitive, spec) for spec in specs]
-        jobs = partition.plan_jobs(costs, cfg.partition.max_circuits, cfg.partition.max_executions)
-    return RunPlan(cfg, specs, backend, service, implementation, jobs)
+        _check_observables(cfg, catalog)
+    checks.validate(cfg.check, cfg.primitive.name, catalog)
 
 
-def _check_width(cfg: QexpConfig, specs: list[CircuitSpec], backend: BackendV2) -> None:
+def _check_width(cfg: QexpConfig, catalog: list[CircuitInfo], backend: BackendV2) -> None:
     available = backend.num_qubits
-    too_wide = sorted({s.circuit.num_qubits for s in specs if s.circuit.num_qubits > available})
+    too_wide = sorted({i.num_qubits for i in catalog if i.num_qubits > available})
     if too_wide:
         key = "circuits.path" if cfg.circuits.name == "qasm" else "circuits.num_qubits"
         raise ConfigError(
@@ -78,25 +145,34 @@ def _check_width(cfg: QexpConfig, specs: list[CircuitSpec], backend: BackendV2) 
         )
 
 
-def _check_clifford(specs: list[CircuitSpec]) -> None:
+def _check_clifford(catalog: list[CircuitInfo]) -> None:
     """The stabilizer method simulates Clifford circuits only."""
-    from qiskit.quantum_info import Clifford
-
-    for spec in specs:
-        try:
-            Clifford(spec.circuit)
-        except Exception as exc:
+    for index, info in enumerate(catalog):
+        if info.clifford is False or info.clifford is None:
+            what = info.source or f"circuit {index}"
             raise ConfigError(
                 "backend.method",
                 "stabilizer",
-                f"a method that can simulate circuit {spec.circuit.name!r}, which is not Clifford",
+                f"a method that can simulate {what}, which is not a Clifford circuit",
                 "use backend.method=automatic (or extended_stabilizer)",
-            ) from exc
+            )
 
 
-def _check_executor_support(cfg: QexpConfig, specs: list[CircuitSpec], implementation: str) -> None:
+def _check_observables(cfg: QexpConfig, catalog: list[CircuitInfo]) -> None:
+    """Every observable as wide as every circuit; checked per width, not per circuit."""
+    seen: set[tuple[int, tuple[str, ...]]] = set()
+    for info in catalog:
+        labels = tuple(cfg.primitive.observables or info.observables)
+        if (info.num_qubits, labels) not in seen:
+            seen.add((info.num_qubits, labels))
+            primitives.check_observables(labels, info.num_qubits, info.source)
+
+
+def _check_executor_support(
+    cfg: QexpConfig, catalog: list[CircuitInfo], implementation: str
+) -> None:
     """The executor Estimator cannot bind parameters of AerSimulator's native rotations."""
-    parameterized = any(spec.parameter_values is not None for spec in specs)
+    parameterized = any(info.num_points > 1 for info in catalog) or cfg.circuits.name == "ansatz"
     if (
         implementation == "executor"
         and cfg.primitive.name == "estimator"

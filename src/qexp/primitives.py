@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,18 +82,22 @@ def validate(cfg: Any) -> None:
 def observables_for(cfg: Any, spec: CircuitSpec) -> tuple[str, ...]:
     """The Pauli strings an Estimator PUB measures on `spec`, checked against its width."""
     labels = tuple(cfg.observables) if cfg.observables else spec.observables
-    width = spec.circuit.num_qubits
+    check_observables(labels, spec.circuit.num_qubits, spec.circuit.name)
+    return labels
+
+
+def check_observables(labels: Sequence[str], width: int, circuit: str | None = None) -> None:
+    """Every Pauli string as wide as the circuit it is measured on."""
     for label in labels:
         if len(label) != width:
+            what = f" {circuit!r}" if circuit else ""
             raise ConfigError(
                 "primitive.observables",
                 list(labels),
-                f"Pauli strings of length {width} for the {width}-qubit circuit "
-                f"{spec.circuit.name!r}",
+                f"Pauli strings of length {width} for the {width}-qubit circuit{what}",
                 "give observables as wide as every circuit, or leave primitive.observables "
                 "unset to use the generator's own",
             )
-    return labels
 
 
 def shots_per_execution(cfg: Any) -> int:
@@ -123,12 +127,25 @@ def v2_available() -> bool:
     return hasattr(qiskit_ibm_runtime, "SamplerV2") and hasattr(qiskit_ibm_runtime, "EstimatorV2")
 
 
-def make(cfg: Any, implementation: str, batch: Any, seed: int | None, local: bool) -> Any:
-    """A primitive bound to `batch` (mode=batch, never backend=), seeded when simulated."""
+def make(
+    cfg: Any,
+    implementation: str,
+    batch: Any,
+    seed: int | None,
+    local: bool,
+    tags: Sequence[str] | None = None,
+    max_execution_time: int | None = None,
+) -> Any:
+    """A primitive bound to `batch` (mode=batch, never backend=), seeded when simulated,
+    its jobs tagged on IBM Quantum so that they can be found again."""
     primitive = _construct(cfg.name, implementation, batch)
     options = primitive.options
     if cfg.name == "sampler" or cfg.shots is not None:
         options.default_shots = cfg.shots
+    if tags:
+        options.environment.job_tags = list(tags)
+    if max_execution_time is not None:
+        options.max_execution_time = max_execution_time
     if local:
         if seed is not None:
             options.simulator.seed_simulator = seed
@@ -158,10 +175,64 @@ def _construct(name: str, implementation: str, batch: Any) -> Any:
 
 
 def logical_circuit(cfg: Any, spec: CircuitSpec) -> QuantumCircuit:
-    """What gets transpiled: the sampler measures every qubit unless the circuit measures."""
-    if cfg.name == "sampler" and spec.circuit.num_clbits == 0:
-        return spec.circuit.measure_all(inplace=False)
-    return spec.circuit
+    """What gets transpiled. The Sampler keeps a circuit's own measurements (its classical
+    registers are the user's intent) and measures every qubit of a circuit that measures
+    nothing; the Estimator drops final measurements."""
+    circuit = spec.circuit
+    if cfg.name == "sampler":
+        if "measure" in circuit.count_ops():
+            return circuit
+        if circuit.num_clbits and not any(inst.clbits for inst in circuit.data):
+            circuit = _without_clbits(circuit, keep=range(len(circuit.data)))
+        return circuit.measure_all(inplace=False)
+    return without_final_measurements(circuit)
+
+
+def without_final_measurements(circuit: QuantumCircuit) -> QuantumCircuit:
+    """The circuit minus its final measurements, in one pass (no DAG, no deep copy).
+
+    A measurement is final when nothing after it touches its qubit or its classical bit.
+    Raises ValueError when classical bits are still used afterwards (a mid-circuit
+    measurement or a classically controlled operation), which no Estimator can run.
+    """
+    if "measure" not in circuit.count_ops():
+        return circuit
+    data = circuit.data
+    busy_qubits: set = set()
+    busy_clbits: set = set()
+    final = set()
+    for position in range(len(data) - 1, -1, -1):
+        inst = data[position]
+        is_final = (
+            inst.operation.name == "measure"
+            and busy_qubits.isdisjoint(inst.qubits)
+            and busy_clbits.isdisjoint(inst.clbits)
+        )
+        if is_final:
+            final.add(position)
+        elif inst.operation.name != "barrier":
+            busy_qubits.update(inst.qubits)
+            busy_clbits.update(inst.clbits)
+    if busy_clbits:
+        raise ValueError(
+            f"circuit {circuit.name!r} measures mid-circuit or uses classical bits, which the "
+            "Estimator cannot run"
+        )
+    return _without_clbits(circuit, keep=(i for i in range(len(data)) if i not in final))
+
+
+def _without_clbits(circuit: QuantumCircuit, keep: Iterable[int]) -> QuantumCircuit:
+    """A copy on the same qubits and registers, without classical bits, holding the
+    instructions at positions `keep` (none of which may use a classical bit)."""
+    out = QuantumCircuit(name=circuit.name, global_phase=circuit.global_phase)
+    out.add_bits(circuit.qubits)
+    for register in circuit.qregs:
+        out.add_register(register)
+    out.metadata = circuit.metadata
+    data = circuit.data
+    for position in keep:
+        out._append(data[position])
+    return out
 
 
 def build_pub(cfg: Any, spec: CircuitSpec, isa: QuantumCircuit) -> tuple:

@@ -19,40 +19,37 @@ For a run folder or a whole sweep (`multirun/DATE/TIME`)::
     counts("outputs/...")      # [{"circuit_index": 0, "parameter_index": 0, "counts": {...}}, ...]
     table = load_table("multirun/2025-01-01/12-00-00")  # pandas: one row per circuit result
 
-`load_table` reads only attributes and result datasets (no QPY circuit is decoded), one PUB
-at a time, so a sweep of many runs loads in about the time h5py takes to open the files.
+`load_table` reads the rows each job file stores when it is written (no circuit, no bit
+is decoded), so a sweep of many runs loads in about the time h5py takes to open the files.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import h5py
 import numpy as np
-from qiskit.primitives import BitArray, PrimitiveResult, PubResult
+from qiskit.primitives import PrimitiveResult, PubResult
 
+from qexp import rows
 from qexp.constants import HYDRA_DIR, JOBS_DIR
 from qexp.errors import QexpError, QexpWarning
 from qexp.runs import run_dirs
 from qexp.store import (
-    DATA_GROUP,
-    IDEAL_OUTCOMES_DATASET,
-    OBSERVABLES_DATASET,
-    PARAMETERS_DATASET,
     CorruptJobFile,
     JobFile,
-    pub_group_name,
-    read_checked,
+    JobResults,
+    JobTable,
     read_job,
-    read_pub_result,
+    read_results,
+    read_table,
 )
 
 if TYPE_CHECKING:
@@ -109,7 +106,11 @@ def load_run(run_dir: Path | str, *, partial: bool = False) -> list[PubResult | 
     for each missing circuit, and unusable job files are skipped with a QexpWarning).
     """
     run_dir = Path(run_dir)
-    jobs = read_jobs(run_dir, skip_corrupt=partial)
+    jobs = [
+        found
+        for path in job_paths(run_dir)
+        if (found := _read_or_skip(read_results, path, partial)) is not None
+    ]
     if not jobs:
         if partial:
             return []
@@ -121,7 +122,7 @@ def load_run(run_dir: Path | str, *, partial: bool = False) -> list[PubResult | 
     return results
 
 
-def _by_circuit(run_dir: Path, jobs: list[JobFile]) -> list[PubResult | None]:
+def _by_circuit(run_dir: Path, jobs: list[JobResults]) -> list[PubResult | None]:
     """Place every pub result at its global circuit index; None where none was found."""
     counts = {job.attrs["num_circuits_in_run"] for job in jobs}
     if len(counts) != 1 or None in counts:
@@ -131,13 +132,13 @@ def _by_circuit(run_dir: Path, jobs: list[JobFile]) -> list[PubResult | None]:
         )
     results: list[PubResult | None] = [None] * int(counts.pop())
     for job in jobs:
-        for pub, pub_result in zip(job.pubs, job.result, strict=True):
-            if not 0 <= pub.index < len(results) or results[pub.index] is not None:
+        for record, pub_result in zip(job.records, job.results, strict=True):
+            if not 0 <= record.index < len(results) or results[record.index] is not None:
                 raise QexpError(
                     f"Job {job.attrs['job_index']} in {run_dir} holds circuit index "
-                    f"{pub.index}, which is out of range or stored twice."
+                    f"{record.index}, which is out of range or stored twice."
                 )
-            results[pub.index] = pub_result
+            results[record.index] = pub_result
     return results
 
 
@@ -167,12 +168,13 @@ INFO_COLUMNS = (
     "circuit_index",
     "parameter_index",
 )
-SAMPLER_COLUMNS = ("top_outcome", "top_probability", "success_probability", "num_outcomes")
-ESTIMATOR_COLUMNS = ("observable_index", "observable", "value", "std")
+SAMPLER_COLUMNS = rows.SAMPLER_COLUMNS
+ESTIMATOR_COLUMNS = rows.ESTIMATOR_COLUMNS
 STRING_COLUMNS = frozenset(
-    {"run", "run_dir", "job_id", "top_outcome", "observable", "generator", "backend", "primitive"}
+    {"run", "run_dir", "job_id", "generator", "backend", "primitive", *rows.STRING_COLUMNS}
 )
 """Table columns that hold text even when it looks like a number (bitstrings, run names)."""
+_JOB_COLUMNS = INFO_COLUMNS[:6]
 _RESERVED = frozenset({"run", "run_dir", *INFO_COLUMNS, *SAMPLER_COLUMNS, *ESTIMATOR_COLUMNS})
 
 
@@ -207,16 +209,22 @@ def iter_circuits(path: Path | str, *, skip_corrupt: bool = False) -> Iterator[C
     """
     for run_dir in run_dirs(Path(path)):
         for job_path in job_paths(run_dir):
-            try:
-                circuits = read_checked(
-                    job_path, partial(_circuits, job_path=job_path, run_dir=run_dir)
-                )
-            except CorruptJobFile as exc:
-                if not skip_corrupt:
-                    raise
-                warnings.warn(f"skipping {job_path}: {exc.why}", QexpWarning, stacklevel=2)
+            found = _read_or_skip(read_results, job_path, skip_corrupt)
+            if found is None:
                 continue
-            yield from circuits
+            for record, result in zip(found.records, found.results, strict=True):
+                yield CircuitResult(
+                    run_dir=run_dir,
+                    index=record.index,
+                    metadata=record.metadata,
+                    job_index=found.attrs["job_index"],
+                    job_id=found.attrs["job_id"],
+                    result=result,
+                    job_file=job_path,
+                    observables=record.observables,
+                    ideal_outcomes=record.ideal_outcomes,
+                    parameter_values=record.parameter_values,
+                )
 
 
 def counts(path: Path | str, *, skip_corrupt: bool = False) -> list[dict[str, Any]]:
@@ -230,25 +238,38 @@ def counts(path: Path | str, *, skip_corrupt: bool = False) -> list[dict[str, An
     registers are joined as `join_data()` joins them). Estimator circuits have no counts.
     """
     records = []
-    for run_dir, info, pub in _scan(path, skip_corrupt):
-        for point, (values, numbers) in enumerate(pub.outcomes):
-            order = sorted(range(len(values)), key=lambda i: (-numbers[i], values[i]))
-            records.append(
-                {
-                    "run": run_dir.name,
-                    "run_dir": str(run_dir),
-                    "circuit_index": pub.circuit_index,
-                    "parameter_index": point,
-                    "job_index": info["job_index"],
-                    "job_id": info["job_id"],
-                    "shots": int(numbers.sum()),
-                    "metadata": pub.metadata,
-                    "ideal_outcomes": None
-                    if pub.ideal_outcomes is None
-                    else list(pub.ideal_outcomes),
-                    "counts": {_bitstring(values[i], pub.num_bits): int(numbers[i]) for i in order},
-                }
-            )
+    for run_dir in run_dirs(Path(path)):
+        found = [
+            (found.attrs, record, result)
+            for job_path in job_paths(run_dir)
+            if (found := _read_or_skip(read_results, job_path, skip_corrupt)) is not None
+            for record, result in zip(found.records, found.results, strict=True)
+        ]
+        found.sort(key=lambda item: item[1].index)
+        for attrs, record, result in found:
+            if "evs" in result.data:
+                continue
+            bits = rows.joined_bits(result)
+            for point, (values, numbers) in enumerate(rows.outcomes(bits)):
+                order = sorted(range(len(values)), key=lambda i: (-numbers[i], values[i]))
+                records.append(
+                    {
+                        "run": run_dir.name,
+                        "run_dir": str(run_dir),
+                        "circuit_index": record.index,
+                        "parameter_index": point,
+                        "job_index": attrs["job_index"],
+                        "job_id": attrs["job_id"],
+                        "shots": int(numbers.sum()),
+                        "metadata": record.metadata,
+                        "ideal_outcomes": None
+                        if record.ideal_outcomes is None
+                        else list(record.ideal_outcomes),
+                        "counts": {
+                            rows.bitstring(values[i], bits.num_bits): int(numbers[i]) for i in order
+                        },
+                    }
+                )
     return records
 
 
@@ -282,43 +303,72 @@ def load_table(path: Path | str, *, skip_corrupt: bool = False) -> pd.DataFrame:
       outcomes, NaN where it knows none) and `num_outcomes` (distinct bitstrings seen);
     - Estimator: `observable_index`, `observable` (the Pauli string), `value` and `std`.
 
-    Only attributes and result datasets are read, one PUB at a time; no circuit is decoded.
+    The rows are stored in each job file when it is written, so this reads a few small
+    datasets per file and never decodes a circuit or a bit.
     """
     import pandas as pd
 
-    rows: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
+    blocks: list[tuple[Path, dict[str, Any], JobTable]] = []
+    for run_dir in run_dirs(Path(path)):
+        overrides = run_overrides(run_dir)
+        tables = [
+            table
+            for job_path in job_paths(run_dir)
+            if (table := _read_or_skip(read_table, job_path, skip_corrupt)) is not None
+        ]
+        tables.sort(key=lambda t: _first(t.columns.get("circuit_index")))
+        blocks += [(run_dir, overrides, table) for table in tables]
+    return _frame(pd, blocks)
+
+
+def _first(column: Any) -> float:
+    return float(column[0]) if column is not None and len(column) else math.inf
+
+
+def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.DataFrame:
+    """Columns assembled block by block (one block per job file), then one DataFrame."""
     override_keys: dict[str, None] = {}
     meta_keys: dict[str, None] = {"generator": None, "num_qubits": None}
-    kinds = set()
-    for run_dir, info, pub in _scan(path, skip_corrupt, with_overrides=True):
-        overrides = info["overrides"]
+    result_keys: dict[str, None] = {}
+    for _, overrides, table in blocks:
         override_keys.update(dict.fromkeys(overrides))
-        meta = {key: _cell(value) for key, value in pub.metadata.items()}
-        meta_keys.update(dict.fromkeys(meta))
-        fixed: dict[str, Any] = {"run": run_dir.name, "run_dir": str(run_dir)}
-        fixed |= {key: info[key] for key in INFO_COLUMNS[:6]}
-        fixed["circuit_index"] = pub.circuit_index
-        for result in _pub_rows(pub):
-            kinds.add("estimator" if "value" in result else "sampler")
-            rows.append((overrides, meta, {**fixed, **result}))
+        for metadata in table.metadata.values():
+            meta_keys.update(dict.fromkeys(metadata))
+        result_keys.update(dict.fromkeys(k for k in table.columns if k not in rows.KEY_COLUMNS))
+    kinds = {"estimator" if "value" in t.columns else "sampler" for _, _, t in blocks}
     meta_names = {key: f"circuit.{key}" if key in _RESERVED else key for key in meta_keys}
-    # Overrides first under private names; a clash with another column is resolved below.
-    override_names = {key: f"\0{key}" for key in override_keys}
-    columns = ["run", "run_dir", *override_names.values(), *meta_names.values(), *INFO_COLUMNS]
-    if "sampler" in kinds or not kinds:
-        columns += SAMPLER_COLUMNS
-    if "estimator" in kinds:
-        columns += ESTIMATOR_COLUMNS
-    records = []
-    for overrides, meta, fixed in rows:
-        record = {override_names[key]: value for key, value in overrides.items()}
-        record |= {meta_names[key]: value for key, value in meta.items()}
-        record |= fixed
-        records.append(record)
-    table = pd.DataFrame.from_records(records, columns=columns)
+    override_names = {key: f"\0{key}" for key in override_keys}  # clashes resolved below
+    result_names = [*(SAMPLER_COLUMNS if "sampler" in kinds or not kinds else ())]
+    result_names += [*(ESTIMATOR_COLUMNS if "estimator" in kinds else ())]
+    result_names += [k for k in result_keys if k not in result_names]
+    names = ["run", "run_dir", *override_names.values(), *meta_names.values(), *INFO_COLUMNS]
+    data: dict[str, list[Any]] = {name: [] for name in [*names, *result_names]}
+    for run_dir, overrides, table in blocks:
+        index = np.asarray(table.columns.get("circuit_index", []), dtype=np.int64)
+        n = len(index)
+        data["run"] += [run_dir.name] * n
+        data["run_dir"] += [str(run_dir)] * n
+        for key, name in override_names.items():
+            data[name] += [overrides.get(key)] * n
+        metas = [table.metadata.get(int(i), {}) for i in index]
+        for key, name in meta_names.items():
+            data[name] += [_cell(m.get(key)) for m in metas]
+        for key in _JOB_COLUMNS:
+            data[key] += [table.attrs.get(key)] * n
+        data["circuit_index"] += index.tolist()
+        data["parameter_index"] += np.asarray(
+            table.columns["parameter_index"], dtype=np.int64
+        ).tolist()
+        for key in result_names:
+            values = table.columns.get(key)
+            data[key] += [None] * n if values is None else list(values)
+    table = pd.DataFrame(data, columns=[*names, *result_names])
     if len(table):
         for column in [*override_names.values(), *meta_names.values()]:
             table[column] = _numeric_if_possible(table[column])
+        for column in ("num_outcomes", "observable_index"):
+            if column in table and table[column].notna().all():
+                table[column] = table[column].astype(np.int64)
     for column in ("shots", "precision", "top_probability", "success_probability", "value", "std"):
         if column in table:
             table[column] = pd.to_numeric(table[column]).astype(float)
@@ -368,17 +418,15 @@ def run_overrides(run_dir: Path | str) -> dict[str, Any]:
     file = Path(run_dir) / HYDRA_DIR / OVERRIDES_FILE
     if not file.is_file():
         return {}
-    from omegaconf import OmegaConf
+    import yaml
 
-    lines = [str(line) for line in OmegaConf.to_container(OmegaConf.load(file)) or []]
+    lines = [str(line) for line in yaml.safe_load(file.read_text(encoding="utf-8")) or []]
     return _parse_overrides(lines)
 
 
 def _parse_overrides(lines: list[str]) -> dict[str, Any]:
     try:
-        from hydra.core.override_parser.overrides_parser import OverridesParser
-
-        parsed = OverridesParser.create().parse_overrides(lines)
+        parsed = _overrides_parser().parse_overrides(lines)
     except Exception:  # not Hydra's grammar: fall back to key=value text
         return {
             line.split("=", 1)[0].lstrip("+~"): _cell(line.split("=", 1)[1])
@@ -396,221 +444,22 @@ def _parse_overrides(lines: list[str]) -> dict[str, Any]:
     return result
 
 
-# --- reading job files without decoding circuits -----------------------------------------
+@functools.cache
+def _overrides_parser() -> Any:
+    """Hydra's own override parser, built once (building it costs more than parsing)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return OverridesParser.create()
 
 
-@dataclass
-class _PubScan:
-    """What the table and counts need from one PUB group."""
-
-    circuit_index: int
-    metadata: dict[str, Any]
-    ideal_outcomes: tuple[str, ...] | None
-    observables: tuple[str, ...] | None
-    num_bits: int = 0
-    outcomes: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
-    """Sampler: per parameter set, (distinct outcomes as integers, their counts), sorted."""
-    evs: np.ndarray | None = None
-    stds: np.ndarray | None = None
-
-
-def _job_info(f: h5py.File) -> dict[str, Any]:
-    info = {
-        key: _attr(f.attrs, key)
-        for key in ("job_index", "job_id", "backend", "primitive", "shots", "precision")
-    }
-    info["num_pubs"] = int(f.attrs["num_pubs"])
-    return info
-
-
-def _circuits(f: h5py.File, job_path: Path, run_dir: Path) -> list[CircuitResult]:
-    info = _job_info(f)
-    circuits = []
-    for position in range(info["num_pubs"]):
-        group = f[pub_group_name(position)]
-        parameters = group.get(PARAMETERS_DATASET)
-        circuits.append(
-            CircuitResult(
-                run_dir=run_dir,
-                index=int(group.attrs["circuit_index"]),
-                metadata=json.loads(_attr(group.attrs, "metadata_json") or "{}"),
-                job_index=info["job_index"],
-                job_id=info["job_id"],
-                result=read_pub_result(group),
-                job_file=job_path,
-                observables=_strings(group, OBSERVABLES_DATASET),
-                ideal_outcomes=_strings(group, IDEAL_OUTCOMES_DATASET),
-                parameter_values=None if parameters is None else parameters[()],
-            )
-        )
-    return circuits
-
-
-def _scan(
-    path: Path | str, skip_corrupt: bool, with_overrides: bool = False
-) -> Iterator[tuple[Path, dict[str, Any], _PubScan]]:
-    """(run_dir, job info, PUB summary) per PUB: runs in sweep order, then circuit order.
-
-    A run's job files are read one after the other (one PUB's data at a time); only the
-    small per-PUB summaries are kept until the run is sorted into circuit order.
-    """
-    for run_dir in run_dirs(Path(path)):
-        overrides = run_overrides(run_dir) if with_overrides else {}
-        jobs = []
-        for job_path in job_paths(run_dir):
-            try:
-                jobs.append(read_checked(job_path, _scan_job))
-            except CorruptJobFile as exc:
-                if not skip_corrupt:
-                    raise
-                warnings.warn(f"skipping {job_path}: {exc.why}", QexpWarning, stacklevel=3)
-        # Job files hold contiguous circuits in most runs; sort so rows follow circuit order.
-        pairs = [(info, pub) for info, pubs in jobs for pub in pubs]
-        pairs.sort(key=lambda pair: pair[1].circuit_index)
-        for info, pub in pairs:
-            yield run_dir, {**info, "overrides": overrides}, pub
-
-
-def _scan_job(f: h5py.File) -> tuple[dict[str, Any], list[_PubScan]]:
-    """The PUB summaries of one open job file: a few attributes and the result datasets."""
-    info = _job_info(f)
-    pubs = []
-    for position in range(info["num_pubs"]):
-        group = f[pub_group_name(position)]
-        pub = _PubScan(
-            circuit_index=int(group.attrs["circuit_index"]),
-            metadata=json.loads(_attr(group.attrs, "metadata_json") or "{}"),
-            ideal_outcomes=None,
-            observables=None,
-        )
-        fields = _fields(group[DATA_GROUP])
-        bit_fields = [ds for ds in fields.values() if ds.attrs["kind"] == "BitArray"]
-        if bit_fields:  # shape (*pub shape, shots, bytes): the pub's shape comes with it
-            pub.num_bits, pub.outcomes = _outcomes(bit_fields, bit_fields[0].shape[:-2])
-            pub.ideal_outcomes = _strings(group, IDEAL_OUTCOMES_DATASET)
-        elif "evs" in fields:
-            pub.evs = np.asarray(fields["evs"][()], dtype=float)
-            if "stds" in fields:
-                pub.stds = np.asarray(fields["stds"][()], dtype=float)
-            pub.observables = _strings(group, OBSERVABLES_DATASET)
-        pubs.append(pub)
-    return info, pubs
-
-
-def _fields(data: h5py.Group) -> dict[str, h5py.Dataset]:
-    """Field name -> dataset, in the DataBin's field order, without listing the group.
-
-    `store.write_job` names each dataset after its field, or `_field_<i>` when the field
-    name is no valid HDF5 name; only when neither exists is the group searched.
-    """
-    fields = {}
-    for position, name in enumerate(data.attrs["field_names"]):
-        name = name.decode() if isinstance(name, bytes) else str(name)
-        valid = name and "/" not in name and name != "."
-        ds_name = name if valid else f"_field_{position}"
-        if ds_name in data:
-            fields[name] = data[ds_name]
-        else:
-            fields[name] = next(d for d in data.values() if d.attrs.get("field") == name)
-    return fields
-
-
-def _outcomes(
-    datasets: list[h5py.Dataset], shape: tuple[int, ...]
-) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
-    """num_bits and, per parameter set, the distinct outcomes (as integers) with counts."""
-    if len(datasets) == 1:
-        packed, num_bits = datasets[0][()], int(datasets[0].attrs["num_bits"])
-    else:  # several classical registers: join them as SamplerPubResult.join_data() does
-        joined = BitArray.concatenate_bits(
-            [BitArray(ds[()], int(ds.attrs["num_bits"])) for ds in datasets]
-        )
-        packed, num_bits = joined.array, joined.num_bits
-    points = math.prod(shape)
-    shots, num_bytes = packed.shape[-2], packed.shape[-1]
-    rows = np.asarray(packed, dtype=np.uint8).reshape(points, shots, num_bytes)
-    mask = (1 << num_bits) - 1
-    outcomes = []
-    if num_bytes <= 8:
-        wide = np.zeros((points, shots, 8), dtype=np.uint8)
-        wide[..., 8 - num_bytes :] = rows
-        values = wide.view(">u8")[..., 0].astype(np.uint64) & np.uint64(mask)
-        for point in range(points):
-            outcomes.append(np.unique(values[point], return_counts=True))
-    else:  # more than 64 bits: Python integers
-        for point in range(points):
-            unique, numbers = np.unique(rows[point], axis=0, return_counts=True)
-            ints = np.array(
-                [int.from_bytes(r.tobytes(), "big") & mask for r in unique], dtype=object
-            )
-            outcomes.append((ints, numbers))
-    return num_bits, outcomes
-
-
-def _pub_rows(pub: _PubScan) -> Iterator[dict[str, Any]]:
-    """The table's result columns for each parameter set (and observable) of one PUB."""
-    if pub.evs is not None:
-        evs = pub.evs
-        stds = (
-            np.full(evs.shape, np.nan) if pub.stds is None else np.broadcast_to(pub.stds, evs.shape)
-        )
-        labels = pub.observables or ()
-        groups: list[tuple[int, str | None, Any, Any]]
-        if evs.ndim >= 1 and len(labels) == evs.shape[0] and len(labels) > 0:
-            groups = [
-                (i, labels[i], evs[i].reshape(-1), stds[i].reshape(-1)) for i in range(len(labels))
-            ]
-        else:
-            label = labels[0] if len(labels) == 1 else None
-            groups = [(0, label, evs.reshape(-1), stds.reshape(-1))]
-        for index, label, values, errors in groups:
-            for point in range(values.size):
-                yield {
-                    "parameter_index": point,
-                    "observable_index": index,
-                    "observable": label,
-                    "value": float(values[point]),
-                    "std": float(errors[point]),
-                }
-        return
-    ideal = None
-    if pub.ideal_outcomes is not None:
-        ideal = [int(s, 2) for s in pub.ideal_outcomes if s and set(s) <= {"0", "1"}]
-    for point, (values, numbers) in enumerate(pub.outcomes):
-        total = int(numbers.sum())
-        if total == 0:
-            continue
-        top = int(np.argmax(numbers))
-        success = math.nan
-        if ideal is not None:
-            hits = np.isin(values, np.array(ideal, dtype=values.dtype))
-            success = float(numbers[hits].sum()) / total
-        yield {
-            "parameter_index": point,
-            "top_outcome": _bitstring(values[top], pub.num_bits),
-            "top_probability": float(numbers[top]) / total,
-            "success_probability": success,
-            "num_outcomes": len(values),
-        }
-
-
-def _bitstring(value: Any, num_bits: int) -> str:
-    return format(int(value), f"0{num_bits}b") if num_bits else ""
-
-
-def _attr(attrs: h5py.AttributeManager, key: str) -> Any:
-    value = attrs.get(key)
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def _strings(group: h5py.Group, name: str) -> tuple[str, ...] | None:
-    if name not in group:  # cheaper than group.get, which raises inside for a missing name
+def _read_or_skip(read: Any, job_path: Path, skip_corrupt: bool) -> Any:
+    try:
+        return read(job_path)
+    except CorruptJobFile as exc:
+        if not skip_corrupt:
+            raise
+        warnings.warn(f"skipping {job_path}: {exc.why}", QexpWarning, stacklevel=3)
         return None
-    return tuple(group[name].asstr()[()])
 
 
 def _cell(value: Any) -> Any:

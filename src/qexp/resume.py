@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import uuid
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -20,9 +21,9 @@ from qexp.config import load
 from qexp.config.saved import load_saved, saved_config_path
 from qexp.constants import JOBS_DIR, MANIFEST_FILE
 from qexp.errors import QexpError, RunInterrupted
-from qexp.manifest import Manifest, now
+from qexp.manifest import Manifest, now, recorded_digests
 from qexp.partition import JobPlan
-from qexp.plan import RunPlan, make_plan
+from qexp.plan import RunPlan, make_plan, survey_digests
 from qexp.runs import run_dirs
 from qexp.store import is_complete
 from qexp.sweep import launch_missing_points
@@ -37,23 +38,27 @@ def resume(run_dir: Path) -> runner.RunReport:
     _remove_stale_temp_files(run_dir)
     if (run_dir / MANIFEST_FILE).is_file():
         manifest = Manifest.load(run_dir)
+        manifest.info.setdefault("run_id", uuid.uuid4().hex[:12])
         plan = make_plan(cfg, [JobPlan(j.index, tuple(j.circuits)) for j in manifest.jobs])
-        _check_same_circuits(run_dir, manifest, plan)
     else:  # stopped before the first job was planned
         plan = make_plan(cfg)
         manifest = Manifest.create(run_dir, plan.jobs, runner.manifest_info(plan))
-    todo, attach = triage(plan, manifest, run_dir)
-    log.info(
-        "%s: %d jobs complete, %d to re-attach, %d to submit",
-        run_dir,
-        len(plan.jobs) - len(todo) - len(attach),
-        len(attach),
-        len(todo),
-    )
-    manifest.info.pop("stopped", None)
-    manifest.info.setdefault("resumed", []).append(now())
-    manifest.save()
-    return runner.execute(plan, manifest, run_dir, config_yaml, todo, attach)
+    try:
+        _check_same_circuits(run_dir, manifest, plan)
+        todo, attach = triage(plan, manifest, run_dir)
+        log.info(
+            "%s: %d jobs complete, %d to re-attach, %d to submit",
+            run_dir,
+            len(plan.jobs) - len(todo) - len(attach),
+            len(attach),
+            len(todo),
+        )
+        manifest.info.pop("stopped", None)
+        manifest.info.setdefault("resumed", []).append(now())
+        manifest.save()
+        return runner.execute(plan, manifest, run_dir, config_yaml, todo, attach)
+    finally:
+        plan.close()
 
 
 def triage(
@@ -83,13 +88,27 @@ def triage(
 
 
 def _check_same_circuits(run_dir: Path, manifest: Manifest, plan: RunPlan) -> None:
-    """The saved partition only fits if the config still generates the same circuits."""
+    """The saved partition only fits if the config still gives the circuits that ran: same
+    number, and the same digest for every circuit recorded before its job was submitted."""
     then = manifest.info.get("num_circuits")
-    if then is not None and then != len(plan.specs):
+    if then is not None and then != plan.num_circuits:
         raise QexpError(
-            f"{run_dir} cannot be resumed: its config now gives {len(plan.specs)} circuits, "
+            f"{run_dir} cannot be resumed: its config now gives {plan.num_circuits} circuits, "
             f"but the run started with {then} (did its QASM files change?). Start a new run."
         )
+    recorded = recorded_digests(run_dir)
+    if not recorded:
+        return
+    for index, (info, now_digest) in enumerate(
+        zip(plan.catalog, survey_digests(plan), strict=True)
+    ):
+        if index in recorded and recorded[index] != now_digest:
+            source = f" ({info.source})" if info.source else ""
+            raise QexpError(
+                f"{run_dir} cannot be resumed: circuit {index}{source} is not the circuit "
+                "that was submitted (its digest changed; was the file edited?). Restore it, "
+                "or start a new run."
+            )
 
 
 def _remove_stale_temp_files(run_dir: Path) -> None:

@@ -7,35 +7,31 @@ config text to store in every file, and returns a `RunReport` or raises a `QexpE
 from __future__ import annotations
 
 import logging
+import os
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qiskit.primitives import PrimitiveResult
-
-from qexp import checks, primitives, store, transpile
+from qexp import primitives
 from qexp.config.schema import QexpConfig
 from qexp.constants import JOBS_DIR
 from qexp.errors import RunError, RunInterrupted
 from qexp.execute import BatchLoop, Hooks, Outcome, Policy
-from qexp.manifest import Manifest, now
+from qexp.manifest import Manifest, record_digests
 from qexp.partition import JobPlan
 from qexp.plan import RunPlan, make_plan
+from qexp.prepare import PreparedJob
 from qexp.progress import Progress
 from qexp.seeds import derive_seed
+from qexp.transpile_cache import TranspileCache
+from qexp.writer import JobWriter
 
 log = logging.getLogger(__name__)
 
 LOCAL_POLL, CLOUD_POLL = 0.02, 5.0
-
-
-@dataclass
-class PreparedJob:
-    """A job ready to submit: its ISA PUBs and what its file will store beside results."""
-
-    pubs: list[tuple]
-    stored: list[store.StoredPub]
+TAG_PREFIX = "qexp"
 
 
 @dataclass
@@ -61,30 +57,33 @@ def run(cfg: QexpConfig, run_dir: Path, config_yaml: str) -> RunReport:
     """Plan, execute and report a fresh run into `run_dir`."""
     started = time.monotonic()
     plan = make_plan(cfg)
-    if cfg.run.dry_run:
-        return RunReport(
-            run_dir,
-            plan.backend_name,
+    try:
+        if cfg.run.dry_run:
+            return RunReport(
+                run_dir,
+                plan.backend_name,
+                cfg.primitive.name,
+                plan.implementation,
+                plan.num_circuits,
+                jobs={"planned": len(plan.jobs)},
+                files=[],
+                elapsed=time.monotonic() - started,
+                planned=describe_plan(plan),
+            )
+        log.info(
+            "%d circuits (%s) in %d jobs, %s (%s) on %s",
+            plan.num_circuits,
+            cfg.circuits.name,
+            len(plan.jobs),
             cfg.primitive.name,
             plan.implementation,
-            len(plan.specs),
-            jobs={"planned": len(plan.jobs)},
-            files=[],
-            elapsed=time.monotonic() - started,
-            planned=describe_plan(plan),
+            plan.backend_name,
         )
-    log.info(
-        "%d circuits (%s) in %d jobs, %s (%s) on %s",
-        len(plan.specs),
-        cfg.circuits.name,
-        len(plan.jobs),
-        cfg.primitive.name,
-        plan.implementation,
-        plan.backend_name,
-    )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan))
-    return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan))
+        return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
+    finally:
+        plan.close()
 
 
 def execute(
@@ -99,20 +98,29 @@ def execute(
     """Submit `todo` (and re-attach `attach`) in a Batch; raise RunError unless all is done."""
     started = time.monotonic() if started is None else started
     (run_dir / JOBS_DIR).mkdir(parents=True, exist_ok=True)
-    job_files = JobFiles(plan, manifest, run_dir, config_yaml)
     cfg = plan.config
+    writer = JobWriter(manifest, run_dir, job_attrs(plan, config_yaml), cfg.check)
+    transpiled = _TranspileCount()
     done_before = manifest.counts()["done"]
-    with Progress(len(manifest.jobs), cfg.run.progress, done=done_before) as progress:
-        hooks = Hooks(
-            open_batch=lambda: _open_batch(plan),
-            prepare=lambda job: prepare(plan, job),
-            submit=lambda batch, prepared, job, attempt: _submit(plan, batch, prepared, job),
-            on_result=job_files.on_result,
-            progress=progress,
-            attach=(lambda job_id: plan.service.job(job_id)) if plan.service else None,
-        )
-        loop = BatchLoop(manifest, hooks, _policy(cfg, plan))
-        outcome = loop.run(todo, attach or [])
+    try:
+        with Progress(len(manifest.jobs), cfg.run.progress, done=done_before) as progress:
+            hooks = Hooks(
+                open_batch=lambda: _open_batch(plan),
+                prepare=lambda job: plan.preparer.prepare(job.index, job.circuits),
+                submit=lambda batch, prepared, job: _submit(
+                    plan, manifest, batch, prepared, job, transpiled
+                ),
+                write=writer.write,
+                lookahead=plan.preparer.lookahead,
+                progress=progress,
+                attach=(lambda job_id: plan.service.job(job_id)) if plan.service else None,
+                find=(lambda job: _find(plan, manifest, job)) if plan.service else None,
+            )
+            loop = BatchLoop(manifest, hooks, _policy(cfg, plan))
+            outcome = loop.run(todo, attach or [])
+    finally:
+        writer.close()
+    transpiled.report(plan)
     report = _report(plan, manifest, run_dir, outcome, time.monotonic() - started)
     if outcome.stopped == "interrupted":
         counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
@@ -127,84 +135,44 @@ def execute(
     return report
 
 
-def prepare(plan: RunPlan, job: JobPlan) -> PreparedJob:
-    """Transpile one partition to ISA PUBs; called just before the job is submitted."""
-    cfg = plan.config
-    stored = stored_pubs(plan, job)
-    logical = [primitives.logical_circuit(cfg.primitive, p.spec) for p in stored]
-    isa = transpile.to_isa(plan.pass_manager, logical)
-    pubs = [
-        primitives.build_pub(cfg.primitive, p.spec, c) for p, c in zip(stored, isa, strict=True)
-    ]
-    return PreparedJob(pubs=pubs, stored=stored)
+class _TranspileCount:
+    """How many ISA circuits came from the cache: said once, at the end of the run."""
 
+    def __init__(self) -> None:
+        self.reused = self.transpiled = 0
+        self.seen: set[int] = set()
 
-def stored_pubs(plan: RunPlan, job: JobPlan) -> list[store.StoredPub]:
-    """What the job's file keeps beside the results: logical circuits and observables."""
-    prim = plan.config.primitive
-    return [
-        store.StoredPub(
-            index=i,
-            spec=plan.specs[i],
-            observables=(
-                primitives.observables_for(prim, plan.specs[i])
-                if prim.name == "estimator"
-                else None
-            ),
+    def add(self, prepared: PreparedJob) -> None:
+        if prepared.index not in self.seen:
+            self.seen.add(prepared.index)
+            self.reused += prepared.reused
+            self.transpiled += len(prepared.records) - prepared.reused
+
+    def report(self, plan: RunPlan) -> None:
+        total = self.reused + self.transpiled
+        cfg = plan.config.transpile
+        if not total:
+            return
+        if not cfg.cache:
+            log.info("transpiled %d circuits (transpile.cache=false)", total)
+            return
+        cache = TranspileCache(cfg.cache_dir or _cache_root(), "")
+        removed = cache.prune(cfg.cache_max_mb * 2**20)
+        what = "nothing transpiled" if not self.transpiled else f"{self.transpiled} transpiled"
+        log.info(
+            "transpile cache: %d of %d circuits reused, %s (%s%s)",
+            self.reused,
+            total,
+            what,
+            cache.folder,
+            f", {removed} old entries removed" if removed else "",
         )
-        for i in job.circuits
-    ]
 
 
-class JobFiles:
-    """Writes each job's HDF5 file the moment its result arrives, then runs the check."""
+def _cache_root() -> Path:
+    from qexp.transpile_cache import default_dir
 
-    def __init__(self, plan: RunPlan, manifest: Manifest, run_dir: Path, config_yaml: str):
-        self.plan, self.manifest, self.run_dir = plan, manifest, run_dir
-        self.config_yaml = config_yaml
-        self.check = checks.build(plan.config.check)
-
-    def on_result(
-        self, job: JobPlan, prepared: PreparedJob | None, runtime_job: Any, result: PrimitiveResult
-    ) -> str | None:
-        stored = prepared.stored if prepared else stored_pubs(self.plan, job)  # re-attached
-        entry = self.manifest.jobs[job.index]
-        attempt = entry.attempts[-1] if entry.attempts else None
-        store.write_job(
-            self.run_dir / entry.file,
-            attrs=self._attrs(job, runtime_job, attempt, len(entry.attempts)),
-            pubs=stored,
-            result=result,
-        )
-        if self.check is None:
-            return None
-        try:
-            verdict = self.check(result, [p.spec for p in stored])
-        except Exception as exc:  # a user's check that crashes fails, it does not crash qexp
-            return f"the check raised {type(exc).__name__}: {exc}"
-        return None if verdict.ok else verdict.message
-
-    def _attrs(self, job: JobPlan, runtime_job: Any, attempt: Any, attempts: int) -> dict:
-        cfg = self.plan.config
-        prim = cfg.primitive
-        return {
-            "job_index": job.index,
-            "job_id": runtime_job.job_id(),
-            "batch_id": (attempt.batch_id if attempt else None) or "",
-            "backend": self.plan.backend_name,
-            "primitive": prim.name,
-            "implementation": self.plan.implementation,
-            "shots": prim.shots,
-            "precision": prim.precision
-            if prim.name == "estimator" and prim.shots is None
-            else None,
-            "submitted": attempt.submitted if attempt else now(),
-            "finished": now(),
-            "config_yaml": self.config_yaml,
-            "num_circuits_in_run": len(self.plan.specs),
-            "seed": cfg.seed,
-            "attempt": attempts,
-        }
+    return default_dir()
 
 
 def _open_batch(plan: RunPlan) -> Any:
@@ -213,12 +181,44 @@ def _open_batch(plan: RunPlan) -> Any:
     return Batch(backend=plan.backend)
 
 
-def _submit(plan: RunPlan, batch: Any, prepared: PreparedJob, job: JobPlan) -> Any:
+def _submit(
+    plan: RunPlan,
+    manifest: Manifest,
+    batch: Any,
+    prepared: PreparedJob,
+    job: JobPlan,
+    transpiled: _TranspileCount,
+) -> Any:
     """Same seed on every attempt: a retried job gives the bits the first try would have."""
     cfg = plan.config
+    transpiled.add(prepared)
+    record_digests(manifest, job.index, job.circuits, prepared.digests)
     seed = derive_seed(cfg.seed, "simulator", job.index) if plan.local else None
-    primitive = primitives.make(cfg.primitive, plan.implementation, batch, seed, plan.local)
-    return primitive.run(prepared.pubs)
+    primitive = primitives.make(
+        cfg.primitive,
+        plan.implementation,
+        batch,
+        seed,
+        plan.local,
+        tags=None if plan.local else job_tags(manifest, job),
+        max_execution_time=cfg.run.max_execution_time,
+    )
+    return primitive.run(prepared.pubs())
+
+
+def job_tags(manifest: Manifest, job: JobPlan) -> list[str]:
+    """Tags that find a job on IBM Quantum again: its run, its index, its sweep point."""
+    tags = [f"{TAG_PREFIX}-run:{manifest.info['run_id']}", f"{TAG_PREFIX}-job:{job.index}"]
+    if manifest.info.get("point") is not None:
+        tags.append(f"{TAG_PREFIX}-point:{manifest.info['point']}")
+    return tags
+
+
+def _find(plan: RunPlan, manifest: Manifest, job: JobPlan) -> list[Any]:
+    """The service's jobs that carry this job's run and index tags, oldest first."""
+    tags = job_tags(manifest, job)[:2]
+    found = plan.service.jobs(job_tags=tags, backend_name=plan.backend_name, limit=None)
+    return sorted(found, key=lambda j: str(getattr(j, "creation_date", "") or ""))
 
 
 def _policy(cfg: QexpConfig, plan: RunPlan) -> Policy:
@@ -228,16 +228,41 @@ def _policy(cfg: QexpConfig, plan: RunPlan) -> Policy:
         backoff=cfg.run.retry_backoff,
         poll_interval=poll,
         local=plan.local,
+        max_running=_cores() if plan.local else None,
     )
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def job_attrs(plan: RunPlan, config_yaml: str) -> dict[str, Any]:
+    """The attributes every job file of the run carries."""
+    cfg = plan.config
+    prim = cfg.primitive
+    return {
+        "backend": plan.backend_name,
+        "primitive": prim.name,
+        "implementation": plan.implementation,
+        "shots": prim.shots,
+        "precision": prim.precision if prim.name == "estimator" and prim.shots is None else None,
+        "config_yaml": config_yaml,
+        "num_circuits_in_run": plan.num_circuits,
+        "seed": cfg.seed,
+    }
 
 
 def manifest_info(plan: RunPlan) -> dict[str, Any]:
     cfg = plan.config
     return {
+        "run_id": uuid.uuid4().hex[:12],
         "backend": plan.backend_name,
         "primitive": cfg.primitive.name,
         "implementation": plan.implementation,
-        "num_circuits": len(plan.specs),
+        "num_circuits": plan.num_circuits,
         "seed": cfg.seed,
     }
 
@@ -250,7 +275,7 @@ def _report(
         backend=plan.backend_name,
         primitive=plan.config.primitive.name,
         implementation=plan.implementation,
-        num_circuits=len(plan.specs),
+        num_circuits=plan.num_circuits,
         jobs=manifest.counts(),
         files=[run_dir / j.file for j in manifest.jobs if j.status == "done"],
         elapsed=elapsed,
@@ -276,12 +301,10 @@ def _failure_message(report: RunReport, manifest: Manifest) -> str:
 def describe_plan(plan: RunPlan, limit: int = 10) -> str:
     """The jobs a run would submit, with IBM's execution counts: the cost, known first."""
     cfg = plan.config
-    costs = [
-        sum(primitives.executions(cfg.primitive, plan.specs[i]) for i in job.circuits)
-        for job in plan.jobs
-    ]
+    per_point = primitives.shots_per_execution(cfg.primitive)
+    costs = [sum(plan.catalog[i].num_points * per_point for i in job.circuits) for job in plan.jobs]
     lines = [
-        f"qexp: dry run, nothing submitted: {len(plan.specs)} circuits in {len(plan.jobs)} "
+        f"qexp: dry run, nothing submitted: {plan.num_circuits} circuits in {len(plan.jobs)} "
         f"jobs, {cfg.primitive.name} ({plan.implementation}) on {plan.backend_name}",
         f"  executions: {sum(costs)} in all, at most {max(costs)} per job "
         f"(partition.max_executions={cfg.partition.max_executions})",

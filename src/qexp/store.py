@@ -1,10 +1,13 @@
-"""The HDF5 job file: one file per Runtime job, written atomically, read back exactly.
+"""The HDF5 job file: one file per Runtime job, columnar, written atomically, read back exactly.
 
 Pure I/O (no Hydra, no primitives run here). The layout is documented in
-docs/hdf5-schema.md; the names used in it are the constants below. Conventions:
+docs/hdf5-schema.md; the names used in it are the constants below. Since schema version 2
+a file holds one dataset per result field across all its PUBs (not a group per PUB), the
+job's logical circuits as one QPY blob, and the table rows `load_table` shows, computed
+once here. Version 1 files are still read (`qexp.store_v1`).
 
 - A job attribute that is None is *not written* (an absent attribute means None);
-  `read_job` gives None back for the known job attributes in `JOB_ATTRS`.
+  readers give None back for the known job attributes in `JOB_ATTRS`.
 - Everything is plain HDF5 (numbers, UTF-8 strings, uint8 arrays) plus JSON text: no
   pickles. Circuits are QPY bytes; result metadata is JSON from qiskit-ibm-runtime's
   `RuntimeEncoder`, extended to keep dataclasses such as the executor's `Metadata`.
@@ -19,22 +22,22 @@ import functools
 import importlib
 import io
 import json
+import math
 import platform
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
 
 import h5py
 import numpy as np
-from qiskit import QuantumCircuit, qpy
 from qiskit.primitives import BitArray, DataBin, PrimitiveResult, PubResult, SamplerPubResult
 from qiskit_ibm_runtime import RuntimeDecoder, RuntimeEncoder
 from qiskit_ibm_runtime.results import EstimatorPubResult
 
-from qexp import __version__
+from qexp import __version__, rows
 from qexp.atomic import atomic_path
 from qexp.circuits.base import CircuitSpec
 from qexp.constants import HDF5_SCHEMA_VERSION
@@ -43,15 +46,16 @@ from qexp.errors import QexpError, QexpWarning
 T = TypeVar("T")
 
 # --- names in the file (documented in docs/hdf5-schema.md) ------------------------------
-PUB_GROUP_PREFIX = "pub_"
+CIRCUITS_DATASET = "circuits"
+"""uint8: the job's logical circuits, in PUB order, as one QPY file."""
+PUBS_GROUP = "pubs"
+CIRCUIT_INDEX_DATASET = "circuit_index"
+INFO_DATASET = "info"
+"""uint8 (gzip): UTF-8 JSON, one object per PUB (metadata, result type, shape, fields...)."""
 DATA_GROUP = "data"
-CIRCUIT_DATASET = "circuit_qpy"
-PARAMETERS_DATASET = "parameter_values"
-OBSERVABLES_DATASET = "observables"
-NATURAL_OBSERVABLES_DATASET = "natural_observables"
-IDEAL_OUTCOMES_DATASET = "ideal_outcomes"
-METADATA_ATTR_PREFIX = "meta_"
-"""Scalar entries of `circuit.metadata` are copied to pub attributes `meta_<key>`."""
+"""One dataset per result field, the field's values of every PUB concatenated."""
+TABLE_GROUP = "table"
+"""One dataset per table column: the rows `load_table` shows, one per circuit result."""
 
 JOB_ATTRS = (
     "job_index",
@@ -79,12 +83,13 @@ WRITER_ATTRS = frozenset(
 )
 """Root attributes `write_job` sets itself; callers may not pass them."""
 
-_RESULT_TYPES: dict[str, type[PubResult]] = {
+RESULT_TYPES: dict[str, type[PubResult]] = {
     "SamplerPubResult": SamplerPubResult,
     "EstimatorPubResult": EstimatorPubResult,
     "PubResult": PubResult,
 }
-_STR = h5py.string_dtype()
+STR = h5py.string_dtype()
+_GZIP = {"compression": "gzip", "compression_opts": 4}
 _DATACLASS_TAG = "__qexp_dataclass__"
 _DATACLASS_MODULES = frozenset({"qiskit", "qiskit_ibm_runtime", "qiskit_aer", "samplomatic"})
 
@@ -99,10 +104,44 @@ class CorruptJobFile(QexpError):
             f"`python -m qexp.resume RUN_DIR` to re-run its job."
         )
 
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.path, self.why))
+
+
+@dataclass(frozen=True)
+class PubRecord:
+    """What a job file keeps about one PUB besides its result (no circuit object)."""
+
+    index: int
+    """Global circuit index in the run."""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """The logical circuit's metadata (generator, num_qubits, seed, ...)."""
+    parameter_values: np.ndarray | None = None
+    parameter_names: tuple[str, ...] | None = None
+    observables: tuple[str, ...] | None = None
+    """Estimator only: the logical (unmapped) Pauli strings, in PUB order."""
+    natural_observables: tuple[str, ...] = ()
+    ideal_outcomes: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, index: int, spec: CircuitSpec, observables: Sequence[str] | None = None) -> Any:
+        params = spec.parameter_values
+        return cls(
+            index=index,
+            metadata=spec.metadata,
+            parameter_values=None if params is None else np.asarray(params),
+            parameter_names=(
+                None if params is None else tuple(p.name for p in spec.circuit.parameters)
+            ),
+            observables=None if observables is None else tuple(observables),
+            natural_observables=tuple(spec.observables),
+            ideal_outcomes=spec.ideal_outcomes,
+        )
+
 
 @dataclass(frozen=True)
 class StoredPub:
-    """One PUB of a job: which circuit of the run it is and what was submitted."""
+    """One PUB as read back: which circuit of the run it is and what was submitted."""
 
     index: int
     """Global circuit index in the run."""
@@ -120,39 +159,71 @@ class JobFile:
     result: PrimitiveResult
 
 
+@dataclass(frozen=True)
+class JobResults:
+    """A job file's results without its circuits: what readers of many files need."""
+
+    attrs: dict[str, Any]
+    records: list[PubRecord]
+    results: list[PubResult]
+
+
+@dataclass(frozen=True)
+class JobTable:
+    """A job file's table rows and the metadata of its circuits, by circuit index."""
+
+    attrs: dict[str, Any]
+    columns: dict[str, np.ndarray | list[Any]]
+    metadata: dict[int, dict[str, Any]]
+
+
 # --- writing -----------------------------------------------------------------------------
+
+
+def dump_circuits(circuits: Sequence[Any]) -> bytes:
+    """The QPY bytes of `circuits`, with metadata kept as plain JSON."""
+    from qiskit import qpy
+
+    buffer = io.BytesIO()
+    qpy.dump(list(circuits), buffer, metadata_serializer=PlainEncoder)
+    return buffer.getvalue()
 
 
 def write_job(
     path: Path,
     *,
     attrs: Mapping[str, Any],
-    pubs: Sequence[StoredPub],
+    records: Sequence[PubRecord],
+    circuits_qpy: bytes,
     result: PrimitiveResult,
 ) -> None:
-    """Write one job's PUBs and result to `path`, atomically, ending with `complete=True`."""
+    """Write one job's PUBs and result to `path`, atomically, ending with `complete=True`.
+
+    `circuits_qpy` holds the job's logical circuits in PUB order (`dump_circuits`).
+    """
     path = Path(path)
-    if len(pubs) != len(result):
-        raise ValueError(f"{len(pubs)} pubs but {len(result)} pub results for {path.name}")
+    if len(records) != len(result):
+        raise ValueError(f"{len(records)} pubs but {len(result)} pub results for {path.name}")
     reserved = WRITER_ATTRS.intersection(attrs)
     if reserved:
         raise ValueError(f"attrs {sorted(reserved)} are set by write_job itself")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    pub_results = list(result)
+    with atomic_path(path) as tmp, h5py.File(tmp, "w", libver="latest") as f:
         _write_root_attrs(f, attrs)
-        f.attrs["num_pubs"] = len(pubs)
-        f.attrs["result_metadata_json"] = _dumps_metadata(result.metadata)
-        for position, (pub, pub_result) in enumerate(zip(pubs, result, strict=True)):
-            group = f.create_group(pub_group_name(position))
-            _write_pub(group, pub)
-            _write_pub_result(group, pub_result)
+        f.attrs["num_pubs"] = len(records)
+        f.attrs["result_metadata_json"] = dumps_metadata(result.metadata)
+        qpy_ds = _bytes_dataset(f, CIRCUITS_DATASET, circuits_qpy)
+        qpy_ds.attrs["format"] = "qpy"
+        pubs = f.create_group(PUBS_GROUP)
+        pubs.create_dataset(
+            CIRCUIT_INDEX_DATASET, data=np.array([r.index for r in records], dtype=np.int64)
+        )
+        info = [_pub_info(r, p) for r, p in zip(records, pub_results, strict=True)]
+        _bytes_dataset(pubs, INFO_DATASET, json.dumps(info, cls=PlainEncoder).encode())
+        _write_data(f.create_group(DATA_GROUP), pub_results)
+        _write_table(f.create_group(TABLE_GROUP), records, pub_results)
         f.attrs["complete"] = True
-        f.flush()
-
-
-def pub_group_name(position: int) -> str:
-    """`pub_00003`: the group of the PUB at `position` within its job."""
-    return f"{PUB_GROUP_PREFIX}{position:05d}"
 
 
 def _write_root_attrs(f: h5py.File, attrs: Mapping[str, Any]) -> None:
@@ -180,71 +251,121 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def _write_pub(group: h5py.Group, pub: StoredPub) -> None:
-    spec = pub.spec
-    metadata = dict(spec.circuit.metadata or {})
-    group.attrs["circuit_index"] = pub.index
-    group.attrs["metadata_json"] = json.dumps(metadata, cls=_PlainEncoder)
-    for key, value in metadata.items():
-        if isinstance(value, str | bool | int | float | np.number | np.bool_):
-            group.attrs[f"{METADATA_ATTR_PREFIX}{key}"] = value
-    buffer = io.BytesIO()
-    qpy.dump(spec.circuit, buffer, metadata_serializer=_PlainEncoder)
-    qpy_ds = group.create_dataset(
-        CIRCUIT_DATASET, data=np.frombuffer(buffer.getvalue(), dtype=np.uint8)
-    )
-    qpy_ds.attrs["qpy_version"] = qpy.QPY_VERSION
-    if spec.parameter_values is not None:
-        ds = group.create_dataset(PARAMETERS_DATASET, data=np.asarray(spec.parameter_values))
-        ds.attrs["parameter_names"] = np.array(
-            [p.name for p in spec.circuit.parameters], dtype=_STR
-        )
-    if pub.observables is not None:
-        group.create_dataset(OBSERVABLES_DATASET, data=np.array(pub.observables, dtype=_STR))
-    if spec.observables:
-        group.create_dataset(
-            NATURAL_OBSERVABLES_DATASET, data=np.array(spec.observables, dtype=_STR)
-        )
-    if spec.ideal_outcomes is not None:
-        group.create_dataset(IDEAL_OUTCOMES_DATASET, data=np.array(spec.ideal_outcomes, dtype=_STR))
+def _bytes_dataset(group: h5py.Group, name: str, data: bytes) -> h5py.Dataset:
+    array = np.frombuffer(data, dtype=np.uint8)
+    if not array.size:
+        return group.create_dataset(name, data=array)
+    return group.create_dataset(name, data=array, chunks=(min(array.size, 1 << 16),), **_GZIP)
 
 
-def _write_pub_result(group: h5py.Group, pub_result: PubResult) -> None:
-    group.attrs["result_type"] = _result_type_name(pub_result)
-    group.attrs["result_metadata_json"] = _dumps_metadata(pub_result.metadata)
-    data = pub_result.data
-    data_group = group.create_group(DATA_GROUP, track_order=True)
-    data_group.attrs["shape"] = np.asarray(data.shape, dtype=np.int64)
-    data_group.attrs["field_names"] = np.array(list(data), dtype=_STR)
-    for position, (name, value) in enumerate(data.items()):
+def _pub_info(record: PubRecord, result: PubResult) -> dict[str, Any]:
+    """The per-PUB JSON: everything small about a PUB, in one place."""
+    info: dict[str, Any] = {
+        "index": record.index,
+        "metadata": record.metadata,
+        "result_type": result_type_name(result),
+        "result_metadata": dumps_metadata(result.metadata),
+        "shape": list(result.data.shape),
+        "fields": list(result.data),
+    }
+    optional = {
+        "parameter_values": record.parameter_values,
+        "parameter_names": record.parameter_names,
+        "observables": record.observables,
+        "natural_observables": record.natural_observables or None,
+        "ideal_outcomes": record.ideal_outcomes,
+    }
+    info.update({key: value for key, value in optional.items() if value is not None})
+    return info
+
+
+def _write_data(group: h5py.Group, results: Sequence[PubResult]) -> None:
+    """One dataset per field name, holding that field of every PUB that has it."""
+    names: dict[str, None] = {}
+    for result in results:
+        names.update(dict.fromkeys(result.data))
+    for position, name in enumerate(names):
+        holders = [k for k, r in enumerate(results) if name in r.data]
+        values = [results[k].data[name] for k in holders]
         ds_name = name if name and "/" not in name and name != "." else f"_field_{position}"
-        if isinstance(value, BitArray):
-            ds = _array_dataset(data_group, ds_name, value.array)
-            ds.attrs["kind"] = "BitArray"
-            ds.attrs["num_bits"] = value.num_bits
-        elif isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
-            ds = _array_dataset(data_group, ds_name, value)
-            ds.attrs["kind"] = "ndarray"
+        if all(isinstance(v, BitArray) for v in values):
+            ds = _bits_column(group, ds_name, values)
+        elif _numeric_column_ok(values):
+            ds = _array_column(group, ds_name, values)
         else:  # anything else a DataBin may hold, as RuntimeEncoder JSON
-            ds = data_group.create_dataset(ds_name, data=_dumps_metadata(value), dtype=_STR)
+            ds = _bytes_dataset(group, ds_name, dumps_metadata(values).encode())
             ds.attrs["kind"] = "json"
         ds.attrs["field"] = name
+        if len(holders) != len(results):
+            ds.attrs["pubs"] = np.array(holders, dtype=np.int64)
 
 
-def _array_dataset(group: h5py.Group, name: str, array: np.ndarray) -> h5py.Dataset:
-    """A dataset, gzip-compressed and chunked unless it is a scalar or empty."""
-    array = np.ascontiguousarray(array)
-    if array.ndim == 0 or array.size == 0:
-        return group.create_dataset(name, data=array)
-    return group.create_dataset(
-        name, data=array, compression="gzip", compression_opts=4, chunks=True
-    )
+def _bits_column(group: h5py.Group, name: str, values: list[BitArray]) -> h5py.Dataset:
+    """Packed bits of every PUB, one row per shot, padded on the left to the widest PUB."""
+    width = max(v.array.shape[-1] for v in values)
+    blocks = []
+    for v in values:
+        flat = np.asarray(v.array, dtype=np.uint8).reshape(-1, v.array.shape[-1])
+        if flat.shape[1] < width:
+            flat = np.pad(flat, ((0, 0), (width - flat.shape[1], 0)))
+        blocks.append(flat)
+    data = np.concatenate(blocks) if blocks else np.zeros((0, width), dtype=np.uint8)
+    ds = _array(group, name, data)
+    ds.attrs["kind"] = "BitArray"
+    ds.attrs["offsets"] = _offsets([len(b) for b in blocks])
+    ds.attrs["num_bits"] = np.array([v.num_bits for v in values], dtype=np.int64)
+    ds.attrs["shapes"] = json.dumps([list(v.array.shape[:-1]) for v in values])
+    return ds
 
 
-def _result_type_name(pub_result: PubResult) -> str:
-    """The most specific class name of `pub_result` that `read_job` can rebuild."""
+def _numeric_column_ok(values: list[Any]) -> bool:
+    arrays = [v for v in values if isinstance(v, np.ndarray) and v.dtype.kind in "biufc"]
+    return len(arrays) == len(values) and len({a.dtype for a in arrays}) == 1
+
+
+def _array_column(group: h5py.Group, name: str, values: list[np.ndarray]) -> h5py.Dataset:
+    """Numeric arrays of every PUB, flattened and concatenated, with each one's shape."""
+    flat = [np.ascontiguousarray(v).reshape(-1) for v in values]
+    ds = _array(group, name, np.concatenate(flat))
+    ds.attrs["kind"] = "ndarray"
+    ds.attrs["offsets"] = _offsets([a.size for a in flat])
+    ds.attrs["shapes"] = json.dumps([list(v.shape) for v in values])
+    return ds
+
+
+def _array(group: h5py.Group, name: str, data: np.ndarray) -> h5py.Dataset:
+    """A dataset, gzip-compressed and chunked unless it is empty."""
+    if data.size == 0:
+        return group.create_dataset(name, data=data)
+    return group.create_dataset(name, data=data, chunks=True, **_GZIP)
+
+
+def _offsets(sizes: Sequence[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
+
+
+def _write_table(
+    group: h5py.Group, records: Sequence[PubRecord], results: Sequence[PubResult]
+) -> None:
+    blocks = [
+        rows.pub_rows(result, record.index, record.observables, record.ideal_outcomes)
+        for record, result in zip(records, results, strict=True)
+    ]
+    for name, column in rows.merge(blocks).items():
+        if name in rows.STRING_COLUMNS:
+            data = np.array(["" if v is None else v for v in column], dtype=STR)
+            ds = group.create_dataset(name, data=data)
+            if any(v is None for v in column):
+                ds.attrs["none"] = np.array([v is None for v in column])
+        else:
+            data = np.array([math.nan if v is None else v for v in column])
+            group.create_dataset(name, data=data, **(_GZIP if data.size > 64 else {}))
+
+
+def result_type_name(pub_result: PubResult) -> str:
+    """The most specific class name of `pub_result` that the reader can rebuild."""
     for cls in type(pub_result).__mro__:
-        if _RESULT_TYPES.get(cls.__name__) is cls:
+        if RESULT_TYPES.get(cls.__name__) is cls:
             return cls.__name__
     raise TypeError(f"{type(pub_result).__name__} is not a PubResult")
 
@@ -252,7 +373,7 @@ def _result_type_name(pub_result: PubResult) -> str:
 # --- JSON --------------------------------------------------------------------------------
 
 
-class _PlainEncoder(json.JSONEncoder):
+class PlainEncoder(json.JSONEncoder):
     """Plain JSON for circuit metadata: numpy scalars and arrays become numbers and lists."""
 
     def default(self, o: Any) -> Any:
@@ -313,11 +434,11 @@ def _rebuild_dataclass(qualified: str, fields: dict[str, Any]) -> Any:
         return fields
 
 
-def _dumps_metadata(value: Any) -> str:
+def dumps_metadata(value: Any) -> str:
     return json.dumps(value, cls=_MetadataEncoder)
 
 
-def _loads_metadata(text: str) -> Any:
+def loads_metadata(text: str) -> Any:
     return json.loads(text, cls=_MetadataDecoder)
 
 
@@ -331,15 +452,6 @@ def is_complete(path: Path | str) -> bool:
             return bool(f.attrs.get("complete", False))
     except Exception:
         return False
-
-
-def read_job(path: Path | str) -> JobFile:
-    """Read a job file back: attributes, the PUBs' circuits, and the exact PrimitiveResult.
-
-    Raises CorruptJobFile for a truncated or unreadable file, one without `complete`,
-    or one written with a newer schema than this qexp knows.
-    """
-    return read_checked(Path(path), _read_open)
 
 
 def read_checked(path: Path, read: Callable[[h5py.File], T]) -> T:
@@ -375,66 +487,181 @@ def _check_header(path: Path, f: h5py.File) -> None:
         )
 
 
-def _read_open(f: h5py.File) -> JobFile:
-    attrs = {key: None for key in JOB_ATTRS}
+def schema_version(f: h5py.File) -> int:
+    return int(f.attrs["schema_version"])
+
+
+def read_job(path: Path | str) -> JobFile:
+    """Read a job file back: attributes, the PUBs' circuits, and the exact PrimitiveResult.
+
+    Raises CorruptJobFile for a truncated or unreadable file, one without `complete`,
+    or one written with a newer schema than this qexp knows.
+    """
+    return read_checked(Path(path), _read_job)
+
+
+def read_results(path: Path | str) -> JobResults:
+    """A job file's attributes, PUB records and pub results, without decoding circuits."""
+    return read_checked(Path(path), _read_results)
+
+
+def read_table(path: Path | str) -> JobTable:
+    """A job file's table rows (computed on read for version 1 files)."""
+    return read_checked(Path(path), _read_table)
+
+
+def job_attrs(f: h5py.File) -> dict[str, Any]:
+    attrs: dict[str, Any] = {key: None for key in JOB_ATTRS}
     attrs.update({key: _py(value) for key, value in f.attrs.items()})
-    num_pubs = int(f.attrs["num_pubs"])
-    pubs, pub_results = [], []
-    for position in range(num_pubs):
-        group = f[pub_group_name(position)]
-        pubs.append(_read_pub(group))
-        pub_results.append(read_pub_result(group))
-    metadata = _loads_metadata(f.attrs["result_metadata_json"])
-    return JobFile(attrs=attrs, pubs=pubs, result=PrimitiveResult(pub_results, metadata))
+    return attrs
 
 
-def _read_pub(group: h5py.Group) -> StoredPub:
-    circuit = _load_circuit(group[CIRCUIT_DATASET][()])
-    parameters = group.get(PARAMETERS_DATASET)
-    spec = CircuitSpec(
-        circuit=circuit,
-        parameter_values=None if parameters is None else parameters[()],
-        observables=_strings(group, NATURAL_OBSERVABLES_DATASET) or (),
-        ideal_outcomes=_strings(group, IDEAL_OUTCOMES_DATASET),
+def _read_job(f: h5py.File) -> JobFile:
+    if schema_version(f) == 1:
+        from qexp import store_v1
+
+        return store_v1.read_job(f)
+    found = _read_results(f)
+    circuits = load_circuits(f[CIRCUITS_DATASET][()])
+    if len(circuits) != len(found.records):
+        raise ValueError(f"{len(circuits)} circuits for {len(found.records)} PUBs")
+    pubs = [
+        StoredPub(
+            index=record.index,
+            spec=CircuitSpec(
+                circuit=circuit,
+                parameter_values=record.parameter_values,
+                observables=record.natural_observables,
+                ideal_outcomes=record.ideal_outcomes,
+            ),
+            observables=record.observables,
+        )
+        for record, circuit in zip(found.records, circuits, strict=True)
+    ]
+    metadata = loads_metadata(f.attrs["result_metadata_json"])
+    return JobFile(attrs=found.attrs, pubs=pubs, result=PrimitiveResult(found.results, metadata))
+
+
+def load_circuits(data: np.ndarray) -> list[Any]:
+    return load_circuits_bytes(np.asarray(data, dtype=np.uint8).tobytes())
+
+
+def load_circuits_bytes(data: bytes) -> list[Any]:
+    """The circuits of a QPY blob (`dump_circuits`), checked to be circuits."""
+    from qiskit import QuantumCircuit, qpy
+
+    circuits = qpy.load(io.BytesIO(data))
+    if not all(isinstance(c, QuantumCircuit) for c in circuits):
+        raise ValueError(f"{CIRCUITS_DATASET} holds programs that are not circuits")
+    return list(circuits)
+
+
+def _read_results(f: h5py.File) -> JobResults:
+    if schema_version(f) == 1:
+        from qexp import store_v1
+
+        return store_v1.read_results(f)
+    info = _read_info(f)
+    records = [_record(entry) for entry in info]
+    fields: list[dict[str, Any]] = [{} for _ in info]
+    for ds in f[DATA_GROUP].values():
+        holders = ds.attrs.get("pubs")
+        positions = range(len(info)) if holders is None else [int(k) for k in holders]
+        for position, value in zip(positions, _read_column(ds), strict=True):
+            fields[position][str(ds.attrs["field"])] = value
+    results = []
+    for entry, values in zip(info, fields, strict=True):
+        data = DataBin(
+            shape=tuple(entry["shape"]), **{name: values[name] for name in entry["fields"]}
+        )
+        result_type = RESULT_TYPES[entry["result_type"]]
+        results.append(result_type(data, metadata=loads_metadata(entry["result_metadata"])))
+    return JobResults(attrs=job_attrs(f), records=records, results=results)
+
+
+def _read_info(f: h5py.File) -> list[dict[str, Any]]:
+    info = json.loads(f[PUBS_GROUP][INFO_DATASET][()].tobytes())
+    if len(info) != int(f.attrs["num_pubs"]):
+        raise ValueError(f"{len(info)} PUB entries for num_pubs={int(f.attrs['num_pubs'])}")
+    return info
+
+
+def _record(entry: dict[str, Any]) -> PubRecord:
+    params = entry.get("parameter_values")
+    return PubRecord(
+        index=int(entry["index"]),
+        metadata=entry.get("metadata") or {},
+        parameter_values=None if params is None else np.asarray(params, dtype=float),
+        parameter_names=_tuple(entry.get("parameter_names")),
+        observables=_tuple(entry.get("observables")),
+        natural_observables=_tuple(entry.get("natural_observables")) or (),
+        ideal_outcomes=_tuple(entry.get("ideal_outcomes")),
     )
-    return StoredPub(
-        index=int(group.attrs["circuit_index"]),
-        spec=spec,
-        observables=_strings(group, OBSERVABLES_DATASET),
-    )
 
 
-def _load_circuit(data: np.ndarray) -> QuantumCircuit:
-    circuits = qpy.load(io.BytesIO(np.asarray(data, dtype=np.uint8).tobytes()))
-    if len(circuits) != 1 or not isinstance(circuits[0], QuantumCircuit):
-        raise ValueError(f"{CIRCUIT_DATASET} holds {len(circuits)} programs, expected 1 circuit")
-    return circuits[0]
+def _tuple(value: Any) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
 
 
-def _strings(group: h5py.Group, name: str) -> tuple[str, ...] | None:
-    ds = group.get(name)
-    return None if ds is None else tuple(ds.asstr()[()])
-
-
-def read_pub_result(group: h5py.Group) -> PubResult:
-    data_group = group[DATA_GROUP]
-    by_field = {ds.attrs["field"]: ds for ds in data_group.values() if "field" in ds.attrs}
-    fields = {name: _read_field(by_field[name]) for name in data_group.attrs["field_names"]}
-    shape = tuple(int(n) for n in data_group.attrs["shape"])
-    result_type = _RESULT_TYPES[group.attrs["result_type"]]
-    metadata = _loads_metadata(group.attrs["result_metadata_json"])
-    return result_type(DataBin(shape=shape, **fields), metadata=metadata)
-
-
-def _read_field(ds: h5py.Dataset) -> Any:
+def _read_column(ds: h5py.Dataset) -> list[Any]:
+    """The per-PUB values of one field dataset."""
     kind = ds.attrs["kind"]
-    if kind == "BitArray":
-        return BitArray(ds[()], int(ds.attrs["num_bits"]))
-    if kind == "ndarray":
-        return np.asarray(ds[()])
     if kind == "json":
-        return _loads_metadata(ds.asstr()[()])
-    raise ValueError(f"data field {ds.name} has unknown kind {kind!r}")
+        return loads_metadata(ds[()].tobytes().decode())
+    data = ds[()]
+    offsets = ds.attrs["offsets"]
+    shapes = json.loads(ds.attrs["shapes"])
+    values: list[Any] = []
+    for k, shape in enumerate(shapes):
+        block = data[offsets[k] : offsets[k + 1]]
+        if kind == "BitArray":
+            num_bits = int(ds.attrs["num_bits"][k])
+            width = math.ceil(num_bits / 8)
+            packed = np.ascontiguousarray(block[:, block.shape[1] - width :])
+            values.append(BitArray(packed.reshape(*shape, width), num_bits))
+        elif kind == "ndarray":
+            values.append(block.reshape(shape))
+        else:
+            raise ValueError(f"data field {ds.name} has unknown kind {kind!r}")
+    return values
+
+
+def _read_table(f: h5py.File) -> JobTable:
+    if schema_version(f) == 1:
+        from qexp import store_v1
+
+        return store_v1.read_table(f)
+    columns: dict[str, np.ndarray | list[Any]] = {}
+    for name, ds in f[TABLE_GROUP].items():
+        if ds.dtype.kind == "O":
+            values: list[Any] = list(ds.asstr()[()])
+            if "none" in ds.attrs:
+                values = [
+                    None if gone else v for v, gone in zip(values, ds.attrs["none"], strict=True)
+                ]
+            columns[name] = values
+        else:
+            columns[name] = ds[()]
+    info = _read_info(f)
+    metadata = {int(entry["index"]): entry.get("metadata") or {} for entry in info}
+    return JobTable(attrs=job_attrs(f), columns=columns, metadata=metadata)
+
+
+def table_from_results(found: JobResults) -> JobTable:
+    """Table rows computed from results: for files that do not store them (version 1)."""
+    blocks = [
+        rows.pub_rows(result, record.index, record.observables, record.ideal_outcomes)
+        for record, result in zip(found.records, found.results, strict=True)
+    ]
+    merged = rows.merge(blocks)
+    columns: dict[str, np.ndarray | list[Any]] = {
+        name: list(values)
+        if name in rows.STRING_COLUMNS
+        else np.array([math.nan if v is None else v for v in values])
+        for name, values in merged.items()
+    }
+    metadata = {record.index: record.metadata for record in found.records}
+    return JobTable(attrs=found.attrs, columns=columns, metadata=metadata)
 
 
 def _py(value: Any) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
@@ -15,6 +17,7 @@ from qexp.circuits import (
     random_circuits,
 )
 from qexp.circuits.base import CircuitSpec
+from qexp.circuits.catalog import CircuitInfo
 from qexp.errors import ConfigError
 
 GENERATORS: dict[str, ModuleType] = {
@@ -52,8 +55,42 @@ def validate(cfg: Any) -> None:
     generator(cfg.name).validate(cfg)
 
 
-def generate(cfg: Any, seed: int) -> list[CircuitSpec]:
-    return generator(cfg.name).generate(cfg, seed)
+def generate(cfg: Any, seed: int, indices: Sequence[int] | None = None) -> list[CircuitSpec]:
+    """The run's circuits, or only those at `indices` (in that order).
+
+    Generators that can build one circuit alone take `indices`; the others are small
+    (one circuit per width) and are built whole, then picked from.
+    """
+    module = generator(cfg.name)
+    if indices is None:
+        return module.generate(cfg, seed)
+    if "indices" in inspect.signature(module.generate).parameters:
+        return module.generate(cfg, seed, indices)
+    specs = module.generate(cfg, seed)
+    return [specs[i] for i in indices]
 
 
-__all__ = ["GENERATORS", "SCHEMAS", "CircuitSpec", "generate", "generator", "validate"]
+def catalog(cfg: Any, seed: int) -> list[CircuitInfo] | None:
+    """Every circuit's width, points and observables, without keeping the circuits.
+
+    None for generators that must read their input to know (QASM files): the plan surveys
+    those in parallel with `survey`.
+    """
+    module = generator(cfg.name)
+    if hasattr(module, "catalog"):
+        return module.catalog(cfg)
+    if cfg.name == "qasm":
+        return None
+    return [CircuitInfo.of(spec) for spec in module.generate(cfg, seed)]
+
+
+__all__ = [
+    "GENERATORS",
+    "SCHEMAS",
+    "CircuitInfo",
+    "CircuitSpec",
+    "catalog",
+    "generate",
+    "generator",
+    "validate",
+]

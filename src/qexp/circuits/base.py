@@ -77,24 +77,28 @@ def seeded_family(
     count: int,
     seed: int,
     build: Callable[[int, int], QuantumCircuit],
+    indices: Sequence[int] | None = None,
     **parameters: Any,
 ) -> list[CircuitSpec]:
     """`count` circuits per width, circuit k of width n built as `build(n, s)` with its own
-    seed s = derive_seed(seed, "circuits", generator, n, k)."""
+    seed s = derive_seed(seed, "circuits", generator, n, k). With `indices`, only the
+    circuits at those positions of the family are built (each is independent of the rest).
+    """
     from qexp.seeds import derive_seed
 
     specs = []
-    for n in num_qubits:
-        for k in range(count):
-            circuit_seed = derive_seed(seed, "circuits", generator, n, k)
-            qc = build(n, circuit_seed)
-            qc.name = f"{generator}_{n}_{k}"
-            qc.metadata = {
-                "generator": generator,
-                "num_qubits": n,
-                **parameters,
-                "index_in_width": k,
-                "seed": circuit_seed,
-            }
-            specs.append(CircuitSpec(circuit=qc, observables=z_observables(n)))
+    positions = range(len(num_qubits) * count) if indices is None else indices
+    for position in positions:
+        n, k = num_qubits[position // count], position % count
+        circuit_seed = derive_seed(seed, "circuits", generator, n, k)
+        qc = build(n, circuit_seed)
+        qc.name = f"{generator}_{n}_{k}"
+        qc.metadata = {
+            "generator": generator,
+            "num_qubits": n,
+            **parameters,
+            "index_in_width": k,
+            "seed": circuit_seed,
+        }
+        specs.append(CircuitSpec(circuit=qc, observables=z_observables(n)))
     return specs

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from qiskit.quantum_info import random_clifford
 
 from qexp.circuits.base import CircuitSpec, positive, seeded_family, widths
+from qexp.circuits.catalog import CircuitInfo, family
 
 
 @dataclass
@@ -26,7 +28,9 @@ def validate(cfg: CliffordConfig) -> None:
     positive(cfg.count, "circuits.count")
 
 
-def generate(cfg: CliffordConfig, seed: int) -> list[CircuitSpec]:
+def generate(
+    cfg: CliffordConfig, seed: int, indices: Sequence[int] | None = None
+) -> list[CircuitSpec]:
     validate(cfg)
     return seeded_family(
         "clifford",
@@ -34,4 +38,9 @@ def generate(cfg: CliffordConfig, seed: int) -> list[CircuitSpec]:
         cfg.count,
         seed,
         lambda n, s: random_clifford(n, seed=s).to_circuit(),
+        indices,
     )
+
+
+def catalog(cfg: CliffordConfig) -> list[CircuitInfo]:
+    return family(widths(cfg.num_qubits), cfg.count, clifford=True)

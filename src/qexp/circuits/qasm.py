@@ -6,18 +6,21 @@
 is read with `qiskit.qasm3.loads`, any other with `qiskit.qasm2.loads` (legacy custom
 instructions, as `qiskit.qasm2.load` of old).
 
-Final measurements are stripped so the circuit fits `CircuitSpec`'s contract (the Sampler
-adds `measure_all`). A circuit whose measurements cannot all be stripped (a mid-circuit
-measurement, or an operation conditioned on classical bits) is kept exactly as written,
-final measurements included: it is the one kind of spec whose circuit has classical bits
-(`circuit.num_clbits > 0`), and the Sampler then reads its own classical registers
-instead of adding `measure_all`.
+A file's own measurements are the user's intent, so the circuit is kept exactly as
+written: the Sampler returns the file's classical registers, named as in the file (a file
+with `creg ans[5]` fed by 5 of its 10 qubits gives 5-bit outcomes in the field `ans`, as
+plain Aer would). Only a file that measures nothing gets `measure_all`; the Estimator drops
+final measurements (`qexp.primitives.logical_circuit`). Each file is parsed once and never
+deep-copied.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
+import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,28 +48,39 @@ def validate(cfg: QasmConfig) -> None:
     files(cfg.path)
 
 
-def generate(cfg: QasmConfig, seed: int) -> list[CircuitSpec]:
-    return [_spec(file) for file in files(cfg.path)]
+def generate(cfg: QasmConfig, seed: int, indices: Sequence[int] | None = None) -> list[CircuitSpec]:
+    """The files' circuits in sorted order; only those at `indices` when given."""
+    found = files(cfg.path)
+    return [_spec(found[i]) for i in (range(len(found)) if indices is None else indices)]
 
 
 def files(path: str) -> list[Path]:
-    """The files `path` names, sorted; a ConfigError if there are none."""
+    """The files `path` names, sorted, as absolute paths; a ConfigError if there are none.
+
+    Listing is cheap (one directory scan, no per-file resolving), and is done afresh each
+    time, so a resume sees files added since the run started.
+    """
     if not isinstance(path, str) or not path.strip():
         raise ConfigError(KEY, path, "a file, folder or glob of OpenQASM files", _fix())
-    expanded = str(Path(path).expanduser())
-    if _GLOB_CHARS & set(expanded):
-        found = sorted(Path(p) for p in glob.glob(expanded, recursive=True) if Path(p).is_file())
+    return _files(path, os.getcwd())
+
+
+def _files(path: str, cwd: str) -> list[Path]:
+    expanded = os.path.join(cwd, os.path.expanduser(path))
+    if _GLOB_CHARS & set(path):
+        found = sorted(p for p in glob.glob(expanded, recursive=True) if os.path.isfile(p))
         problem = "the glob matches no file"
-    elif Path(expanded).is_dir():
-        found = sorted(p for p in Path(expanded).glob("*.qasm") if p.is_file())
+    elif os.path.isdir(expanded):
+        with os.scandir(expanded) as entries:
+            found = sorted(e.path for e in entries if e.name.endswith(".qasm") and e.is_file())
         problem = "the folder holds no *.qasm file"
-    elif Path(expanded).is_file():
-        found = [Path(expanded)]
+    elif os.path.isfile(expanded):
+        found = [expanded]
     else:
-        found, problem = [], f"no such file or folder (looked in {Path.cwd()})"
+        found, problem = [], f"no such file or folder (looked in {cwd})"
     if not found:
         raise ConfigError(KEY, path, f"a file, folder or glob of OpenQASM files; {problem}", _fix())
-    return [p.resolve() for p in found]
+    return [Path(os.path.abspath(p)) for p in found]
 
 
 def load(file: Path) -> QuantumCircuit:
@@ -90,16 +104,8 @@ def load(file: Path) -> QuantumCircuit:
         ) from err
 
 
-def strip_final_measurements(circuit: QuantumCircuit) -> QuantumCircuit:
-    """The circuit without final measurements, or unchanged if classical bits remain in use."""
-    stripped = circuit.remove_final_measurements(inplace=False)
-    if any(instruction.clbits for instruction in stripped.data):
-        return circuit
-    return stripped
-
-
 def _spec(file: Path) -> CircuitSpec:
-    circuit = strip_final_measurements(load(file))
+    circuit = load(file)
     if circuit.num_qubits == 0:
         raise ConfigError(KEY, str(file), "a circuit on at least one qubit", f"fix {file}")
     if circuit.parameters:
@@ -130,16 +136,23 @@ def _spec(file: Path) -> CircuitSpec:
 
 def _opaque_gates(circuit: QuantumCircuit) -> set[str]:
     """Names of gates with neither a definition nor a place in the standard library."""
+    standard, opaque, seen = _standard_names(), set(), set()
+    for inst in circuit.data:
+        op = inst.operation
+        if op.name in standard or op.name in seen:
+            continue
+        seen.add(op.name)
+        # control flow carries its own bodies
+        if not getattr(op, "blocks", None) and getattr(op, "definition", None) is None:
+            opaque.add(op.name)
+    return opaque
+
+
+@functools.cache
+def _standard_names() -> frozenset[str]:
     from qiskit.circuit.library import get_standard_gate_name_mapping
 
-    standard = set(get_standard_gate_name_mapping()) | {"measure", "barrier", "reset", "delay"}
-    return {
-        op.name
-        for inst in circuit.data
-        if (op := inst.operation).name not in standard
-        and not getattr(op, "blocks", None)  # control flow carries its own bodies
-        and getattr(op, "definition", None) is None
-    }
+    return frozenset(get_standard_gate_name_mapping()) | {"measure", "barrier", "reset", "delay"}
 
 
 def _fix() -> str:

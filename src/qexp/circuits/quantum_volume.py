@@ -5,12 +5,14 @@ Each circuit has depth equal to its width: layers of random SU(4) blocks on rand
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from qiskit.circuit.library import quantum_volume
 
 from qexp.circuits.base import CircuitSpec, positive, seeded_family, widths
+from qexp.circuits.catalog import CircuitInfo, family
 
 
 @dataclass
@@ -29,7 +31,9 @@ def validate(cfg: QuantumVolumeConfig) -> None:
     positive(cfg.count, "circuits.count")
 
 
-def generate(cfg: QuantumVolumeConfig, seed: int) -> list[CircuitSpec]:
+def generate(
+    cfg: QuantumVolumeConfig, seed: int, indices: Sequence[int] | None = None
+) -> list[CircuitSpec]:
     validate(cfg)
     return seeded_family(
         "quantum_volume",
@@ -37,4 +41,9 @@ def generate(cfg: QuantumVolumeConfig, seed: int) -> list[CircuitSpec]:
         cfg.count,
         seed,
         lambda n, s: quantum_volume(n, seed=s),
+        indices,
     )
+
+
+def catalog(cfg: QuantumVolumeConfig) -> list[CircuitInfo]:
+    return family(widths(cfg.num_qubits, minimum=2), cfg.count, clifford=None)

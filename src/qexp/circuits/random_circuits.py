@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from qiskit.circuit.random import random_circuit
 
 from qexp.circuits.base import CircuitSpec, positive, seeded_family, widths
+from qexp.circuits.catalog import CircuitInfo, family
 
 
 @dataclass
@@ -29,7 +31,9 @@ def validate(cfg: RandomConfig) -> None:
     positive(cfg.depth, "circuits.depth")
 
 
-def generate(cfg: RandomConfig, seed: int) -> list[CircuitSpec]:
+def generate(
+    cfg: RandomConfig, seed: int, indices: Sequence[int] | None = None
+) -> list[CircuitSpec]:
     validate(cfg)
     return seeded_family(
         "random",
@@ -37,5 +41,10 @@ def generate(cfg: RandomConfig, seed: int) -> list[CircuitSpec]:
         cfg.count,
         seed,
         lambda n, s: random_circuit(n, cfg.depth, measure=False, seed=s),
+        indices,
         depth=cfg.depth,
     )
+
+
+def catalog(cfg: RandomConfig) -> list[CircuitInfo]:
+    return family(widths(cfg.num_qubits), cfg.count, clifford=None)

@@ -34,6 +34,9 @@ class RunConfig:
     """auto (a bar on a terminal, log lines otherwise), bar, log or off."""
     dry_run: bool = False
     """Check and plan everything, print the jobs and their executions, submit nothing."""
+    max_execution_time: int | None = None
+    """Seconds of QPU time a job may use before IBM Quantum cancels it (the service's own
+    limit, 3 hours, applies when unset)."""
 
 
 @dataclass

@@ -1,0 +1,53 @@
+"""What a run needs to know about its circuits before building them: the catalog.
+
+Partitioning, the width and observable checks and the job costs need each circuit's width,
+parameter sets and natural observables, not the circuit itself. Seeded families know these
+from their config alone, so a run of 30,000 random circuits never holds 30,000 circuits;
+other generators are small and are built once to be described. QASM files are parsed (in
+parallel) by the plan, which also checks every file before anything is submitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qexp.circuits.base import CircuitSpec, z_observables
+
+
+@dataclass(frozen=True)
+class CircuitInfo:
+    """One circuit of a run, as far as planning is concerned."""
+
+    num_qubits: int
+    num_points: int = 1
+    """Parameter sets the PUB runs (1 for an unparameterized circuit)."""
+    observables: tuple[str, ...] = ()
+    """The generator's natural observables (the Estimator's default)."""
+    has_ideal: bool = False
+    """Whether the generator knows the circuit's ideal outcomes."""
+    source: str | None = None
+    """The file the circuit was read from, for messages."""
+    clifford: bool | None = None
+    """True or False when known, None when nobody looked (the stabilizer check looks)."""
+    digest: str | None = None
+    """`qexp.circuits.identity.digest` of the logical circuit, when it was built."""
+
+    @classmethod
+    def of(cls, spec: CircuitSpec, digest: str | None = None) -> CircuitInfo:
+        return cls(
+            num_qubits=spec.circuit.num_qubits,
+            num_points=spec.num_points,
+            observables=tuple(spec.observables),
+            has_ideal=spec.ideal_outcomes is not None,
+            source=spec.metadata.get("file"),
+            digest=digest,
+        )
+
+
+def family(widths: list[int], count: int, clifford: bool | None = None) -> list[CircuitInfo]:
+    """`count` circuits per width, in the order `seeded_family` builds them."""
+    return [
+        CircuitInfo(num_qubits=n, observables=z_observables(n), clifford=clifford)
+        for n in widths
+        for _ in range(count)
+    ]
