@@ -135,26 +135,27 @@ def _same(a, b) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("device", "qubits"),
+    ("device", "qubit_sets"),
     [
-        ("FakeManilaV2", (0, 1, 2, 3, 4)),
-        ("FakeManilaV2", (1, 3)),
-        ("FakeManilaV2", (2,)),
+        # Overlapping sets share gate errors: each must still equal the full model's.
+        ("FakeManilaV2", [(1, 3), (0, 1, 2), (0, 1, 2, 3, 4), (2,)]),
         # Qubit 146 of FakeKingston has no T1/T2: its gates get no relaxation, and no delay
         # on the whole device relaxes (the fake device decides that once, for all qubits).
-        ("FakeKingston", (145, 146, 147)),
+        ("FakeKingston", [(146, 147), (145, 146, 147)]),
     ],
 )
-def test_noise_on_some_qubits_is_the_full_models_on_those_qubits(device, qubits):
+def test_noise_on_some_qubits_is_the_full_models_on_those_qubits(device, qubit_sets):
     fake = getattr(fake_provider, device)()
     full = fake_noise(fake)
-    sub = LocalDevice(fake).noise.for_qubits(qubits)
-    expected, got = _entries(full, qubits), _entries(sub)
-    assert got.keys() == expected.keys()
-    assert len(got) > len(qubits)  # readout per qubit, and gate errors
-    assert all(_same(got[k], expected[k]) for k in got)
-    assert sub.basis_gates == full.basis_gates
-    assert len(sub._custom_noise_passes) == len(full._custom_noise_passes)
+    noise = LocalDevice(fake).noise
+    for qubits in qubit_sets:
+        sub = noise.for_qubits(qubits)
+        expected, got = _entries(full, qubits), _entries(sub)
+        assert got.keys() == expected.keys()
+        assert len(got) > len(qubits)  # readout per qubit, and gate errors
+        assert all(_same(got[k], expected[k]) for k in got)
+        assert sub.basis_gates == full.basis_gates
+        assert len(sub._custom_noise_passes) == len(full._custom_noise_passes)
 
 
 def test_delays_relax_as_on_the_full_device(manila):
@@ -327,6 +328,10 @@ def test_device_looks_like_the_fake_device(torino):
     fake, _, _ = torino
     device = LocalDevice(fake)
     assert device.target is fake.target
+    circuits = [ghz(5), random_circuit(6, 8, max_operands=2, measure=True, seed=3)]
+    by_device = generate_preset_pass_manager(1, backend=device, seed_transpiler=4).run(circuits)
+    by_fake = generate_preset_pass_manager(1, backend=fake, seed_transpiler=4).run(circuits)
+    assert by_device == by_fake
     assert (device.name, device.num_qubits, device.dt) == (fake.name, fake.num_qubits, fake.dt)
     assert device.configuration().simulator is False  # so the runtime checks ISA circuits
     assert device.max_circuits is None
@@ -336,6 +341,9 @@ def test_device_looks_like_the_fake_device(torino):
     assert clone.noise is device.noise
     clone.set_options(seed_simulator=5)
     assert device.options.seed_simulator is None
+    import pickle
+
+    assert pickle.loads(pickle.dumps(device)).name == fake.name
 
 
 def test_batch_rejects_non_isa_circuits(torino):
@@ -361,21 +369,37 @@ def _sampler_bits(device, isa, seed: int, jobs: int = 1) -> list[list[np.ndarray
             return [[pub.data.meas.array for pub in job.result()] for job in submitted]
 
 
-def test_sampler_in_a_batch_is_reproducible_and_builds_noise_once(torino):
+def test_sampler_in_a_batch_is_reproducible_and_builds_noise_once(torino, monkeypatch):
+    from qiskit_aer.noise.device import models
+
+    built: list[str] = []
+
+    def spy(properties, *args, **kwargs):
+        built.extend(g.gate for g in properties.gates)
+        return original(properties, *args, **kwargs)
+
+    original = models.basic_device_gate_errors
+    monkeypatch.setattr(models, "basic_device_gate_errors", spy)
     fake, _, isa = torino
     device = LocalDevice(fake)
     first, second, third = _sampler_bits(device, isa[:2], seed=11, jobs=3)
-    again = _sampler_bits(LocalDevice(fake), isa[:2], seed=11)[0]
     other = _sampler_bits(device, isa[:2], seed=12)[0]
+    # Across four jobs: one model per qubit set, each gate's error built once, and nothing
+    # for the qubits no circuit touches.
+    assert sorted(device.noise.built) == sorted({active_qubits(c) for c in isa[:2]})
+    touched = set().union(*(active_qubits(c) for c in isa[:2]))
+    assert set().union(*device.noise.built) == touched
+    inside = sorted((g.gate, tuple(g.qubits)) for g in fake.properties().gates)
+    inside = [(name, on) for name, on in inside if set(on) <= touched]
+    assert len(built) == len(inside)  # gates handed to Aer's recipe, over all its calls
+    assert sorted(device.noise.gate_errors_built) == inside
+    assert len(inside) < len(fake.properties().gates) / 10
+    again = _sampler_bits(LocalDevice(fake), isa[:2], seed=11)[0]  # a fresh process, as it were
     for i in range(2):
         assert np.array_equal(first[i], second[i])
         assert np.array_equal(first[i], third[i])
         assert np.array_equal(first[i], again[i])
         assert not np.array_equal(first[i], other[i])
-    # One noise model per qubit set across four jobs, none for the untouched qubits.
-    assert sorted(device.noise.built) == sorted({active_qubits(c) for c in isa[:2]})
-    touched = set().union(*(active_qubits(c) for c in isa[:2]))
-    assert set().union(*device.noise.built) == touched
 
 
 def test_estimator_in_a_batch_matches_the_full_device(torino):

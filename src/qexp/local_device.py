@@ -19,9 +19,11 @@ physical qubits sees exactly the noise of those k qubits.
   a full-device `AerSimulator.from_backend` noise model, per job, from anything else.
 
 Circuits that are simulated on the whole device instead (same noise, no re-indexing):
-those holding classical variables or stretches, Aer's save/set instructions (their data
-would describe the smaller register), and every circuit of a `run` given its own
-`noise_model`.
+those holding classical variables or stretches (which Aer 0.18 cannot run anyway, so they
+fail exactly as on the fake device), Aer's save/set instructions (their data would describe
+the smaller register), and every circuit of a `run` given its own `noise_model`.
+Mid-circuit measurement, reset, delay and control flow are re-indexed like any other
+instruction: their noise is local too.
 """
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ def restrict(circuit: QuantumCircuit, qubits: Sequence[int]) -> QuantumCircuit:
 
 def needs_whole_device(circuit: QuantumCircuit) -> bool:
     """Whether re-indexing could change what the circuit returns, so it runs as it is."""
-    if circuit.num_vars or getattr(circuit, "num_stretches", 0):
+    if circuit.num_vars or circuit.num_stretches:
         return True
     return any(_is_aer_state_instruction(i.operation.name) for i in circuit.data)
 
@@ -157,54 +159,68 @@ def simulation_method(num_qubits: int, shots: int, density_matrix_fits: bool) ->
 
 
 class DeviceNoise:
-    """The fake device's noise model, built per set of physical qubits, once, on demand.
+    """The fake device's noise, built per set of physical qubits when a circuit needs it.
 
     The recipe is the fake device's own (`FakeBackendV2._get_noise_model_from_backend_v2`):
     Aer's `basic_device_readout_errors` and `basic_device_gate_errors` on the device's
-    properties, and a `RelaxationNoisePass` for delays. Applied to the properties of a
-    sub-device (the chosen qubits re-indexed 0..k-1 and the gates among them), each entry
-    equals the full model's entry on those qubits. The two choices the full model makes
-    for the whole device (whether delays relax at all, whether excited-state populations
-    are known) are taken once, over all qubits, exactly as the full model takes them.
+    properties, and a `RelaxationNoisePass` for delays. Each error depends only on its own
+    gate and qubits, so it is built from a sub-device (those qubits re-indexed, those gates)
+    and equals the full model's entry. Each gate's error is built once, when a circuit first
+    touches its qubits, and shared by the models of every qubit set holding it: a run never
+    builds more than the full model would, and usually a small part of it. The two choices
+    the full model makes for the whole device (whether delays relax at all, whether excited
+    populations are known) are taken once, over all qubits, as the full model takes them.
     """
 
     def __init__(self, device: BackendV2) -> None:
         self._properties = device.properties() if hasattr(device, "properties") else None
         self._basis_gates = list(device.configuration().basis_gates)
         self._dt = device.dt
+        self._relaxation = self._delay_relaxation(device.num_qubits)
         self._lock = threading.Lock()
         self._models: dict[tuple[int, ...], NoiseModel | None] = {}
+        self._gate_errors: dict[tuple[str, tuple[int, ...]], Any] = {}
         self.built: list[tuple[int, ...]] = []
-        """Every qubit set a model was built for, in order: what the cache saved is visible."""
-        self._relaxation = self._delay_relaxation(device.num_qubits)
+        """Every qubit set a model was assembled for, in order."""
+
+    @property
+    def gate_errors_built(self) -> list[tuple[str, tuple[int, ...]]]:
+        """Every (gate, physical qubits) whose error was built, each once."""
+        return list(self._gate_errors)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable like the fake device itself: everything but the lock."""
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def for_qubits(self, qubits: tuple[int, ...]) -> NoiseModel | None:
         """The noise on `qubits` (physical indices, ascending), re-indexed 0..k-1."""
         with self._lock:
             if qubits not in self._models:
-                self._models[qubits] = self._build(qubits)
+                self._models[qubits] = self._assemble(qubits)
                 self.built.append(qubits)
             return self._models[qubits]
 
-    def _build(self, qubits: tuple[int, ...]) -> NoiseModel | None:
-        from qiskit_aer.noise.device.models import (
-            basic_device_gate_errors,
-            basic_device_readout_errors,
-        )
+    def _assemble(self, qubits: tuple[int, ...]) -> NoiseModel | None:
+        from qiskit_aer.noise.device.models import basic_device_readout_errors
         from qiskit_aer.noise.passes import RelaxationNoisePass
 
         if self._properties is None:
             return None
-        sub = _sub_properties(self._properties, qubits)
+        index = {q: i for i, q in enumerate(qubits)}
+        gates = [g for g in self._properties.gates if all(q in index for q in g.qubits)]
+        self._build_gate_errors([g for g in gates if _key(g) not in self._gate_errors])
         model = NoiseModel(basis_gates=self._basis_gates)
-        for on, error in basic_device_readout_errors(sub):
+        for on, error in basic_device_readout_errors(_sub_properties(self._properties, qubits)):
             model.add_readout_error(error, on)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", module="qiskit_aer.noise.device.models")
-            gate_errors = basic_device_gate_errors(sub)
-        for name, on, error in gate_errors:
-            model.add_quantum_error(error, name, on)
+        for gate in gates:
+            if (error := self._gate_errors[_key(gate)]) is not None:
+                model.add_quantum_error(error, gate.gate, [index[q] for q in gate.qubits])
         if self._relaxation is not None:
+            # As the fake device does it: Aer has no public way to add a custom noise pass.
             t1s, t2s, excited = self._relaxation
             model._custom_noise_passes.append(
                 RelaxationNoisePass(
@@ -218,6 +234,20 @@ class DeviceNoise:
                 )
             )
         return model
+
+    def _build_gate_errors(self, gates: list[Any]) -> None:
+        """Each gate's error (None where the recipe gives none), on physical qubits."""
+        from qiskit_aer.noise.device.models import basic_device_gate_errors
+
+        if not gates:
+            return
+        involved = tuple(sorted({q for gate in gates for q in gate.qubits}))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="qiskit_aer.noise.device.models")
+            built = basic_device_gate_errors(_sub_properties(self._properties, involved, gates))
+        errors = {(name, tuple(involved[i] for i in on)): error for name, on, error in built}
+        for gate in gates:
+            self._gate_errors[_key(gate)] = errors.get(_key(gate))
 
     def _delay_relaxation(
         self, num_qubits: int
@@ -244,22 +274,26 @@ class DeviceNoise:
         return t1s, t2s, excited
 
 
-def _sub_properties(properties: Any, qubits: tuple[int, ...]) -> Any:
-    """The device's properties cut down to `qubits`, re-indexed 0..k-1."""
+def _key(gate: Any) -> tuple[str, tuple[int, ...]]:
+    return gate.gate, tuple(gate.qubits)
+
+
+def _sub_properties(properties: Any, qubits: tuple[int, ...], gates: Sequence[Any] = ()) -> Any:
+    """The sub-device of `qubits`, re-indexed 0..k-1, holding `gates` (on those qubits)."""
     from qiskit_ibm_runtime.models import BackendProperties, GateProperties
 
     index = {q: i for i, q in enumerate(qubits)}
-    gates = [
-        GateProperties(qubits=[index[q] for q in g.qubits], gate=g.gate, parameters=g.parameters)
-        for g in properties.gates
-        if all(q in index for q in g.qubits)
-    ]
     return BackendProperties(
         backend_name=properties.backend_name,
         backend_version=properties.backend_version,
         last_update_date=properties.last_update_date,
         qubits=[properties.qubits[q] for q in qubits],
-        gates=gates,
+        gates=[
+            GateProperties(
+                qubits=[index[q] for q in g.qubits], gate=g.gate, parameters=g.parameters
+            )
+            for g in gates
+        ],
         general=[],
     )
 
