@@ -13,7 +13,10 @@ physical qubits sees exactly the noise of those k qubits.
 - `run` re-indexes each circuit onto the physical qubits it touches (classical bits kept
   as they are, so memory and bit order are unchanged) and simulates it with a noise model
   holding the device's noise on those qubits only. That model is built with the device's
-  own recipe on a sub-device cut from its properties, once per set of qubits, lazily.
+  own recipe on a sub-device cut from its properties, each gate's error once, lazily.
+  That recipe is the fake device's, not `AerSimulator.from_backend`'s: the latter builds
+  from the Target, which keeps one symmetric readout error per qubit where the device's
+  properties give P(1|0) and P(0|1).
 - It is an `AerSimulator` because the executor primitives' local path
   (`fake_provider/executor/run_quantum_program`) uses an `AerSimulator` as it is and builds
   a full-device `AerSimulator.from_backend` noise model, per job, from anything else.
@@ -308,7 +311,12 @@ class _Plan:
 
 
 class LocalDevice(AerSimulator):
-    """A fake device that simulates each circuit on the qubits it touches, with their noise."""
+    """A fake device that simulates each circuit on the qubits it touches, with their noise.
+
+    Circuits on the same qubits with the same method share one Aer run. Under one
+    `seed_simulator` the bits are reproducible: the first such group runs with the seed
+    itself, the g-th with a seed derived from it. They are not the raw fake device's bits.
+    """
 
     def __init__(self, device: BackendV2) -> None:
         self._device = device
@@ -386,6 +394,7 @@ class LocalDevice(AerSimulator):
         run_options: dict[str, Any],
         job_id: str,
     ) -> Result:
+        """Plan each circuit, run each (qubits, method) group once, restore the order."""
         options = {k: v for k, v in self.options.__dict__.items() if v is not None}
         options.update({k: v for k, v in run_options.items() if v is not None})
         seed = options.pop("seed_simulator", None)
