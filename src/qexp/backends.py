@@ -1,7 +1,8 @@
 """Backend kinds chosen by `backend=`: aer, fake and ibm, each its schema beside it.
 
-`aer` is the ideal local simulator, `fake` a noisy local copy of an IBM device, `ibm` a
-real device reached through `QiskitRuntimeService`. Credentials for `ibm` come only from
+`aer` is the ideal local simulator, `fake` a noisy local copy of an IBM device (simulated
+on the qubits each circuit touches: `qexp.local_device`), `ibm` a real device reached
+through `QiskitRuntimeService`. Credentials for `ibm` come only from
 the environment (`QISKIT_IBM_TOKEN`) or a saved account, never from the config.
 """
 
@@ -155,9 +156,9 @@ def connect(cfg: Any, min_num_qubits: int = 1) -> tuple[BackendV2, Any]:
 
         return AerSimulator(method=cfg.method), None
     if cfg.kind == "fake":
-        from qiskit_ibm_runtime import fake_provider
+        from qexp.local_device import local_device
 
-        return getattr(fake_provider, cfg.name)(), None
+        return local_device(cfg.name), None
     if cfg.kind == "flaky":
         from qexp.flaky import flaky_backend
 

@@ -26,13 +26,15 @@ def flaky_backend(base: str, fail_submissions: Iterable[int]) -> BackendV2:
     if base == "aer":
         from qiskit_aer import AerSimulator
 
-        base_cls: type = AerSimulator
-    else:
+        backend = type("FlakyAerSimulator", (_FlakyMixin, AerSimulator), {})()
+    else:  # a fake device, simulated as backend=fake simulates it
         from qiskit_ibm_runtime import fake_provider
 
-        base_cls = getattr(fake_provider, base)
-    flaky_cls = type(f"Flaky{base_cls.__name__}", (_FlakyMixin, base_cls), {})
-    backend = flaky_cls()
+        from qexp.local_device import LocalDevice
+
+        backend = type(f"Flaky{base}", (_FlakyMixin, LocalDevice), {})(
+            getattr(fake_provider, base)()
+        )
     backend._qexp_fail = frozenset(fail_submissions)
     backend._qexp_count = 0
     backend._qexp_lock = threading.Lock()
