@@ -321,7 +321,7 @@ def _basis_expectation(label: str, outcome: int) -> float:
     if pauli.x.any():
         return 0.0
     ones = sum((outcome >> int(j)) & 1 for j in np.flatnonzero(pauli.z))
-    return float((-1) ** ones * (-1j) ** pauli.phase).real
+    return float((-1) ** ones * np.real((-1j) ** pauli.phase))
 
 
 # --- statevector simulation (Aer) -----------------------------------------------------------
