@@ -6,8 +6,8 @@ end in one basis state, as method 1 of the QED-C application benchmarks does:
 1. prepare |x> with x = 0101...01 in binary (qubits 0, 2, 4, ... set);
 2. `QFTGate`: |x> -> 2**(-n/2) sum_k exp(2 pi i x k / 2**n) |k>;
 3. add 1 in the Fourier basis: a phase exp(2 pi i k / 2**n) on |k>, i.e. a phase gate of
-   angle 2 pi 2**j / 2**n on qubit j (every angle non-trivial, so no transpiler can fold
-   the transform into its inverse);
+   angle 2 pi 2**j / 2**n on qubit j (QED-C adds it so that no compiler cancels the
+   transform against its inverse);
 4. the inverse `QFTGate`, which leaves |x + 1 mod 2**n>.
 
 So exactly one bitstring is expected: x + 1 = 0101...10 (for n = 3: x = 101, answer 110).
