@@ -115,8 +115,7 @@ def success_probability(counts: Counts, ideal: Ideal, confidence: float = CONFID
 
     Telling where the ideal support is small: GHZ (2 outcomes), QFT and mirror circuits (1).
     """
-    hits = int(counts.counts[ideal.probability(counts.outcomes) > _POSSIBLE].sum())
-    return _proportion(hits, counts.shots, confidence)
+    return _share(counts, ideal.probability(counts.outcomes) > _POSSIBLE, confidence)
 
 
 def heavy_output_probability(
@@ -127,19 +126,13 @@ def heavy_output_probability(
     An ideal device gives (1 + ln 2) / 2 ~ 0.85 on Quantum Volume circuits, a fully
     depolarized one 1/2. Needs a dense ideal (width up to `metrics.max_exact_qubits`).
     """
-    hits = int(counts.counts[ideal.is_heavy(counts.outcomes)].sum())
-    return _proportion(hits, counts.shots, confidence)
+    return _share(counts, ideal.is_heavy(counts.outcomes), confidence)
 
 
 def hellinger_fidelity(counts: Counts, ideal: Ideal) -> float:
     """(sum_x sqrt(p_x q_x))**2 for measured frequencies p and the ideal q, as Qiskit's
     `hellinger_fidelity` and QED-C's `hellinger_fidelity_with_expected` define it."""
-    shots = counts.shots
-    if shots == 0:
-        return math.nan
-    q = ideal.probability(counts.outcomes)
-    overlap = float(np.sqrt(counts.counts / shots * q).sum())
-    return min(overlap, 1.0) ** 2
+    return _hellinger(counts, ideal.probability(counts.outcomes))
 
 
 def normalized_fidelity(counts: Counts, ideal: Ideal) -> float:
@@ -150,11 +143,7 @@ def normalized_fidelity(counts: Counts, ideal: Ideal) -> float:
     distribution to the ideal one (computed exactly at any width). NaN when the ideal
     distribution is itself uniform, where the two cannot be told apart.
     """
-    floor = ideal.uniform_fidelity
-    if floor >= 1 - 1e-12:
-        return math.nan
-    rescaled = (hellinger_fidelity(counts, ideal) - floor) / (1 - floor)
-    return min(max(rescaled, 0.0), 1.0)
+    return _rescaled(hellinger_fidelity(counts, ideal), ideal.uniform_fidelity)
 
 
 def error(values: np.ndarray, ideal_values: np.ndarray) -> np.ndarray:
@@ -169,12 +158,14 @@ def sampler_metrics(counts: Counts, ideal: Ideal) -> dict[str, float]:
     mirror, Clifford, sparse exact distributions; elsewhere it would be near 1 by
     construction); `heavy_output_probability` where the ideal is dense (it needs the median).
     """
+    q = ideal.probability(counts.outcomes)  # once: the costly part at large widths
+    fidelity = _hellinger(counts, q)
     row = {
-        "hellinger_fidelity": hellinger_fidelity(counts, ideal),
-        "normalized_fidelity": normalized_fidelity(counts, ideal),
+        "hellinger_fidelity": fidelity,
+        "normalized_fidelity": _rescaled(fidelity, ideal.uniform_fidelity),
     }
     if ideal.support_fraction <= 0.5:
-        row |= _with_interval("success_probability", success_probability(counts, ideal))
+        row |= _with_interval("success_probability", _share(counts, q > _POSSIBLE))
     if ideal.is_dense:
         row |= _with_interval("heavy_output_probability", heavy_output_probability(counts, ideal))
     return row
@@ -289,11 +280,28 @@ _POSSIBLE = 1e-12
 """Ideal probabilities below this are round-off of an exact simulation, not outcomes."""
 
 
-def _proportion(hits: int, shots: int, confidence: float) -> Estimate:
+def _share(counts: Counts, hits: np.ndarray, confidence: float = CONFIDENCE) -> Estimate:
+    """The fraction of shots on the outcomes marked in `hits`, with its Wilson interval."""
+    shots = counts.shots
     if shots == 0:
         return Estimate(math.nan, math.nan, math.nan)
-    low, high = wilson_interval(hits, shots, confidence)
-    return Estimate(hits / shots, float(low), float(high))
+    k = int(counts.counts[hits].sum())
+    low, high = wilson_interval(k, shots, confidence)
+    return Estimate(k / shots, float(low), float(high))
+
+
+def _hellinger(counts: Counts, q: np.ndarray) -> float:
+    shots = counts.shots
+    if shots == 0:
+        return math.nan
+    overlap = float(np.sqrt(counts.counts / shots * q).sum())
+    return min(overlap, 1.0) ** 2
+
+
+def _rescaled(fidelity: float, floor: float) -> float:
+    if floor >= 1 - 1e-12:
+        return math.nan
+    return min(max((fidelity - floor) / (1 - floor), 0.0), 1.0)
 
 
 def _with_interval(name: str, estimate: Estimate) -> dict[str, float]:
