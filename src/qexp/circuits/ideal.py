@@ -99,7 +99,8 @@ class Ideal:
         if self.probabilities is not None:
             top = int(np.argmax(self.probabilities))
             return top if self.probabilities[top] > 1 - _ZERO else None
-        return self.outcomes(limit=1)[0] if self.support_bits == 0 else None  # type: ignore[index]
+        found = self.outcomes(limit=1) if self.support_bits == 0 else None
+        return found[0] if found else None
 
     def probability(self, outcomes: np.ndarray) -> np.ndarray:
         """The ideal probability of each outcome (vectorised)."""
