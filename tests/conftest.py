@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 CONF_DIR = REPO / "conf"
 
 register()
+
+# Every test (and every qexp it starts) uses one fresh transpile cache, never the user's.
+os.environ["QEXP_CACHE_DIR"] = tempfile.mkdtemp(prefix="qexp-test-cache-")
 
 BELL_QASM2 = """OPENQASM 2.0;
 include "qelib1.inc";

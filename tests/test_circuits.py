@@ -14,6 +14,7 @@ from qexp.circuits import CircuitSpec
 from qexp.circuits.ansatz import AnsatzConfig
 from qexp.circuits.clifford import CliffordConfig
 from qexp.circuits.ghz import GhzConfig
+from qexp.circuits.mirror import MirrorConfig
 from qexp.circuits.qasm import QasmConfig
 from qexp.circuits.qft import QftConfig
 from qexp.circuits.quantum_volume import QuantumVolumeConfig
@@ -29,6 +30,7 @@ CASES = [
     (RandomConfig(num_qubits=[2, 3], count=4, depth=3), 4, {"depth", "index_in_width"}, True),
     (QuantumVolumeConfig(num_qubits=[2, 3], count=3), 3, {"index_in_width"}, True),
     (CliffordConfig(num_qubits=[2, 3], count=3), 3, {"index_in_width"}, True),
+    (MirrorConfig(num_qubits=[2, 3], depth=2, count=3), 3, {"depth", "index_in_width"}, True),
     (AnsatzConfig(num_qubits=[2, 3], num_points=5), 1, {"ansatz", "reps"}, True),
 ]
 IDS = [case[0].name for case in CASES]
@@ -123,14 +125,19 @@ def test_ghz_statevector(n):
     assert spec.ideal_outcomes == ("0" * n, "1" * n)
 
 
-def test_qft_of_one_is_uniform_with_phases():
-    n = 3
+@pytest.mark.parametrize(("n", "expected"), [(1, "0"), (2, "10"), (3, "110"), (6, "010110")])
+def test_qft_adds_one_to_0101_in_the_fourier_basis(n, expected):
+    """x = 0101...01 prepared, +1 in the Fourier basis: one bitstring, x + 1 (mod 2**n)."""
     (spec,) = circuits.generate(QftConfig(num_qubits=n), seed=1)
-    amplitudes = Statevector(spec.circuit).data
-    assert np.allclose(np.abs(amplitudes) ** 2, 1 / 2**n)
-    expected = np.exp(2j * np.pi * np.arange(2**n) / 2**n) / np.sqrt(2**n)
-    assert np.allclose(amplitudes, expected)
-    assert spec.observables == ("IIZ", "IZI", "ZII")
+    probabilities = Statevector(spec.circuit).probabilities()
+    assert probabilities[int(expected, 2)] == pytest.approx(1.0)
+    assert spec.ideal_outcomes == (expected,)
+    assert spec.ideal is not None and spec.ideal.certain_outcome == int(expected, 2)
+    assert len(spec.observables) == n
+    # Between the transforms the state is spread evenly: the Fourier transform really runs.
+    half = spec.circuit.copy()
+    half.data = half.data[: [op.operation.name for op in half.data].index("qft") + 1]
+    assert np.allclose(Statevector(half).probabilities(), 1 / 2**n)
 
 
 def test_clifford_circuit_is_clifford():
@@ -210,6 +217,9 @@ def test_ansatz_bad_config(changes, key):
         (QuantumVolumeConfig(num_qubits=1), "circuits.num_qubits"),
         (CliffordConfig(num_qubits=[2, "x"]), "circuits.num_qubits"),
         (QftConfig(num_qubits=[]), "circuits.num_qubits"),
+        (MirrorConfig(depth=0), "circuits.depth"),
+        (MirrorConfig(count=-1), "circuits.count"),
+        (MirrorConfig(num_qubits=0), "circuits.num_qubits"),
     ],
 )
 def test_bad_values_name_their_key(cfg, key):

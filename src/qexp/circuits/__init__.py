@@ -11,6 +11,7 @@ from qexp.circuits import (
     ansatz,
     clifford,
     ghz,
+    mirror,
     qasm,
     qft,
     quantum_volume,
@@ -26,6 +27,7 @@ GENERATORS: dict[str, ModuleType] = {
     "random": random_circuits,
     "quantum_volume": quantum_volume,
     "clifford": clifford,
+    "mirror": mirror,
     "ansatz": ansatz,
     "qasm": qasm,
 }
@@ -37,6 +39,7 @@ SCHEMAS: dict[str, type] = {
     "random": random_circuits.RandomConfig,
     "quantum_volume": quantum_volume.QuantumVolumeConfig,
     "clifford": clifford.CliffordConfig,
+    "mirror": mirror.MirrorConfig,
     "ansatz": ansatz.AnsatzConfig,
     "qasm": qasm.QasmConfig,
 }

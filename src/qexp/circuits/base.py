@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from qiskit import QuantumCircuit
 
+from qexp.circuits import ideal as _ideal
+from qexp.circuits.ideal import MAX_EXACT_QUBITS, Ideal
 from qexp.errors import ConfigError
 
 
@@ -29,6 +31,10 @@ class CircuitSpec:
     """Natural observables as Pauli strings (rightmost letter is qubit 0)."""
     ideal_outcomes: tuple[str, ...] | None = field(default=None)
     """Bitstrings an ideal run gives (for success probabilities), when the generator knows."""
+    ideal: Ideal | None = field(default=None, compare=False)
+    """The ideal distribution when the generator knows it at any width (GHZ, QFT, Clifford,
+    mirror); others are simulated on demand by `ideals`."""
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def num_points(self) -> int:
@@ -38,6 +44,28 @@ class CircuitSpec:
     @property
     def metadata(self) -> dict[str, Any]:
         return dict(self.circuit.metadata or {})
+
+    def ideals(self, max_exact_qubits: int = MAX_EXACT_QUBITS) -> list[Ideal] | None:
+        """The ideal distribution at each parameter point, or None where none is known.
+
+        Computed on the first call and kept with the spec: once per logical circuit.
+        """
+        key = ("ideals", max_exact_qubits)
+        if key not in self._memo:
+            self._memo[key] = _ideal.distributions(self, max_exact_qubits)
+        return self._memo[key]
+
+    def ideal_values(
+        self, observables: Sequence[str], max_exact_qubits: int = MAX_EXACT_QUBITS
+    ) -> np.ndarray | None:
+        """Ideal expectation values, shape (len(observables), num_points), or None.
+
+        Computed on the first call for these observables and kept with the spec.
+        """
+        key = ("values", tuple(observables), max_exact_qubits)
+        if key not in self._memo:
+            self._memo[key] = _ideal.expectation_values(self, observables, max_exact_qubits)
+        return self._memo[key]
 
 
 def widths(value: Any, key: str = "circuits.num_qubits", minimum: int = 1) -> list[int]:
@@ -76,13 +104,16 @@ def seeded_family(
     num_qubits: list[int],
     count: int,
     seed: int,
-    build: Callable[[int, int], QuantumCircuit],
+    build: Callable[[int, int], QuantumCircuit | tuple[QuantumCircuit, Ideal]],
     indices: Sequence[int] | None = None,
     **parameters: Any,
 ) -> list[CircuitSpec]:
     """`count` circuits per width, circuit k of width n built as `build(n, s)` with its own
     seed s = derive_seed(seed, "circuits", generator, n, k). With `indices`, only the
     circuits at those positions of the family are built (each is independent of the rest).
+
+    `build` returns the circuit, or the circuit with its ideal distribution when the
+    family knows it at any width (Clifford, mirror).
     """
     from qexp.seeds import derive_seed
 
@@ -91,7 +122,8 @@ def seeded_family(
     for position in positions:
         n, k = num_qubits[position // count], position % count
         circuit_seed = derive_seed(seed, "circuits", generator, n, k)
-        qc = build(n, circuit_seed)
+        built = build(n, circuit_seed)
+        qc, ideal = built if isinstance(built, tuple) else (built, None)
         qc.name = f"{generator}_{n}_{k}"
         qc.metadata = {
             "generator": generator,
@@ -100,5 +132,10 @@ def seeded_family(
             "index_in_width": k,
             "seed": circuit_seed,
         }
-        specs.append(CircuitSpec(circuit=qc, observables=z_observables(n)))
+        outcomes = None if ideal is None or ideal.support_bits != 0 else ideal.bitstrings(1)
+        specs.append(
+            CircuitSpec(
+                circuit=qc, observables=z_observables(n), ideal_outcomes=outcomes, ideal=ideal
+            )
+        )
     return specs

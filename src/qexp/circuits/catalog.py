@@ -44,10 +44,14 @@ class CircuitInfo:
         )
 
 
-def family(widths: list[int], count: int, clifford: bool | None = None) -> list[CircuitInfo]:
+def family(
+    widths: list[int], count: int, clifford: bool | None = None, has_ideal: bool = False
+) -> list[CircuitInfo]:
     """`count` circuits per width, in the order `seeded_family` builds them."""
     return [
-        CircuitInfo(num_qubits=n, observables=z_observables(n), clifford=clifford)
+        CircuitInfo(
+            num_qubits=n, observables=z_observables(n), has_ideal=has_ideal, clifford=clifford
+        )
         for n in widths
         for _ in range(count)
     ]

@@ -1,4 +1,7 @@
-"""Random Clifford circuits: `random_clifford(n, seed).to_circuit()`, `count` per width."""
+"""Random Clifford circuits: `random_clifford(n, seed).to_circuit()`, `count` per width.
+
+Each knows its ideal distribution at any width: the stabilizer state's, from the tableau.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from qiskit import QuantumCircuit
 from qiskit.quantum_info import random_clifford
 
 from qexp.circuits.base import CircuitSpec, positive, seeded_family, widths
 from qexp.circuits.catalog import CircuitInfo, family
+from qexp.circuits.ideal import Ideal
 
 
 @dataclass
@@ -37,9 +42,14 @@ def generate(
         widths(cfg.num_qubits),
         cfg.count,
         seed,
-        lambda n, s: random_clifford(n, seed=s).to_circuit(),
+        build,
         indices,
     )
+
+
+def build(num_qubits: int, seed: int) -> tuple[QuantumCircuit, Ideal]:
+    clifford = random_clifford(num_qubits, seed=seed)
+    return clifford.to_circuit(), Ideal.from_clifford(clifford)
 
 
 def catalog(cfg: CliffordConfig) -> list[CircuitInfo]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from qiskit import QuantumCircuit
 
 from qexp.circuits.base import CircuitSpec, widths
+from qexp.circuits.ideal import Ideal
 
 
 @dataclass
@@ -47,4 +49,13 @@ def _ghz(num_qubits: int) -> CircuitSpec:
         circuit=qc,
         observables=natural_observables(num_qubits),
         ideal_outcomes=("0" * num_qubits, "1" * num_qubits),
+        ideal=ideal(num_qubits),
     )
+
+
+def ideal(num_qubits: int) -> Ideal:
+    """Half 0...0, half 1...1: every neighbouring pair of bits agrees (x_q + x_q+1 = 0)."""
+    checks = np.zeros((num_qubits - 1, num_qubits), dtype=np.uint8)
+    for q in range(num_qubits - 1):
+        checks[q, q] = checks[q, q + 1] = 1
+    return Ideal.stabilizer(checks, np.zeros(num_qubits - 1, dtype=np.uint8))

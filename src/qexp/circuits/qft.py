@@ -1,13 +1,22 @@
-"""The quantum Fourier transform of the basis state |0...01>.
+"""The quantum Fourier transform as an adder with one known answer (as QED-C's QFT benchmark).
 
-X on qubit 0 prepares |1>; `QFTGate` maps it to (1/sqrt(2^n)) sum_k exp(2 pi i k / 2^n) |k>.
-Every bitstring is equally likely (the counts are uniform), but the phases are not trivial:
-the circuit exercises the controlled-phase ladder a device must get right. Nothing is
-decomposed here; transpilation happens later.
+Uniform counts cannot tell a working device from a dead one, so the circuit is built to
+end in one basis state, as method 1 of the QED-C application benchmarks does:
+
+1. prepare |x> with x = 0101...01 in binary (qubits 0, 2, 4, ... set);
+2. `QFTGate`: |x> -> 2**(-n/2) sum_k exp(2 pi i x k / 2**n) |k>;
+3. add 1 in the Fourier basis: a phase exp(2 pi i k / 2**n) on |k>, i.e. a phase gate of
+   angle 2 pi 2**j / 2**n on qubit j (QED-C adds it so that no compiler cancels the
+   transform against its inverse);
+4. the inverse `QFTGate`, which leaves |x + 1 mod 2**n>.
+
+So exactly one bitstring is expected: x + 1 = 0101...10 (for n = 3: x = 101, answer 110).
+Nothing is decomposed here; transpilation happens later.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +24,15 @@ from qiskit import QuantumCircuit
 from qiskit.circuit.library import QFTGate
 
 from qexp.circuits.base import CircuitSpec, widths, z_observables
+from qexp.circuits.ideal import Ideal
+
+SHIFT = 1
+"""What the Fourier-basis phases add to the prepared integer."""
 
 
 @dataclass
 class QftConfig:
-    """One QFT circuit per width."""
+    """One QFT adder circuit per width."""
 
     name: str = "qft"
     num_qubits: Any = 3
@@ -34,9 +47,31 @@ def generate(cfg: QftConfig, seed: int) -> list[CircuitSpec]:
     return [_qft(n) for n in widths(cfg.num_qubits)]
 
 
+def prepared(num_qubits: int) -> int:
+    """The input integer: bits 0, 2, 4, ... set."""
+    return sum(1 << j for j in range(0, num_qubits, 2))
+
+
+def answer(num_qubits: int) -> int:
+    """The one outcome of an ideal run: prepared + SHIFT, modulo 2**n."""
+    return (prepared(num_qubits) + SHIFT) % (1 << num_qubits)
+
+
 def _qft(num_qubits: int) -> CircuitSpec:
     qc = QuantumCircuit(num_qubits, name=f"qft_{num_qubits}")
-    qc.x(0)
+    x = prepared(num_qubits)
+    for j in range(num_qubits):
+        if (x >> j) & 1:
+            qc.x(j)
     qc.append(QFTGate(num_qubits), range(num_qubits))
+    for j in range(num_qubits):
+        qc.p(2 * math.pi * SHIFT * 2**j / 2**num_qubits, j)
+    qc.append(QFTGate(num_qubits).inverse(), range(num_qubits))
     qc.metadata = {"generator": "qft", "num_qubits": num_qubits, "seed": None}
-    return CircuitSpec(circuit=qc, observables=z_observables(num_qubits))
+    y = answer(num_qubits)
+    return CircuitSpec(
+        circuit=qc,
+        observables=z_observables(num_qubits),
+        ideal_outcomes=(format(y, f"0{num_qubits}b"),),
+        ideal=Ideal.basis_state(y, num_qubits),
+    )

@@ -16,6 +16,7 @@ from omegaconf import MISSING
 from qexp import backends, primitives
 from qexp.checks import CHECK_SCHEMAS
 from qexp.circuits import SCHEMAS as CIRCUIT_SCHEMAS
+from qexp.metrics import MetricsConfig
 from qexp.partition import PartitionConfig
 from qexp.transpile import TranspileConfig
 
@@ -50,6 +51,7 @@ class QexpConfig:
     partition: PartitionConfig = field(default_factory=PartitionConfig)
     transpile: TranspileConfig = field(default_factory=TranspileConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     seed: int = 1
     """Fixes generator, transpiler and simulator seeds: same seed, same bits."""
 

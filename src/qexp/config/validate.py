@@ -13,7 +13,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from qexp import backends, circuits, partition, primitives, transpile
+from qexp import backends, circuits, metrics, partition, primitives, transpile
 from qexp.config.schema import DISCRIMINATORS, GROUPS, QexpConfig, RunConfig
 from qexp.errors import ConfigError
 
@@ -88,6 +88,7 @@ def validate(cfg: QexpConfig) -> None:
     primitives.validate(cfg.primitive)
     partition.validate(cfg.partition)
     transpile.validate(cfg.transpile)
+    metrics.validate(cfg.metrics)
     _validate_run(cfg.run)
 
 

@@ -1,0 +1,308 @@
+"""The field's figures of merit: pure functions of measured counts (or values) and the ideal.
+
+Per circuit (and parameter point), from `Counts` and the circuit's `Ideal`:
+`success_probability`, `hellinger_fidelity`, `normalized_fidelity` (QED-C),
+`heavy_output_probability`; for the Estimator, `error` against the ideal values. Per width,
+over circuits: `quantum_volume_verdict` (IBM's two-sigma rule) and `mean_interval`
+(bootstrap). Intervals: `wilson_interval` for a probability over shots. Formulas and
+references: docs/metrics.md. Everything is vectorised over outcomes, so a job's metrics cost
+little next to writing it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from qexp.circuits.ideal import MAX_EXACT_QUBITS, Ideal
+from qexp.errors import ConfigError
+
+CONFIDENCE = 0.95
+"""Coverage of every interval unless told otherwise."""
+QV_THRESHOLD = 2 / 3
+"""Heavy-output probability a width must beat (Cross et al. 2019)."""
+QV_MIN_CIRCUITS = 100
+"""Circuits per width the Quantum Volume protocol asks for."""
+MAX_EXACT_LIMIT = 26
+"""Largest `metrics.max_exact_qubits`: a 26-qubit distribution already holds 512 MiB."""
+
+
+@dataclass
+class MetricsConfig:
+    """How ideal answers are computed for the metrics."""
+
+    max_exact_qubits: int = MAX_EXACT_QUBITS
+    """Widest circuit whose ideal distribution is simulated exactly (2**n memory and time).
+    Wider circuits have metrics only where the physics gives the answer (GHZ, QFT, Clifford,
+    mirror)."""
+
+
+def validate(cfg: MetricsConfig) -> None:
+    value = cfg.max_exact_qubits
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EXACT_LIMIT:
+        raise ConfigError(
+            "metrics.max_exact_qubits",
+            value,
+            f"an integer from 0 to {MAX_EXACT_LIMIT} (each exact distribution takes 2**n "
+            "floats of memory)",
+            f"set metrics.max_exact_qubits={MAX_EXACT_QUBITS}",
+        )
+
+
+class Counts(NamedTuple):
+    """What one parameter point of a Sampler result holds: distinct outcomes and their counts.
+
+    Outcomes are integers with bit j = qubit j (`numpy.uint64` up to 64 bits, Python ints in
+    an object array above), as `BitArray` stores them.
+    """
+
+    outcomes: np.ndarray
+    counts: np.ndarray
+
+    @property
+    def shots(self) -> int:
+        return int(self.counts.sum())
+
+    @classmethod
+    def from_dict(cls, counts: dict[str, int]) -> Counts:
+        """From `BitArray.get_counts()`-style {bitstring: count} (qubit 0 rightmost)."""
+        values = [int(bits, 2) for bits in counts]
+        wide = any(len(bits) > 64 for bits in counts)
+        dtype: Any = object if wide else np.uint64
+        return cls(np.array(values, dtype=dtype), np.array(list(counts.values()), dtype=np.int64))
+
+
+class Estimate(NamedTuple):
+    """A value with its interval (NaN bounds where none is defined)."""
+
+    value: float
+    low: float
+    high: float
+
+
+def tally(bits: Any) -> list[Counts]:
+    """A `BitArray` (any shape) as one `Counts` per parameter point, in C order."""
+    num_bits = int(bits.num_bits)
+    packed = np.asarray(bits.array, dtype=np.uint8)
+    shots, num_bytes = packed.shape[-2], packed.shape[-1]
+    rows = packed.reshape(-1, shots, num_bytes)
+    found = []
+    if num_bytes <= 8:
+        wide = np.zeros((*rows.shape[:2], 8), dtype=np.uint8)
+        wide[..., 8 - num_bytes :] = rows
+        values = wide.view(">u8")[..., 0].astype(np.uint64)
+        for point in values:
+            outcomes, numbers = np.unique(point, return_counts=True)
+            found.append(Counts(outcomes, numbers))
+    else:
+        mask = (1 << num_bits) - 1
+        for point in rows:
+            unique, numbers = np.unique(point, axis=0, return_counts=True)
+            ints = [int.from_bytes(row.tobytes(), "big") & mask for row in unique]
+            found.append(Counts(np.array(ints, dtype=object), numbers))
+    return found
+
+
+# --- per circuit --------------------------------------------------------------------------------
+
+
+def success_probability(counts: Counts, ideal: Ideal, confidence: float = CONFIDENCE) -> Estimate:
+    """Fraction of shots on an outcome the ideal circuit can give, with its Wilson interval.
+
+    Telling where the ideal support is small: GHZ (2 outcomes), QFT and mirror circuits (1).
+    """
+    return _share(counts, ideal.probability(counts.outcomes) > _POSSIBLE, confidence)
+
+
+def heavy_output_probability(
+    counts: Counts, ideal: Ideal, confidence: float = CONFIDENCE
+) -> Estimate:
+    """Fraction of shots on heavy outputs (ideal probability above the median), Wilson interval.
+
+    An ideal device gives (1 + ln 2) / 2 ~ 0.85 on Quantum Volume circuits, a fully
+    depolarized one 1/2. Needs a dense ideal (width up to `metrics.max_exact_qubits`).
+    """
+    return _share(counts, ideal.is_heavy(counts.outcomes), confidence)
+
+
+def hellinger_fidelity(counts: Counts, ideal: Ideal) -> float:
+    """(sum_x sqrt(p_x q_x))**2 for measured frequencies p and the ideal q, as Qiskit's
+    `hellinger_fidelity` and QED-C's `hellinger_fidelity_with_expected` define it."""
+    return _hellinger(counts, ideal.probability(counts.outcomes))
+
+
+def normalized_fidelity(counts: Counts, ideal: Ideal) -> float:
+    """QED-C's normalized (polarization) fidelity: the Hellinger fidelity rescaled so the
+    uniform distribution scores 0 and the ideal one 1, clipped to [0, 1].
+
+    (F - F_uniform) / (1 - F_uniform), F_uniform the Hellinger fidelity of the uniform
+    distribution to the ideal one (computed exactly at any width). NaN when the ideal
+    distribution is itself uniform, where the two cannot be told apart.
+    """
+    return _rescaled(hellinger_fidelity(counts, ideal), ideal.uniform_fidelity)
+
+
+def error(values: np.ndarray, ideal_values: np.ndarray) -> np.ndarray:
+    """Estimator: measured minus ideal expectation value, elementwise."""
+    return np.asarray(values, dtype=float) - np.asarray(ideal_values, dtype=float)
+
+
+def sampler_metrics(counts: Counts, ideal: Ideal) -> dict[str, float]:
+    """Every per-circuit Sampler metric `ideal` allows, keyed by its table column name.
+
+    `success_probability` where an ideal run gives at most half of all outcomes (GHZ, QFT,
+    mirror, Clifford, sparse exact distributions; elsewhere it would be near 1 by
+    construction); `heavy_output_probability` where the ideal is dense (it needs the median).
+    """
+    q = ideal.probability(counts.outcomes)  # once: the costly part at large widths
+    fidelity = _hellinger(counts, q)
+    row = {
+        "hellinger_fidelity": fidelity,
+        "normalized_fidelity": _rescaled(fidelity, ideal.uniform_fidelity),
+    }
+    if ideal.support_fraction <= 0.5:
+        row |= _with_interval("success_probability", _share(counts, q > _POSSIBLE))
+    if ideal.is_dense:
+        row |= _with_interval("heavy_output_probability", heavy_output_probability(counts, ideal))
+    return row
+
+
+def estimator_metrics(values: np.ndarray, ideal_values: np.ndarray) -> dict[str, np.ndarray]:
+    """`ideal_value` and `error` for each observable and parameter point."""
+    ideal = np.asarray(ideal_values, dtype=float)
+    return {"ideal_value": ideal, "error": error(values, ideal)}
+
+
+# --- over circuits ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuantumVolumeVerdict:
+    """IBM's Quantum Volume test of one width (Cross et al., PRA 100, 032328 (2019))."""
+
+    mean: float
+    """Mean heavy-output probability over the width's circuits."""
+    sigma: float
+    """sqrt(mean (1 - mean) / num_circuits): the protocol's binomial standard error."""
+    num_circuits: int
+    """Circuits the verdict rests on."""
+
+    @property
+    def lower(self) -> float:
+        """mean - 2 sigma: the two-sigma lower bound that must clear 2/3."""
+        return self.mean - 2 * self.sigma
+
+    @property
+    def above_threshold(self) -> bool:
+        """The statistical test alone: mean - 2 sigma > 2/3."""
+        return self.lower > QV_THRESHOLD
+
+    @property
+    def enough_circuits(self) -> bool:
+        """At least 100 circuits, as the protocol asks."""
+        return self.num_circuits >= QV_MIN_CIRCUITS
+
+    @property
+    def passed(self) -> bool:
+        """The width passes: above the threshold with two-sigma confidence, on >= 100 circuits."""
+        return self.above_threshold and self.enough_circuits
+
+
+def quantum_volume_verdict(hops: np.ndarray) -> QuantumVolumeVerdict:
+    """The verdict for one width from its circuits' heavy-output probabilities."""
+    h = np.asarray(hops, dtype=float)
+    h = h[~np.isnan(h)]
+    if h.size == 0:
+        return QuantumVolumeVerdict(math.nan, math.nan, 0)
+    mean = float(h.mean())
+    return QuantumVolumeVerdict(mean, math.sqrt(mean * (1 - mean) / h.size), int(h.size))
+
+
+def mean_interval(
+    values: np.ndarray, confidence: float = CONFIDENCE, resamples: int = 2000, seed: int = 0
+) -> Estimate:
+    """The mean over circuits with its bootstrap percentile interval (circuits resampled)."""
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return Estimate(math.nan, math.nan, math.nan)
+    low, high = bootstrap_interval(v, confidence, resamples, seed)
+    return Estimate(float(v.mean()), low, high)
+
+
+def bootstrap_interval(
+    values: np.ndarray, confidence: float = CONFIDENCE, resamples: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of `values` (Efron), seeded.
+
+    Resamples in blocks so 10,000 circuits cost a few MB, not resamples x circuits.
+    """
+    v = np.asarray(values, dtype=float)
+    if v.size == 0:
+        return math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    block = max(1, (1 << 21) // v.size)
+    means = np.concatenate(
+        [
+            v[rng.integers(0, v.size, size=(min(block, resamples - start), v.size))].mean(axis=1)
+            for start in range(0, resamples, block)
+        ]
+    )
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(means, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def wilson_interval(
+    successes: np.ndarray | int, trials: np.ndarray | int, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a binomial proportion (vectorised; NaN where trials = 0).
+
+    Unlike the normal approximation it stays inside [0, 1] and keeps its coverage at 0 or
+    all shots, where device benchmarks often sit (Wilson 1927; Brown, Cai and DasGupta 2001).
+    """
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denominator = 1 + z**2 / n
+        center = (p + z**2 / (2 * n)) / denominator
+        half = z / denominator * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return np.clip(center - half, 0.0, 1.0), np.clip(center + half, 0.0, 1.0)
+
+
+_POSSIBLE = 1e-12
+"""Ideal probabilities below this are round-off of an exact simulation, not outcomes."""
+
+
+def _share(counts: Counts, hits: np.ndarray, confidence: float = CONFIDENCE) -> Estimate:
+    """The fraction of shots on the outcomes marked in `hits`, with its Wilson interval."""
+    shots = counts.shots
+    if shots == 0:
+        return Estimate(math.nan, math.nan, math.nan)
+    k = int(counts.counts[hits].sum())
+    low, high = wilson_interval(k, shots, confidence)
+    return Estimate(k / shots, float(low), float(high))
+
+
+def _hellinger(counts: Counts, q: np.ndarray) -> float:
+    shots = counts.shots
+    if shots == 0:
+        return math.nan
+    overlap = float(np.sqrt(counts.counts / shots * q).sum())
+    return min(overlap, 1.0) ** 2
+
+
+def _rescaled(fidelity: float, floor: float) -> float:
+    if floor >= 1 - 1e-12:
+        return math.nan
+    return min(max((fidelity - floor) / (1 - floor), 0.0), 1.0)
+
+
+def _with_interval(name: str, estimate: Estimate) -> dict[str, float]:
+    return {name: estimate.value, f"{name}_low": estimate.low, f"{name}_high": estimate.high}
