@@ -26,6 +26,7 @@ from qexp.plan import RunPlan, make_plan
 from qexp.runs import run_dirs
 from qexp.store import is_complete
 from qexp.sweep import launch_missing_points
+from qexp.sweep.record import PointOutcome, note_finished
 
 log = logging.getLogger("qexp.resume")
 
@@ -121,16 +122,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _resume_one(run_dir: Path) -> int:
+    """Resume one folder; a sweep point also records its new state in sweep.json."""
     try:
         report = resume(run_dir)
-    except RunInterrupted:
+    except RunInterrupted as exc:
+        note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
         raise
     except QexpError as exc:
         print(f"qexp.resume: {run_dir}: {exc}", file=sys.stderr)
+        note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
         return 1
+    note_finished(run_dir, PointOutcome())
     print(runner.summary(report), flush=True)
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The `qexp-resume` console script."""
     exit_now(main())
+
+
+if __name__ == "__main__":
+    cli()
