@@ -20,6 +20,7 @@ from qexp.config import load
 from qexp.config.saved import load_saved, saved_config_path
 from qexp.constants import JOBS_DIR, MANIFEST_FILE
 from qexp.errors import QexpError, RunInterrupted
+from qexp.estimate import check_budget
 from qexp.manifest import Manifest, now
 from qexp.partition import JobPlan
 from qexp.plan import RunPlan, make_plan
@@ -44,6 +45,7 @@ def resume(run_dir: Path) -> runner.RunReport:
         plan = make_plan(cfg)
         manifest = Manifest.create(run_dir, plan.jobs, runner.manifest_info(plan))
     todo, attach = triage(plan, manifest, run_dir)
+    check_budget(plan, todo)  # re-attached jobs are paid for already
     log.info(
         "%s: %d jobs complete, %d to re-attach, %d to submit",
         run_dir,

@@ -34,6 +34,8 @@ class RunConfig:
     """auto (a bar on a terminal, log lines otherwise), bar, log or off."""
     dry_run: bool = False
     """Check and plan everything, print the jobs and their executions, submit nothing."""
+    max_qpu_seconds: float | None = None
+    """Refuse to submit when the estimated QPU time (qexp.cost) is above it; null: no limit."""
 
 
 @dataclass
