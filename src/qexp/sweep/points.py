@@ -27,6 +27,14 @@ def split_points(task_overrides: list[str]) -> list[list[str]]:
     return [point for batch in BasicSweeper.split_arguments(parsed, None) for point in batch]
 
 
+def varying(points: list[list[str]]) -> list[list[str]]:
+    """Each point's overrides without those every point shares: what the sweep varies."""
+    if len(points) < 2:
+        return points
+    common = set.intersection(*(set(p) for p in points))
+    return [[o for o in p if o not in common] for p in points]
+
+
 def sweep_points(sweep_dir: Path) -> list[list[str]] | None:
     """Each point's task overrides in Hydra's order, or None when this is not a sweep."""
     path = Path(sweep_dir) / MULTIRUN_FILE

@@ -17,6 +17,7 @@ from qexp.manifest import Manifest
 from qexp.store import is_complete
 from qexp.sweep import index
 from qexp.sweep.index import PointRecord
+from qexp.sweep.points import varying
 from qexp.sweep.record import job_counts
 
 
@@ -102,7 +103,7 @@ def exit_code(views: list[PointView]) -> int:
 
 def render(views: list[PointView]) -> str:
     """A plain table (one row per point, then a total line) that reads well in a log file."""
-    swept = _swept_overrides(views)
+    swept = varying([v.overrides for v in views])
     with_slurm = any(v.slurm_job_id for v in views)
     header = ["point", "overrides", "folder", "jobs done", "failed"]
     header += ["slurm job"] * with_slurm + ["state"]
@@ -134,14 +135,6 @@ def total_line(views: list[PointView]) -> str:
         f"total: {len(views)} points ({by_state}); jobs: {done} done, {failed} failed, "
         f"{planned} planned"
     )
-
-
-def _swept_overrides(views: list[PointView]) -> list[list[str]]:
-    """Each point's overrides without those every point shares: what the sweep varies."""
-    if len(views) < 2:
-        return [v.overrides for v in views]
-    common = set.intersection(*(set(v.overrides) for v in views))
-    return [[o for o in v.overrides if o not in common] for v in views]
 
 
 def summarize(sweep_dir: Path) -> tuple[str, int] | None:
