@@ -39,7 +39,7 @@ class PlanEstimate:
     """None where the backend has no QPU (aer, flaky)."""
 
     def describe(self) -> str:
-        qpu = "-" if self.qpu_seconds is None else f"~{self.qpu_seconds:.1f} s"
+        qpu = "-" if self.qpu_seconds is None else f"~{self.qpu_seconds:.2f} s"
         return (
             f"{self.circuits} circuits, {self.jobs} jobs, {self.executions} executions, "
             f"widest ISA circuit {self.widest} qubits, QPU time {qpu}"
