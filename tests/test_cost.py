@@ -17,7 +17,13 @@ DT = 2 / 9 * 1e-9
 SX, CX_01, MEASURE = 160 * DT, 1248 * DT, 24080 * DT
 REP_DELAY = 250e-6
 
-ONE_QUBIT_QASM = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nsx q[0];\nmeasure q[0] -> c[0];\n'
+ONE_QUBIT_QASM = """OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[1];
+creg c[1];
+sx q[0];
+measure q[0] -> c[0];
+"""
 
 
 @pytest.fixture(scope="module")
