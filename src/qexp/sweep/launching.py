@@ -76,16 +76,24 @@ def launch(
         )
     jobs = executor.map_array(launcher, *zip(*arguments, strict=True))
     if executor_name == "slurm":
-        for (overrides, *_), number, job in zip(
-            arguments, range(first, first + len(jobs)), jobs, strict=True
-        ):
-            index.update(sweep_dir, number, overrides, slurm={"SLURM_JOB_ID": job.job_id})
+        _note_job_ids(sweep_dir, first, arguments, [job.job_id for job in jobs])
     return [
         _collect(job, sweep_dir, number, list(overrides))
         for job, number, overrides in zip(
             jobs, range(first, first + len(jobs)), job_overrides, strict=True
         )
     ]
+
+
+def _note_job_ids(sweep_dir: Path, first: int, arguments: list, job_ids: list[str]) -> None:
+    """Each point's Slurm job id as soon as it is queued, unless the point, already running,
+    recorded its own (all its Slurm variables)."""
+    with index.editing(sweep_dir) as points:
+        for number, (overrides, *_), job_id in zip(
+            range(first, first + len(job_ids)), arguments, job_ids, strict=True
+        ):
+            record = points.setdefault(number, index.PointRecord(number, overrides, str(number)))
+            record.slurm = record.slurm or {"SLURM_JOB_ID": job_id}
 
 
 def _collect(job: Any, sweep_dir: Path, number: int, overrides: list[str]) -> JobReturn:
