@@ -60,14 +60,38 @@ def test_joblib_launcher_sweep_reports_a_failed_point(cli, tmp_path):
     )
     assert done.returncode != 0
     assert "1 sweep point(s) failed" in done.stderr and f"{tmp_path}/multi/1" in done.stderr
+    assert "circuits.num_qubits=[40] is not valid" in done.stderr  # the point's own message
     assert len(load_run(tmp_path / "multi/0")) == 1
+
+
+@pytest.mark.parametrize("launcher", ["basic", "local"])
+def test_a_sweep_ends_with_a_table_of_its_points(cli, tmp_path, launcher):
+    """Any launcher: a row per point (overrides, folder, jobs done and failed, state), a
+    total line, and an exit code that counts every point (2: a point's config was refused)."""
+    done = cli(
+        "-m",
+        f"hydra/launcher={launcher}",
+        "circuits.num_qubits=2,40,[3,4]",
+        f"hydra.sweep.dir={tmp_path}/multi",
+    )
+    assert done.returncode == 2, done.stderr
+    rows = done.stdout[done.stdout.index("point  overrides") :].splitlines()
+    assert rows[1].split()[:5] == ["0", "circuits.num_qubits=2", f"{tmp_path}/multi/0", "1/1", "0"]
+    assert rows[1].endswith("done")
+    assert rows[2].split()[:5] == ["1", "circuits.num_qubits=40", f"{tmp_path}/multi/1", "0/?", "0"]
+    assert "failed: circuits.num_qubits=[40] is not valid" in rows[2]
+    assert rows[3].split()[:4] == ["2", "circuits.num_qubits=[3,4]", f"{tmp_path}/multi/2", "1/1"]
+    assert rows[4] == "total: 3 points (2 done, 1 failed); jobs: 2 done, 0 failed, 2 planned"
 
 
 def test_a_dry_run_sweep_succeeds_without_submitting(cli, tmp_path):
     done = cli("-m", "circuits.num_qubits=2,3", "run.dry_run=true", f"hydra.sweep.dir={tmp_path}/m")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.count("dry run, nothing submitted") == 2
-    assert not list(tmp_path.rglob("*.h5"))
+    assert "dry run of a sweep, nothing submitted" in done.stdout
+    assert "point 0 circuits.num_qubits=2: 1 circuits, 1 jobs, 1024 executions" in done.stdout
+    assert "point 1 circuits.num_qubits=3: 1 circuits, 1 jobs, 1024 executions" in done.stdout
+    assert "QPU time -" in done.stdout  # aer: no QPU
+    assert not list(tmp_path.rglob("*.h5")) and not (tmp_path / "m").exists()
 
 
 def test_hydra_cfg_job_prints_the_composed_config(cli, tmp_path):

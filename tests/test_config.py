@@ -212,3 +212,25 @@ def test_experiment_runs_end_to_end(name, tmp_path):
     assert all(path.is_file() for path in report.files)
     assert sorted(report.files) == sorted((run_dir / "jobs").glob("job-*.h5"))
     assert (run_dir / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("launcher", "target", "keys"),
+    [
+        ("slurm", "hydra_plugins.qexp.launchers.SlurmLauncher", {"timeout_min": 120, "mem_gb": 4}),
+        ("local", "hydra_plugins.qexp.launchers.LocalLauncher", {"timeout_min": 120}),
+    ],
+)
+def test_qexp_launchers_compose_with_defaults_a_user_overrides(launcher, target, keys):
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(
+            config_name="config",
+            overrides=[f"hydra/launcher={launcher}", "hydra.launcher.cpus_per_task=8"],
+            return_hydra_config=True,
+        )
+    assert cfg.hydra.launcher._target_ == target
+    assert cfg.hydra.launcher.cpus_per_task == 8
+    assert {k: cfg.hydra.launcher[k] for k in keys} == keys
+    assert cfg.hydra.sweeper._target_ == "hydra_plugins.qexp.sweeper.QexpSweeper"

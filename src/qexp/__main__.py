@@ -1,7 +1,8 @@
-"""`python -m qexp`: compose the config with Hydra, run it, turn errors into exit codes.
+"""`python -m qexp` (or `qexp`): compose the config with Hydra, run it, errors to exit codes.
 
-Errors are raised inside each run and turned into an exit code here only, so that a
-failing point of a `-m` sweep never stops the points after it.
+Errors are raised inside each run and turned into the point's outcome here, so that a
+failing point of a `-m` sweep never stops the points after it; a sweep ends with a table of
+its points (`qexp.sweep.summary`) and an exit code that counts every point.
 """
 
 from __future__ import annotations
@@ -12,60 +13,91 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from qexp import runner
 from qexp.cli import exit_now
 from qexp.config import load, register
 from qexp.errors import QexpError, RunInterrupted
-from qexp.sweep import SweepOutcome
+from qexp.sweep import index, summary
+from qexp.sweep.record import LAST_SWEEP, PointOutcome, SweepEnd, note_finished
 
 log = logging.getLogger("qexp")
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
-"""The repo's conf/, absolute so that Hydra finds it however qexp is started."""
+
+
+def _conf_dir() -> Path:
+    """conf/: inside the installed package (the wheel carries it), else the checkout's top level."""
+    here = Path(__file__).resolve().parent
+    installed = here / "conf"
+    return installed if installed.is_dir() else here.parents[1] / "conf"
+
+
+CONF_DIR = _conf_dir()
+"""Absolute, so that Hydra finds it however and from wherever qexp is started."""
 register()
 
-_failed: list[tuple[Path, QexpError]] = []
+_failed: list[QexpError] = []
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def _run_point(cfg: DictConfig) -> None:
+def _run_point(cfg: DictConfig) -> PointOutcome:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         report = runner.run(load(cfg), run_dir, OmegaConf.to_yaml(cfg, resolve=True))
     except RunInterrupted as exc:
         log.error("%s", exc)
-        _failed.append((run_dir, exc))
+        _failed.append(exc)
+        note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
         raise KeyboardInterrupt from None  # stop the whole sweep, not just this point
     except QexpError as exc:
         log.error("%s", exc)
-        _failed.append((run_dir, exc))
-        return
+        _failed.append(exc)
+        return _finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
     print(runner.summary(report), flush=True)
+    return _finished(run_dir, PointOutcome())
+
+
+def _finished(run_dir: Path, outcome: PointOutcome) -> PointOutcome:
+    """A single run into a sweep's folder (resume runs a missing point so) records itself."""
+    if HydraConfig.get().mode == RunMode.RUN:
+        note_finished(run_dir, outcome)
+    return outcome
 
 
 def main() -> int:
     try:
         _run_point()
     except KeyboardInterrupt:
-        if not any(isinstance(exc, RunInterrupted) for _, exc in _failed):
+        if not any(isinstance(exc, RunInterrupted) for exc in _failed):
             print("qexp: interrupted before any job was submitted", file=sys.stderr)
         return RunInterrupted.exit_code
-    return _exit_code()
+    if LAST_SWEEP:
+        return _sweep_end(LAST_SWEEP[0])
+    return max((exc.exit_code for exc in _failed), default=0)
 
 
-def _exit_code() -> int:
-    """Single run: its own error. Sweep: every point's folder, as SweepOutcome read them."""
-    if SweepOutcome.swept:
-        messages = {run_dir.resolve(): str(exc).splitlines()[0] for run_dir, exc in _failed}
-        failed = [(d, messages.get(d.resolve(), why)) for d, why in SweepOutcome.failed]
-        if failed:
-            print(f"qexp: {len(failed)} sweep point(s) failed:", file=sys.stderr)
-            for run_dir, message in failed:
-                print(f"  {run_dir}: {message}", file=sys.stderr)
-        return max([exc.exit_code for _, exc in _failed] + [1] * bool(failed), default=0)
-    return max((exc.exit_code for _, exc in _failed), default=0)
+def _sweep_end(end: SweepEnd) -> int:
+    """The sweep's table on stdout, each failed point's own message on stderr."""
+    if end.dry_run_exit_code is not None:
+        return end.dry_run_exit_code
+    records = index.read(end.sweep_dir) or []
+    views = summary.point_views(end.sweep_dir, records)
+    print(summary.render(views), flush=True)
+    failed = [v for v in views if not v.done]
+    if failed:
+        print(f"qexp: {len(failed)} sweep point(s) failed:", file=sys.stderr)
+        for view in failed:
+            why = view.error or f"{view.state} (see python -m qexp.status {view.folder})"
+            print(f"  point {view.number} ({view.folder}): {why.splitlines()[0]}", file=sys.stderr)
+        print(f"  resume with: python -m qexp.resume {end.sweep_dir}", file=sys.stderr)
+    return summary.exit_code(views)
+
+
+def cli() -> None:
+    """The `qexp` console script."""
+    exit_now(main())
 
 
 if __name__ == "__main__":
-    exit_now(main())
+    cli()

@@ -25,3 +25,10 @@ def exit_now(code: int) -> None:
         logging.shutdown()
         os._exit(code)
     sys.exit(code)
+
+
+def emulator() -> None:
+    """The `qexp-emulator` console script: whatever `python -m qexp.emulator` runs."""
+    import runpy
+
+    runpy.run_module("qexp.emulator", run_name="__main__", alter_sys=True)

@@ -21,12 +21,14 @@ from qexp.config import load
 from qexp.config.saved import load_saved, saved_config_path
 from qexp.constants import JOBS_DIR, MANIFEST_FILE
 from qexp.errors import QexpError, RunInterrupted
+from qexp.estimate import check_budget
 from qexp.manifest import Manifest, now, recorded_digests
 from qexp.partition import JobPlan
 from qexp.plan import RunPlan, make_plan, survey_digests
 from qexp.runs import run_dirs
 from qexp.store import is_complete
 from qexp.sweep import launch_missing_points
+from qexp.sweep.record import PointOutcome, note_finished
 
 log = logging.getLogger("qexp.resume")
 
@@ -46,6 +48,7 @@ def resume(run_dir: Path) -> runner.RunReport:
     try:
         _check_same_circuits(run_dir, manifest, plan)
         todo, attach = triage(plan, manifest, run_dir)
+        check_budget(plan, todo)  # re-attached jobs are paid for already
         log.info(
             "%s: %d jobs complete, %d to re-attach, %d to submit",
             run_dir,
@@ -140,16 +143,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _resume_one(run_dir: Path) -> int:
+    """Resume one folder; a sweep point also records its new state in sweep.json."""
     try:
         report = resume(run_dir)
-    except RunInterrupted:
+    except RunInterrupted as exc:
+        note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
         raise
     except QexpError as exc:
         print(f"qexp.resume: {run_dir}: {exc}", file=sys.stderr)
+        note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
         return 1
+    note_finished(run_dir, PointOutcome())
     print(runner.summary(report), flush=True)
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The `qexp-resume` console script."""
     exit_now(main())
+
+
+if __name__ == "__main__":
+    cli()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qexp import primitives
+from qexp import estimate, primitives
 from qexp.config.schema import QexpConfig
 from qexp.constants import JOBS_DIR
 from qexp.errors import RunError, RunInterrupted
@@ -79,6 +79,7 @@ def run(cfg: QexpConfig, run_dir: Path, config_yaml: str) -> RunReport:
             plan.implementation,
             plan.backend_name,
         )
+        estimate.check_budget(plan)
         run_dir.mkdir(parents=True, exist_ok=True)
         manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan))
         return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
@@ -308,6 +309,7 @@ def describe_plan(plan: RunPlan, limit: int = 10) -> str:
         f"jobs, {cfg.primitive.name} ({plan.implementation}) on {plan.backend_name}",
         f"  executions: {sum(costs)} in all, at most {max(costs)} per job "
         f"(partition.max_executions={cfg.partition.max_executions})",
+        f"  plan: {estimate.estimate(plan).describe()}",
     ]
     for job, cost in list(zip(plan.jobs, costs, strict=True))[:limit]:
         first, last = job.circuits[0], job.circuits[-1]

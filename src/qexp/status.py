@@ -1,6 +1,9 @@
-"""`python -m qexp.status DIR`: every job's state, attempts and file, for a run or a sweep.
+"""`python -m qexp.status DIR`: a run's jobs, or a sweep's points, and whether all is done.
 
-Exits 0 only when every job of every run is done and its file is complete.
+For a run: every job's state, attempts and file. For a sweep with a `sweep.json`: a row per
+point (overrides, folder, jobs, Slurm job, state), read live, so it works while the sweep
+runs; `--jobs` adds every point's job table. Exits 0 only when everything is done and every
+file is complete.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from qexp.constants import MANIFEST_FILE
 from qexp.manifest import Manifest
 from qexp.runs import run_dirs
 from qexp.store import is_complete
-from qexp.sweep import sweep_points
+from qexp.sweep import index, summary, sweep_points
 
 STYLE = {"done": "green", "failed": "red", "cancelled": "yellow", "submitted": "cyan"}
 
@@ -60,8 +63,17 @@ def _span(circuits: list[int]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qexp.status", description=__doc__)
     parser.add_argument("dir", type=Path, help="a run folder or a multirun folder")
+    parser.add_argument("--jobs", action="store_true", help="for a sweep: every point's jobs too")
     args = parser.parse_args(argv)
     console = Console(width=max(120, Console().width))
+    records = index.read(args.dir)
+    if records is not None:
+        views = summary.point_views(args.dir, records)
+        print(summary.render(views), flush=True)
+        for point in views if args.jobs else []:
+            if point.folder.is_dir():
+                console.print(run_status(point.folder)[1])
+        return summary.exit_code(views) and 1
     folders = run_dirs(args.dir)
     everything = bool(folders)
     points = sweep_points(args.dir)

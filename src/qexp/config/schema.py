@@ -38,6 +38,8 @@ class RunConfig:
     max_execution_time: int | None = None
     """Seconds of QPU time a job may use before IBM Quantum cancels it (the service's own
     limit, 3 hours, applies when unset)."""
+    max_qpu_seconds: float | None = None
+    """Refuse to submit when the estimated QPU time (qexp.cost) is above it; null: no limit."""
 
 
 @dataclass

@@ -104,6 +104,13 @@ def _validate_run(run: RunConfig) -> None:
             "seconds > 0, or null for the default",
             "set run.poll_interval=null",
         )
+    if run.max_qpu_seconds is not None and run.max_qpu_seconds <= 0:
+        raise ConfigError(
+            "run.max_qpu_seconds",
+            run.max_qpu_seconds,
+            "seconds > 0, or null for no limit",
+            "set run.max_qpu_seconds=600 (or null)",
+        )
     if run.progress not in PROGRESS_MODES:
         raise ConfigError(
             "run.progress",

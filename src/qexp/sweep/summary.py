@@ -1,0 +1,146 @@
+"""The table a sweep ends with, and `qexp.status SWEEP_DIR` prints: a row per point.
+
+Each row joins what `sweep.json` recorded (state, error, Slurm job) with what the point's
+folder holds now (jobs done, files complete), so the table stays true while points run and
+after a resume.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from qexp.constants import MANIFEST_FILE
+from qexp.manifest import Manifest
+from qexp.store import is_complete
+from qexp.sweep import index
+from qexp.sweep.index import PointRecord
+from qexp.sweep.points import varying
+from qexp.sweep.record import job_counts
+
+
+@dataclass
+class PointView:
+    number: int
+    overrides: list[str]
+    folder: Path
+    state: str
+    jobs_done: int
+    jobs_failed: int
+    jobs_total: int | None
+    error: str | None
+    exit_code: int | None
+    slurm_job_id: str | None
+
+    @property
+    def done(self) -> bool:
+        return self.state == "done"
+
+
+def point_views(sweep_dir: Path, records: list[PointRecord]) -> list[PointView]:
+    return [_view(Path(sweep_dir), record) for record in records]
+
+
+def _view(sweep_dir: Path, record: PointRecord) -> PointView:
+    folder = sweep_dir / record.folder
+    counts = job_counts(folder) if folder.is_dir() else {}
+    jobs_done = counts.get("jobs_done", record.jobs_done)
+    jobs_total = counts.get("jobs_total", record.jobs_total)
+    complete = run_complete(folder)
+    state = record.status
+    if state == "done" and not complete:
+        state = "incomplete"  # a job file went missing or corrupt since
+    elif state in ("failed", "interrupted", "running") and complete:
+        state = "done"  # finished since (a resume that ran outside this sweep's index)
+    elif state == "running" and _gone(record):
+        state = "stopped"  # its process is gone without a word (kill -9)
+    return PointView(
+        number=record.number,
+        overrides=record.overrides,
+        folder=folder,
+        state=state,
+        jobs_done=jobs_done,
+        jobs_failed=counts.get("jobs_failed", record.jobs_failed),
+        jobs_total=jobs_total,
+        error=record.error if state != "done" else None,
+        exit_code=record.exit_code,
+        slurm_job_id=record.slurm_job_id,
+    )
+
+
+def run_complete(run_dir: Path) -> bool:
+    """Every planned job is done and its file complete."""
+    if not (run_dir / MANIFEST_FILE).is_file():
+        return False
+    jobs = Manifest.load(run_dir).jobs
+    return bool(jobs) and all(
+        job.status == "done" and is_complete(run_dir / job.file) for job in jobs
+    )
+
+
+def _gone(record: PointRecord) -> bool:
+    """A running point of this host whose process no longer exists."""
+    if record.pid is None or record.host != socket.gethostname():
+        return False
+    try:
+        os.kill(record.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def exit_code(views: list[PointView]) -> int:
+    """0 when every point is done, else the largest exit code of a failed point (at least 1)."""
+    failed = [v for v in views if not v.done]
+    if not failed:
+        return 0
+    return max([v.exit_code or 1 for v in failed] + [1])
+
+
+def render(views: list[PointView]) -> str:
+    """A plain table (one row per point, then a total line) that reads well in a log file."""
+    swept = varying([v.overrides for v in views])
+    with_slurm = any(v.slurm_job_id for v in views)
+    header = ["point", "overrides", "folder", "jobs done", "failed"]
+    header += ["slurm job"] * with_slurm + ["state"]
+    rows = [header]
+    for view, overrides in zip(views, swept, strict=True):
+        total = "?" if view.jobs_total is None else str(view.jobs_total)
+        state = view.state + (f": {view.error.splitlines()[0]}" if view.error else "")
+        row = [str(view.number), " ".join(overrides) or "-", str(view.folder)]
+        row += [f"{view.jobs_done}/{total}", str(view.jobs_failed)]
+        row += [view.slurm_job_id or "-"] * with_slurm + [state]
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1]
+        for row in rows
+    ]
+    return "\n".join([*lines, total_line(views)])
+
+
+def total_line(views: list[PointView]) -> str:
+    states: dict[str, int] = {}
+    for view in views:
+        states[view.state] = states.get(view.state, 0) + 1
+    planned = sum(v.jobs_total or 0 for v in views)
+    done = sum(v.jobs_done for v in views)
+    failed = sum(v.jobs_failed for v in views)
+    by_state = ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+    return (
+        f"total: {len(views)} points ({by_state}); jobs: {done} done, {failed} failed, "
+        f"{planned} planned"
+    )
+
+
+def summarize(sweep_dir: Path) -> tuple[str, int] | None:
+    """(table, exit code) of a sweep folder with an index, else None."""
+    records = index.read(sweep_dir)
+    if records is None:
+        return None
+    views = point_views(sweep_dir, records)
+    return render(views), exit_code(views)
