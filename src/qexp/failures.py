@@ -17,7 +17,9 @@ job ended, and what qexp does:
   kept.
 - `check_failed`: a user's check failed or raised. The data is kept; the run stops.
 
-IBM's reason codes are listed at https://quantum.cloud.ibm.com/docs/errors.
+IBM's reason codes are listed at https://quantum.cloud.ibm.com/docs/errors (1xxx) and in
+qiskit-ibm-runtime's own error registry (docs/errors.rst: 4xxx and 5xxx). A code qexp does
+not know counts as rejected: not retried, never paid for twice.
 """
 
 from __future__ import annotations
@@ -40,10 +42,17 @@ RESUBMITTED = frozenset({NOT_SUBMITTED, INTERNAL, BATCH_ENDED})
 
 MAX_TIME_CODE = 1305
 """The service cancelled the job for running past its maximum execution time."""
-BATCH_ENDED_CODES = frozenset({1217, 1352})
-"""The job's batch (session) was closed or reached its time to live before the job ran."""
-INTERNAL_CODES = frozenset({1000, 1006, 1008, 1010, 1011, 1012, 1300, 1301, 1302, 1303})
-"""Errors of the service itself, whose documented fix is to try again."""
+TOO_LONG_CODES = frozenset({MAX_TIME_CODE, 5201})
+"""Ran past a time limit (5201: "Job timed out after {} seconds")."""
+BATCH_ENDED_CODES = frozenset({4001})
+"""4001: "Job is part of a session that's been closed" (closed, or its time to live
+reached, before the job ran)."""
+CANCELLED_CODES = frozenset({5202})
+"""5202: "Job was canceled."."""
+INTERNAL_CODES = frozenset({1000, 1006, 1008, 1010, 1011, 1012, 5203, 5204})
+"""Errors of the service itself whose documented fix is to run the job again (1000 "API
+Internal error", 1006/1008/1010/1011 "Retry the action", 1012 too many jobs running at
+once, 5203 "Failed to run job.", 5204 the simulator failed)."""
 
 _CODE = re.compile(r"Error code (\d+)")
 
@@ -84,9 +93,9 @@ def of_job(job: Any, exc: BaseException | None) -> Failure:
     reason, code = _reason(job, exc)
     from qiskit_ibm_runtime.exceptions import RuntimeJobMaxTimeoutError
 
-    if code == MAX_TIME_CODE or isinstance(exc, RuntimeJobMaxTimeoutError):
-        return Failure(TOO_LONG, reason, MAX_TIME_CODE)
-    if status == "CANCELLED":
+    if code in TOO_LONG_CODES or isinstance(exc, RuntimeJobMaxTimeoutError):
+        return Failure(TOO_LONG, reason, code or MAX_TIME_CODE)
+    if status == "CANCELLED" or code in CANCELLED_CODES:
         return Failure(CANCELLED, reason, code)
     if code is not None:
         if code in BATCH_ENDED_CODES:
