@@ -20,6 +20,8 @@ CONF_DIR = REPO / "conf"
 
 register()
 
+pytest_plugins = ["emulator"]  # the ibm_emulator and emulator_factory fixtures
+
 BELL_QASM2 = """OPENQASM 2.0;
 include "qelib1.inc";
 qreg q[2];

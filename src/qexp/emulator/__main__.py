@@ -94,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     emulator = Emulator.build(devices, faults, args.job_seconds, args.workers, args.seed)
     server = EmulatorServer(("127.0.0.1", args.port), emulator)
-    print("\n".join(exports(server.base_url, emulator.iam.api_key)), flush=True)
     signal.signal(signal.SIGTERM, _stop)
-    try:
+    try:  # a reader may stop us as soon as it has read the settings
+        print("\n".join(exports(server.base_url, emulator.iam.api_key)), flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
