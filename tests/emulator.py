@@ -3,9 +3,9 @@ tests/conftest.py loads it with `pytest_plugins`).
 
 Fixtures
     ibm_emulator          one emulator: FakeManilaV2, `--job-seconds 0.3`, stopped at teardown
-    emulator_factory      `emulator_factory(*cli_args)` starts one more with those arguments
-                          (e.g. "--backends", "FakeManilaV2,FakeTorino", "--fail-job", "2=internal");
-                          every one it started is stopped at teardown
+    emulator_factory      `emulator_factory(*cli_args)` starts one more with those arguments,
+                          e.g. ("--backends", "FakeManilaV2,FakeTorino", "--fail-job",
+                          "2=internal"); every one it started is stopped at teardown
 
 Both set IAM_URL, GLOBAL_SEARCH_URL and GLOBAL_CATALOG_URL in this process's environment
 (restored at teardown), so a `QiskitRuntimeService` made in the test reaches the emulator.
@@ -94,7 +94,12 @@ class RunningEmulator:
         lines: queue.SimpleQueue[str] = queue.SimpleQueue()
         stdout = self.process.stdout
         assert stdout is not None
-        threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+
+        def forward() -> None:
+            for line in stdout:
+                lines.put(line)
+
+        threading.Thread(target=forward, daemon=True).start()
         deadline = time.monotonic() + START_TIMEOUT
         while not self.url:
             try:
