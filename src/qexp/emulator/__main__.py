@@ -11,6 +11,7 @@ import argparse
 import logging
 import signal
 import sys
+import warnings
 from types import FrameType
 
 from . import auth
@@ -82,6 +83,9 @@ def exports(base_url: str, api_key: str) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="qexp.emulator: %(message)s")
+    # The local path warns per job that options such as twirling have no effect locally:
+    # true here too, and said once in docs/ibm.md instead.
+    warnings.filterwarnings("ignore", module=r"qiskit_ibm_runtime\.fake_provider")
     try:
         devices = load_devices([name for name in args.backends.split(",") if name])
         faults = FaultPlan()

@@ -52,6 +52,10 @@ class Device:
         )
         self.num_qubits: int = self.configuration["n_qubits"]
         self._lock = threading.Lock()
+        self.busy = threading.Lock()
+        """Held while a job simulates: one job at a time per device, as on a QPU. The
+        executor path sets the shared simulator's seed option, and Aer ignores a `None`
+        seed at run time, so two jobs at once could share a seed."""
 
     @cached_property
     def backend(self) -> FakeBackendV2:

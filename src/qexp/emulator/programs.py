@@ -10,7 +10,6 @@ client's decoder expects.
 from __future__ import annotations
 
 import json
-import warnings
 from typing import Any
 
 from ibm_quantum_schemas.common import CompressedTensorModel
@@ -35,10 +34,7 @@ PROGRAMS = ("sampler", "estimator", "executor")
 
 def run_program(program_id: str, params_json: str, device: Device) -> str:
     """The result body of `GET /jobs/{id}/results` for a job that completed."""
-    with warnings.catch_warnings():
-        # The local path warns that options such as twirling have no effect locally:
-        # true here too, and said once in the documentation rather than per job.
-        warnings.simplefilter("ignore")
+    with device.busy:
         if program_id == "executor":
             return _run_executor(json.loads(params_json), device)
         return _run_primitive(program_id, json.loads(params_json, cls=RuntimeDecoder), device)

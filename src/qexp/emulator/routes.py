@@ -242,10 +242,7 @@ class ServiceApi:
         return Reply(200, job.to_api(with_params=request.arg("exclude_params") != "true"))
 
     def delete_job(self, request: Request, job_id: str) -> Reply:
-        job = self.state.job(job_id)
-        if not job.final:
-            raise Refused(409, f"Job {job_id} is {job.status}: cancel it before deleting it.")
-        job.deleted = True
+        self.state.delete(job_id)
         return Reply(204)
 
     def job_results(self, request: Request, job_id: str) -> Reply:
@@ -284,8 +281,7 @@ class ServiceApi:
         )
 
     def replace_tags(self, request: Request, job_id: str) -> Reply:
-        job = self.state.job(job_id)
-        job.tags = list(request.json().get("tags") or [])
+        self.state.retag(job_id, list(request.json().get("tags") or []))
         return Reply(204)
 
 

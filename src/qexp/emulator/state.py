@@ -219,6 +219,17 @@ class ServiceState:
                 raise Refused(404, f"Job {job_id} not found.")
             return job
 
+    def retag(self, job_id: str, tags: list[str]) -> None:
+        with self.lock:
+            self.job(job_id).tags = tags
+
+    def delete(self, job_id: str) -> None:
+        with self.lock:
+            job = self.job(job_id)
+            if not job.final:
+                raise Refused(409, f"Job {job_id} is {job.status}: cancel it before deleting it.")
+            job.deleted = True
+
     def start(self, job: Job) -> bool:
         """Queued -> Running; False if the job was ended meanwhile."""
         with self.lock:
