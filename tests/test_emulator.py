@@ -207,6 +207,45 @@ def test_the_experimental_url_works_from_the_environment_alone(ibm_emulator, mon
     assert ibm_emulator.requests("submit")[0]["path"] == "/experimental/api/v1/jobs"
 
 
+def test_requests_are_counted_by_route_with_their_times(ibm_emulator):
+    service = ibm_emulator.service()
+    backend = service.backend(DEVICE)
+    with Batch(backend=backend) as batch:
+        job = submit_one(backend, batch)
+    before = len(ibm_emulator.requests("poll"))
+    for _ in range(3):
+        job.status()
+    polls = ibm_emulator.requests("poll")[before:]
+    assert [(entry["method"], entry["path"]) for entry in polls] == [
+        ("GET", f"/api/v1/jobs/{job.job_id()}")
+    ] * 3
+    assert polls[0]["time"] <= polls[1]["time"] <= polls[2]["time"] <= time.time()
+    (submit,) = ibm_emulator.requests("submit")
+    assert (submit["method"], submit["status"]) == ("POST", 200)
+
+
+def test_jobs_leave_the_queue_in_order_and_finish_in_any_order(emulator_factory):
+    """Seed 0 draws extra delays of 0.84, 0.76, 0.42, 0.26 job-lengths: the last job
+    created finishes well before the first."""
+    emulator = emulator_factory("--workers", "4", "--job-seconds", "2", "--seed", "0")
+    service = emulator.service()
+    backend = service.backend(DEVICE)
+    circuits = isa([ghz(2)], backend)
+    with Batch(backend=backend) as batch:
+        sampler = Sampler(mode=batch)
+        jobs = [sampler.run(circuits, shots=100) for _ in range(4)]
+    for job in jobs:
+        job.result(timeout=RESULT_TIMEOUT)
+    created = emulator.jobs()
+    running = [datetime.fromisoformat(job["running"]) for job in created]
+    finished = [datetime.fromisoformat(job["finished"]) for job in created]
+    assert running == sorted(running)
+    assert finished[3] < finished[2] < finished[0]
+    assert all(
+        (end - start).total_seconds() >= 2.0 for start, end in zip(running, finished, strict=True)
+    )
+
+
 # --- HTTP faults ---------------------------------------------------------------------
 
 

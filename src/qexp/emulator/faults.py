@@ -10,6 +10,7 @@ job: the state, reason code and reason message that the client reads.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -105,7 +106,7 @@ class FaultPlan:
     jobs: dict[int, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def arm(self, http: list[HttpFault] = (), jobs: dict[int, str] | None = None) -> None:  # type: ignore[assignment]
+    def arm(self, http: Iterable[HttpFault] = (), jobs: Mapping[int, str] | None = None) -> None:
         with self._lock:
             self.http.extend(http)
             self.jobs.update(jobs or {})

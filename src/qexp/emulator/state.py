@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -145,7 +146,9 @@ class ServiceState:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     # --- batches -------------------------------------------------------------------
-    def open_batch(self, mode: str, backend: str, instance: str | None, max_ttl: int | None):
+    def open_batch(
+        self, mode: str, backend: str, instance: str | None, max_ttl: int | None
+    ) -> Batch:
         with self.lock:
             batch = Batch(_new_id(), mode, backend, instance, max_ttl)
             self.batches[batch.id] = batch
@@ -271,7 +274,7 @@ class ServiceState:
 
     def find_jobs(
         self,
-        tags: list[str] = (),  # type: ignore[assignment]
+        tags: Iterable[str] = (),
         session_id: str | None = None,
         backend: str | None = None,
         program: str | None = None,
