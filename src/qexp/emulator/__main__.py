@@ -37,7 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--backends",
         default="FakeManilaV2",
-        help="comma-separated fake devices of qiskit_ibm_runtime.fake_provider",
+        help="comma-separated fake devices of qiskit_ibm_runtime.fake_provider, each "
+        "CLASS (served as the fake's own name, e.g. fake_manila) or CLASS=NAME",
     )
     parser.add_argument(
         "--job-seconds", type=float, default=1.0, help="least time a job runs (default 1)"

@@ -33,13 +33,13 @@ class SharedSimulator(AerSimulator):
 class Device:
     """One fake device: its service name, its JSON, and its simulators (built on demand)."""
 
-    def __init__(self, class_name: str) -> None:
+    def __init__(self, class_name: str, name: str | None = None) -> None:
         found = getattr(fake_provider, class_name, None)
         if not (isinstance(found, type) and issubclass(found, FakeBackendV2)):
             raise ValueError(f"{class_name!r} is not a fake device of qiskit_ibm_runtime")
         cls: type[FakeBackendV2] = found
         self.class_name = class_name
-        self.name: str = cls.backend_name
+        self.name: str = name or cls.backend_name
         self._cls = cls
         # The device's JSON names the real device (`ibmq_manila`); the service answers with
         # the name it lists, as the fake backend itself does.
@@ -78,7 +78,11 @@ def _load(dirname: str, filename: str) -> dict[str, Any]:
         return result
 
 
-def load_devices(class_names: list[str]) -> dict[str, Device]:
-    """Service name -> Device, for the fake backend classes named (e.g. FakeManilaV2)."""
-    devices = [Device(name) for name in class_names]
+def load_devices(specs: list[str]) -> dict[str, Device]:
+    """Service name -> Device, for specs `CLASS` or `CLASS=NAME`.
+
+    `FakeTorino` is served as `fake_torino`; `FakeTorino=ibm_torino` under the name a
+    real run's configuration asks for.
+    """
+    devices = [Device(*spec.split("=", 1)) for spec in specs]
     return {device.name: device for device in devices}
