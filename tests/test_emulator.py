@@ -424,6 +424,18 @@ def test_command_line_stops_cleanly_and_refuses_bad_arguments(ibm_emulator):
         assert done.returncode == 2 and "qexp.emulator:" in done.stderr
 
 
+def test_a_device_served_under_a_real_devices_name(emulator_factory):
+    emulator = emulator_factory("--backends", "FakeManilaV2=ibm_manila", "--job-seconds", "0.2")
+    service = emulator.service()
+    assert [backend.name for backend in service.backends()] == ["ibm_manila"]
+    backend = service.backend("ibm_manila")
+    assert backend.num_qubits == 5 and not backend.configuration().simulator
+    with Batch(backend=backend) as batch:
+        job = submit_one(backend, batch)
+    assert job.result(timeout=RESULT_TIMEOUT)[0].data.meas.num_shots == 100
+    assert emulator.jobs()[0]["backend"] == "ibm_manila"
+
+
 def test_ctrl_c_stops_cleanly(emulator_factory):
     emulator = emulator_factory()
     emulator.process.send_signal(signal.SIGINT)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 from ibm_quantum_schemas.common import CompressedTensorModel
 from ibm_quantum_schemas.executor.version_2_0 import QuantumProgramResultModel
 from ibm_quantum_schemas.executor.version_2_0.models import (
@@ -19,6 +20,7 @@ from ibm_quantum_schemas.executor.version_2_0.models import (
     MetadataModel,
     QuantumProgramResultItemModel,
 )
+from qiskit.primitives import DataBin, PrimitiveResult
 from qiskit_ibm_runtime.fake_provider.executor.run_quantum_program import run_quantum_program
 from qiskit_ibm_runtime.fake_provider.local_service import QiskitRuntimeLocalService
 from qiskit_ibm_runtime.quantum_program.converters.converters_2_0 import passthrough_data_to_2_0
@@ -48,7 +50,23 @@ def _run_primitive(program_id: str, inputs: dict[str, Any], device: Device) -> s
         options={"backend": device.backend},
         calibration_id=None,
     )
-    return json.dumps(job.result(), cls=RuntimeEncoder)
+    return json.dumps(_with_array_fields(job.result()), cls=RuntimeEncoder)
+
+
+def _with_array_fields(result: PrimitiveResult) -> PrimitiveResult:
+    """Every data field as an array, as the service answers.
+
+    The local estimator gives a 0-d PUB's `stds` as a NumPy scalar, which JSON turns into
+    a plain float with no `shape`.
+    """
+    pubs = []
+    for pub in result:
+        fields = {
+            name: np.asarray(value) if isinstance(value, np.generic) else value
+            for name, value in pub.data.items()
+        }
+        pubs.append(type(pub)(DataBin(**fields, shape=pub.data.shape), pub.metadata))
+    return PrimitiveResult(pubs, metadata=result.metadata)
 
 
 def _run_executor(params: dict[str, Any], device: Device) -> str:

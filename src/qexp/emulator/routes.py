@@ -14,6 +14,8 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+import qiskit
+
 from . import auth
 from .devices import Device
 from .programs import PROGRAMS
@@ -68,6 +70,9 @@ _ERROR_CODES = {
 }
 
 Handler = Callable[..., Reply]
+
+USAGE_ALLOCATION_SECONDS = 10**7
+"""Far more than any rehearsal uses: the emulator enforces no usage limit."""
 
 
 class ServiceApi:
@@ -126,6 +131,8 @@ class ServiceApi:
 
     def backend_document(self, request: Request, name: str, document: str) -> Reply:
         device = self._device(name)
+        if request.arg("calibration_id") is not None:  # the emulator keeps no calibrations
+            raise Refused(404, f"Calibration {request.arg('calibration_id')} not found.")
         if document == "configuration":
             return Reply(200, device.configuration)
         if document == "properties":
@@ -150,12 +157,15 @@ class ServiceApi:
         return len(self.state.find_jobs(backend=name, pending=True))
 
     def usage(self, request: Request) -> Reply:
+        """The instance's usage: the jobs' seconds, against an allocation never reached."""
+        consumed = sum(_seconds(job) for job in self.state.find_jobs())
         return Reply(
             200,
             {
                 "instance_id": auth.INSTANCE,
                 "plan_id": auth.PLAN_ID,
-                "usage_consumed_seconds": 0,
+                "usage_consumed_seconds": consumed,
+                "usage_allocation_seconds": USAGE_ALLOCATION_SECONDS,
                 "usage_limit_reached": False,
             },
         )
@@ -249,6 +259,8 @@ class ServiceApi:
         job = self.state.job(job_id)
         if not job.final:
             raise Refused(404, f"Job {job_id} has no results yet: it is {job.status}.")
+        if job.private and job.status == "Completed":  # a private job's results are read once
+            return Reply(200, self.state.take_result(job))
         return Reply(200, job.result or f"Job {job_id} was {job.status.lower()}.")
 
     def cancel_job(self, request: Request, job_id: str) -> Reply:
@@ -277,6 +289,7 @@ class ServiceApi:
                     "status": "complete" if job.final else "pending",
                 },
                 "bss": {"seconds": seconds},
+                "qiskit_version": qiskit.__version__,
             },
         )
 

@@ -117,7 +117,7 @@ class Job:
             "cost": self.max_execution_time or 0,
             "estimated_running_time_seconds": None,
         }
-        if with_params:
+        if with_params and not self.private:  # a private job's inputs are not kept
             answer["params"] = self.params
         return answer
 
@@ -250,6 +250,12 @@ class ServiceState:
             if not job.final:
                 job.result = result
                 self._end(job, "Completed", None, None)
+
+    def take_result(self, job: Job) -> str:
+        """The result, which is then forgotten (the service keeps a private job's once)."""
+        with self.lock:
+            result, job.result = job.result or "", ""
+            return result
 
     def end(self, job: Job, ending: Ending, text: str | None = None) -> bool:
         """End a pending job as `ending` says; False if it had already ended."""
