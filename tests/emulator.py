@@ -23,6 +23,7 @@ Both set IAM_URL, GLOBAL_SEARCH_URL and GLOBAL_CATALOG_URL in this process's env
                     tags, state, reason_code, created, running, finished
     .requests(route=None)   requests seen (time, method, path, route, status); routes are
                     submit, poll, results, list, cancel, session, backends, usage, iam, ...
+    .rate(route)    requests of `route` per second, e.g. `rate("poll")` for status polls
     .inject(route, kind, count=1, status=500, after=False, retry_after=1.0, skip=0)
                     spoil the next `count` requests of `route`: kind "error" (HTTP `status`),
                     "drop" (connection closed, no answer) or "throttle" (429 + Retry-After);
@@ -142,6 +143,13 @@ class RunningEmulator:
     def requests(self, route: str | None = None) -> list[dict[str, Any]]:
         seen = self.stats()["requests"]
         return [entry for entry in seen if route is None or entry["route"] == route]
+
+    def rate(self, route: str) -> float:
+        """Requests of `route` per second, over the span from its first to its last."""
+        times = [entry["time"] for entry in self.requests(route)]
+        if len(times) < 2:
+            return 0.0
+        return (len(times) - 1) / (times[-1] - times[0])
 
     def inject(self, route: str, kind: str, **options: Any) -> dict[str, Any]:
         fault = {"route": route, "kind": kind, **options}

@@ -300,6 +300,7 @@ def test_status_poll_faults_are_retried_by_the_client(ibm_emulator, kind):
     assert polls[-3:] == ([503, 503, 200] if kind == "error" else ["dropped", "dropped", 200])
 
 
+@pytest.mark.slow  # 15 s of the client's own backoff
 def test_status_poll_5xx_beyond_the_client_retries_raises(ibm_emulator):
     service = ibm_emulator.service()
     backend = service.backend(DEVICE)
@@ -382,6 +383,25 @@ def test_an_expired_batch_fails_its_queued_jobs_and_refuses_new_ones(emulator_fa
     (session,) = emulator.stats()["sessions"]
     assert (session["state"], session["accepting_jobs"]) == ("closed", False)
     assert batch.status() == "Closed"
+
+
+def test_a_batch_expires_its_max_time_after_it_became_active(emulator_factory):
+    """max_time=3 s, one worker, 1 s jobs with seed 0's extras (0.84, 0.76 of a second):
+    job 0 runs to 1.8 s, job 1 from 1.8 s to 3.6 s; at 3 s jobs 2 to 4 are still queued."""
+    emulator = emulator_factory("--workers", "1", "--job-seconds", "1", "--seed", "0")
+    service = emulator.service()
+    backend = service.backend(DEVICE)
+    circuits = isa([ghz(2)], backend)
+    with Batch(backend=backend, max_time=3) as batch:
+        sampler = Sampler(mode=batch)
+        jobs = [sampler.run(circuits, shots=100) for _ in range(5)]
+        jobs[-1].wait_for_final_state(timeout=RESULT_TIMEOUT)
+        with pytest.raises(IBMRuntimeError, match="time to live"):
+            sampler.run(circuits, shots=100)
+    for job in jobs:
+        job.wait_for_final_state(timeout=RESULT_TIMEOUT)
+    assert [job.status() for job in jobs] == ["DONE"] * 2 + ["ERROR"] * 3
+    assert [job["reason_code"] for job in emulator.jobs()] == [None] * 2 + [4001] * 3
 
 
 def test_a_job_cancelled_by_the_service(emulator_factory):

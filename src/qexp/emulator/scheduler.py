@@ -70,6 +70,7 @@ class Scheduler:
             return
         if not self.state.start(job):  # cancelled, or failed with its batch, while queued
             return
+        self._arm_time_to_live(job)
         deadline = time.monotonic() + self.job_seconds + job.extra_seconds
         result = None
         if kind is None:
@@ -79,6 +80,16 @@ class Scheduler:
             self.state.complete(job, result)
         elif kind is not None:
             self.state.end(job, ENDINGS[kind], _text(ENDINGS[kind]))
+
+    def _arm_time_to_live(self, job: Job) -> None:
+        """A batch opened with `max_time` expires that many seconds after it became active."""
+        batch = self.state.batches.get(job.session_id or "")
+        if batch and batch.max_ttl and batch.activated_at == job.running_at:
+            timer = threading.Timer(
+                batch.max_ttl, self.state.expire_batch, (batch.id, ENDINGS["batch-expired"])
+            )
+            timer.daemon = True
+            timer.start()
 
 
 def _text(ending: Ending) -> str:

@@ -181,6 +181,8 @@ class ServiceState:
         """The batch reached its time to live: queued jobs fail, running ones go on."""
         with self.lock:
             batch = self.batch(batch_id)
+            if batch.state == "closed":  # ended before its time to live
+                return []
             batch.accepting_jobs = False
             batch.expired = True
             failed = [
