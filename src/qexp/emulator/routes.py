@@ -207,18 +207,20 @@ class ServiceApi:
         if session_id and self.state.batch(session_id).backend != device.name:
             raise Refused(400, f"Session {session_id} runs on another backend.")
         params = payload.get("params") or {}
-        job = self.state.create_job(
-            program_id=program_id,
-            backend=device.name,
-            session_id=session_id,
-            tags=list(payload.get("tags") or []),
-            params=params,
-            params_json=json.dumps(params),
-            max_execution_time=payload.get("cost"),
-            private=bool(payload.get("private", False)),
-            extra_seconds=self.scheduler.extra_seconds(),
-        )
-        self.scheduler.submit(job)
+        params_json = json.dumps(params)
+        with self.state.lock:  # order number, extra delay and place in the queue agree
+            job = self.state.create_job(
+                program_id=program_id,
+                backend=device.name,
+                session_id=session_id,
+                tags=list(payload.get("tags") or []),
+                params=params,
+                params_json=params_json,
+                max_execution_time=payload.get("cost"),
+                private=bool(payload.get("private", False)),
+            )
+            job.extra_seconds = self.scheduler.extra_seconds()
+            self.scheduler.submit(job)
         return Reply(200, {"id": job.id, "backend": job.backend})
 
     def list_jobs(self, request: Request) -> Reply:

@@ -84,7 +84,8 @@ class Job:
     params_json: str
     max_execution_time: int | None
     private: bool
-    extra_seconds: float
+    extra_seconds: float = 0.0
+    """How much longer than `--job-seconds` the job runs (finish in any order)."""
     created: datetime = field(default_factory=now)
     status: str = "Queued"
     reason: str | None = None
