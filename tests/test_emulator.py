@@ -11,6 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from datetime import datetime
 
 import numpy as np
@@ -181,6 +183,18 @@ def test_the_api_key_reaches_iam_only(ibm_emulator):
     }
     routes = {entry["route"] for entry in ibm_emulator.requests()}
     assert {"iam", "search", "catalog", "backends", "session", "submit", "poll"} <= routes
+
+    # What a leak looks like: the client's fallback when IAM fails sends the key itself.
+    leak = urllib.request.Request(
+        ibm_emulator.url + "/backends", headers={"Authorization": f"apikey {ibm_emulator.token}"}
+    )
+    with pytest.raises(urllib.error.HTTPError, match="401"):
+        urllib.request.urlopen(leak, timeout=30)
+    assert ibm_emulator.stats()["token_seen"][-1] == {
+        "method": "GET",
+        "path": "/api/v1/backends",
+        "where": "header:authorization",
+    }
 
 
 def test_an_invalid_token_is_refused_by_iam_at_once(ibm_emulator):

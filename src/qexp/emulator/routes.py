@@ -30,6 +30,7 @@ class Request:
     query: dict[str, list[str]]
     body: bytes
     headers: dict[str, str]
+    """Names in lower case."""
 
     def json(self) -> Any:
         try:

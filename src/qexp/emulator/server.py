@@ -82,7 +82,7 @@ class Emulator:
             form = parse_qs(request.body.decode("latin-1"))
             status, body = self.iam.token(form)
             return "iam", Reply(status, body)
-        if not self.iam.authorized(request.headers.get("Authorization")):
+        if not self.iam.authorized(request.headers.get("authorization")):
             return "unauthorized", Reply.error(401, "Invalid or missing IAM access token.")
         if path == SEARCH_PREFIX + "/v3/resources/search" and request.method == "POST":
             return "search", Reply(200, auth.search_result())
@@ -152,7 +152,7 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         emulator = self.server.emulator
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        headers = {name: value for name, value in self.headers.items()}
+        headers = {name.lower(): value for name, value in self.headers.items()}
         emulator.ledger.look_for_key(self.command, self.path, headers, body)
         target = urlsplit(self.path)
         request = Request(self.command, target.path, parse_qs(target.query), body, headers)
