@@ -2,7 +2,7 @@
 
 Every test talks to `python -m qexp.emulator` over HTTP with an unpatched
 `QiskitRuntimeService`, `Batch` and the four primitives, and checks what the client sees
-against what the real service does (shared/notes/measured.md) and against local Qiskit.
+against what the real service and client do (docs/ibm.md) and against local Qiskit.
 """
 
 from __future__ import annotations
