@@ -32,6 +32,8 @@ from qiskit_ibm_runtime.executor_estimator import Estimator
 from qiskit_ibm_runtime.executor_sampler import Sampler
 from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 
+from qexp.emulator.faults import HttpFault, parse_http_fault, parse_job_fault
+
 pytestmark = [
     pytest.mark.timeout(240),  # the client waits forever on a server that never answers
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),  # SamplerV2, EstimatorV2
@@ -342,6 +344,53 @@ def test_throttled_poll_waits_retry_after_and_throttled_submit_raises(ibm_emulat
         with pytest.raises(IBMRuntimeError, match="429"):
             submit_one(backend, batch)
     assert len(ibm_emulator.jobs()) == 1
+
+
+def test_faults_armed_from_the_command_line_and_the_admin_api(emulator_factory):
+    emulator = emulator_factory("--job-seconds", "0.2", "--http-fault", "submit=error,status=502")
+    emulator.fail_jobs({1: "internal"})
+    service = emulator.service()
+    backend = service.backend(DEVICE)
+    with Batch(backend=backend) as batch:
+        fine, failing = (submit_one(backend, batch) for _ in range(2))
+        assert fine.result(timeout=RESULT_TIMEOUT)[0].data.meas.num_shots == 100
+        with pytest.raises(RuntimeJobFailureError, match="Error code 5203"):
+            failing.result(timeout=RESULT_TIMEOUT)
+        assert emulator.expire_batch(batch.session_id) == {"failed": []}
+        with pytest.raises(IBMRuntimeError, match="time to live"):
+            submit_one(backend, batch)
+    assert [entry["status"] for entry in emulator.requests("submit")] == [502, 200, 200, 400]
+
+
+@pytest.mark.parametrize(
+    "spec, fault",
+    [
+        ("poll=drop", HttpFault("poll", "drop")),
+        ("submit=error,status=503,count=2,after", HttpFault("submit", "error", 2, 503, True)),
+        (
+            "any=throttle,retry_after=2.5,skip=3",
+            HttpFault("any", "throttle", retry_after=2.5, skip=3),
+        ),
+    ],
+)
+def test_http_fault_specs(spec, fault):
+    assert parse_http_fault(spec) == fault
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["poll", "nowhere=drop", "poll=explode", "poll=drop,count=0", "poll=error,after", "x=drop,y"],
+)
+def test_bad_http_fault_specs_are_refused(spec):
+    with pytest.raises(ValueError):
+        parse_http_fault(spec)
+
+
+def test_job_fault_specs():
+    assert parse_job_fault("3=too-long") == (3, "too-long")
+    for bad in ("3", "x=internal", "-1=internal", "2=slow"):
+        with pytest.raises(ValueError, match="N=KIND"):
+            parse_job_fault(bad)
 
 
 # --- how the service ends jobs -------------------------------------------------------
