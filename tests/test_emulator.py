@@ -498,13 +498,20 @@ def test_client_cancel_and_batch_cancel(emulator_factory):
 # --- the command line ----------------------------------------------------------------
 
 
-def test_command_line_stops_cleanly_and_refuses_bad_arguments(ibm_emulator):
-    assert ibm_emulator.stop() == 0
-    for bad in (["--fail-job", "1=slow"], ["--backends", "FakeNowhere"]):
+def test_command_line_refuses_bad_arguments_and_stops_cleanly(ibm_emulator):
+    taken = ibm_emulator.url.split(":")[2].split("/")[0]  # the running emulator's port
+    for bad in (
+        ["--fail-job", "1=slow"],
+        ["--backends", "FakeNowhere"],
+        ["--workers", "0"],
+        ["--http-fault", "poll=explode"],
+        ["--port", taken],
+    ):
         done = subprocess.run(
             [sys.executable, "-m", "qexp.emulator", *bad], capture_output=True, text=True
         )
-        assert done.returncode == 2 and "qexp.emulator:" in done.stderr
+        assert done.returncode == 2 and done.stderr.startswith("qexp.emulator: "), bad
+    assert ibm_emulator.stop() == 0
 
 
 def test_a_device_served_under_a_real_devices_name(emulator_factory):

@@ -88,17 +88,21 @@ def main(argv: list[str] | None = None) -> int:
     # true here too, and said once in docs/ibm.md instead.
     warnings.filterwarnings("ignore", module=r"qiskit_ibm_runtime\.fake_provider")
     try:
+        if args.job_seconds < 0 or args.workers < 1:
+            raise ValueError("--job-seconds must be >= 0 and --workers >= 1")
         devices = load_devices([name for name in args.backends.split(",") if name])
+        if not devices:
+            raise ValueError("--backends names no device")
         faults = FaultPlan()
         faults.arm(
             [parse_http_fault(spec) for spec in args.http_fault],
             dict(parse_job_fault(spec) for spec in args.fail_job),
         )
-    except ValueError as error:
+        emulator = Emulator.build(devices, faults, args.job_seconds, args.workers, args.seed)
+        server = EmulatorServer(("127.0.0.1", args.port), emulator)
+    except (ValueError, OSError) as error:  # bad arguments, or the port is taken
         print(f"qexp.emulator: {error}", file=sys.stderr)
         return 2
-    emulator = Emulator.build(devices, faults, args.job_seconds, args.workers, args.seed)
-    server = EmulatorServer(("127.0.0.1", args.port), emulator)
     signal.signal(signal.SIGTERM, _stop)
     try:  # a reader may stop us as soon as it has read the settings
         print("\n".join(exports(server.base_url, emulator.iam.api_key)), flush=True)
