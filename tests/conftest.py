@@ -21,6 +21,8 @@ CONF_DIR = REPO / "conf"
 
 register()
 
+pytest_plugins = ["emulator"]  # the ibm_emulator and emulator_factory fixtures
+
 # Every test (and every qexp it starts) uses one fresh transpile cache, never the user's.
 os.environ["QEXP_CACHE_DIR"] = tempfile.mkdtemp(prefix="qexp-test-cache-")
 
