@@ -64,10 +64,15 @@ def run_config(run_dir: Path, *overrides: str) -> runner.RunReport:
     return runner.run(load(cfg), run_dir, OmegaConf.to_yaml(cfg, resolve=True))
 
 
-def qexp_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, module: str = "qexp"):
-    """Run `python -m <module> ARGS` in a subprocess; return the CompletedProcess."""
-    full_env = {**os.environ, "HYDRA_FULL_ERROR": "0", **(env or {})}
-    full_env.pop("QISKIT_IBM_TOKEN", None) if env is None else None
+def qexp_cli(*args: str, cwd: Path, env: dict | None = None, module: str = "qexp"):
+    """Run `python -m <module> ARGS` in a subprocess; return the CompletedProcess.
+
+    `env` adds to this process's environment; a None value removes the variable. Without
+    `env`, QISKIT_IBM_TOKEN is removed (no test reaches IBM Quantum by accident).
+    """
+    extra = env if env is not None else {"QISKIT_IBM_TOKEN": None}
+    merged = {**os.environ, "HYDRA_FULL_ERROR": "0", **extra}
+    full_env = {k: v for k, v in merged.items() if v is not None}
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         cwd=cwd,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
+import os
 import warnings
-from pathlib import Path
 
 import pytest
-from conftest import REPO, run_config
-from standin_ibm import StandInService, install
+from conftest import qexp_cli, run_config
 
 from qexp.results import load_run
 
@@ -109,70 +107,10 @@ def test_no_deprecation_warning_reaches_the_user(tmp_path):
     assert not [w for w in caught if issubclass(w.category, DeprecationWarning)]
 
 
-def test_ibm_backend_through_the_service_seam(tmp_path, monkeypatch):
-    """No network here: a stand-in service resolves the account and hands out a simulator."""
-    monkeypatch.setenv("QISKIT_IBM_TOKEN", "standin-token-1234")
-    install_into = monkeypatch.setattr
-    import qexp.backends
-
-    install_into(qexp.backends, "runtime_service", StandInService)
-    report = run_config(tmp_path / "run", "backend=ibm", "backend.name=ibm_standin")
-    assert report.complete and report.implementation == "executor"
-    service = StandInService.instances[-1]
-    assert service.backend_names[-1] == "ibm_standin"
-    assert len(load_run(tmp_path / "run")) == 4
-
-
-def test_ibm_least_busy_when_no_name(tmp_path, monkeypatch):
-    monkeypatch.setenv("QISKIT_IBM_TOKEN", "standin-token-1234")
-    import qexp.backends
-
-    monkeypatch.setattr(qexp.backends, "runtime_service", StandInService)
-    run_config(tmp_path / "run", "backend=ibm", "circuits.num_qubits=[2]")
-    assert StandInService.instances[-1].backend_names[-1] is None
-
-
-def test_token_never_reaches_config_dump_log_or_hdf5(tmp_path):
-    secret = "qexp-secret-token-0123456789abcdef"
-    done = _standin_cli(
-        tmp_path,
-        {"QISKIT_IBM_TOKEN": secret, "HOME": str(tmp_path)},
-        "backend=ibm",
-        "backend.name=ibm_standin",
-        f"hydra.run.dir={tmp_path}/run",
-    )
-    assert done.returncode == 0, done.stderr
-    assert secret not in done.stdout + done.stderr
-    files = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
-    assert any(p.suffix == ".h5" for p in files) and any(p.name == "config.yaml" for p in files)
-    for path in files:
-        assert secret.encode() not in path.read_bytes(), path
-
-
 def test_ibm_without_account_says_how_to_save_one(tmp_path):
-    done = _standin_cli(
-        tmp_path, {"HOME": str(tmp_path)}, "backend=ibm", f"hydra.run.dir={tmp_path}/run"
-    )
+    env = {k: None for k in os.environ if k.startswith("QISKIT_IBM")}
+    env["HOME"] = str(tmp_path)  # no saved account either
+    done = qexp_cli("backend=ibm", f"hydra.run.dir={tmp_path}/run", cwd=tmp_path, env=env)
     assert done.returncode == 2
     assert "save_account" in done.stderr + done.stdout
     assert not list(tmp_path.rglob("*.h5"))
-
-
-def _standin_cli(tmp_path: Path, env: dict[str, str], *args: str):
-    import os
-    import subprocess
-
-    full = {k: v for k, v in os.environ.items() if not k.startswith("QISKIT_IBM")}
-    full.update(env)
-    full["PYTHONPATH"] = str(REPO / "tests")
-    return subprocess.run(
-        [sys.executable, str(REPO / "tests/standin_ibm.py"), *args],
-        cwd=tmp_path,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-_ = install  # the script entry installs the stand-in itself

@@ -342,38 +342,6 @@ def test_resume_without_saved_config_says_so(tmp_path):
     assert done.returncode == 1 and "holds no saved config" in done.stderr
 
 
-def test_cloud_jobs_are_reattached_not_resubmitted(tmp_path, monkeypatch):
-    """No network here: the stand-in service's job(id) hands back a finished job handle."""
-    from standin_ibm import StandInService
-
-    import qexp.backends
-
-    monkeypatch.setenv("QISKIT_IBM_TOKEN", "standin-token")
-    monkeypatch.setattr(qexp.backends, "runtime_service", StandInService)
-    run_dir = tmp_path / "run"
-    run_config(run_dir, "backend=ibm", "backend.name=ibm_standin")
-    lost = run_dir / "jobs/job-00001.h5"
-    result = load_job(lost)
-    data = manifest(run_dir)
-    job_id = data["jobs"][1]["attempts"][-1]["job_id"]
-    data["jobs"][1]["status"] = "submitted"  # as if the process died while job 1 ran
-    (run_dir / "manifest.json").write_text(json.dumps(data))
-    lost.unlink()
-
-    class FinishedCloudJob(StubJob):
-        def result(self):
-            return result
-
-    StandInService.handles = {job_id: FinishedCloudJob(job_id, OK)}
-    monkeypatch.setattr(StandInService, "job", lambda self, jid: StandInService.handles[jid])
-    report = resume(run_dir)
-    assert report.complete
-    job1 = manifest(run_dir)["jobs"][1]
-    assert len(job1["attempts"]) == 1 and job1["attempts"][0]["job_id"] == job_id
-    restored = load_job(lost)
-    assert np.array_equal(restored[0].data.meas.array, result[0].data.meas.array)
-
-
 # --- kill -9 and Ctrl-C, in subprocesses --------------------------------------------------
 SLOW = (
     "backend=fake",

@@ -44,7 +44,9 @@ _failed: list[QexpError] = []
 def _run_point(cfg: DictConfig) -> PointOutcome:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        report = runner.run(load(cfg), run_dir, OmegaConf.to_yaml(cfg, resolve=True))
+        hydra = HydraConfig.get()
+        point = hydra.job.num if hydra.mode == RunMode.MULTIRUN else None
+        report = runner.run(load(cfg), run_dir, OmegaConf.to_yaml(cfg, resolve=True), point)
     except RunInterrupted as exc:
         log.error("%s", exc)
         _failed.append(exc)

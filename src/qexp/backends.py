@@ -47,6 +47,9 @@ class IbmBackendConfig:
     """ibm_quantum_platform or ibm_cloud; unset uses the saved default account's."""
     instance: str | None = None
     """Instance CRN or name; unset uses the account's default."""
+    url: str | None = None
+    """The service's API URL, used exactly as given (a private endpoint, or the local
+    emulator: `python -m qexp.emulator` prints it); unset uses IBM Quantum's."""
 
 
 @dataclass
@@ -167,15 +170,7 @@ def connect(cfg: Any, min_num_qubits: int = 1) -> tuple[BackendV2, Any]:
 
 
 def _ibm_backend(cfg: IbmBackendConfig, min_num_qubits: int) -> tuple[BackendV2, Any]:
-    from qiskit_ibm_runtime.accounts.exceptions import AccountNotFoundError
-
-    kwargs = {k: v for k, v in (("channel", cfg.channel), ("instance", cfg.instance)) if v}
-    try:
-        service = runtime_service(**kwargs)
-    except AccountNotFoundError as exc:
-        raise ConfigError(
-            "backend", "ibm", "an IBM Quantum account, and none was found", ACCOUNT_HELP
-        ) from exc
+    service = _service(cfg)
     if cfg.name:
         try:
             return service.backend(cfg.name), service
@@ -190,6 +185,48 @@ def _ibm_backend(cfg: IbmBackendConfig, min_num_qubits: int) -> tuple[BackendV2,
     return service.least_busy(operational=True, simulator=False, min_num_qubits=min_num_qubits), (
         service
     )
+
+
+def _service(cfg: IbmBackendConfig) -> Any:
+    """The runtime service, its account found as the client finds it (environment, then a
+    saved account); the token stays in memory, in the client, and nowhere else."""
+    from qiskit_ibm_runtime.accounts import AccountManager
+    from qiskit_ibm_runtime.accounts.exceptions import AccountNotFoundError
+
+    kwargs: dict[str, Any] = {
+        k: v for k, v in (("channel", cfg.channel), ("instance", cfg.instance)) if v
+    }
+    try:
+        if cfg.url:  # the client takes a URL only beside a token
+            account = AccountManager.get(channel=cfg.channel)
+            kwargs.setdefault("channel", account.channel)
+            kwargs.setdefault("instance", account.instance)
+            # it rewrites URLs for crn: instances unless a resolver keeps them as given
+            kwargs.update(token=account.token, url=cfg.url, url_resolver=_url_as_given)
+        return runtime_service(**{k: v for k, v in kwargs.items() if v is not None})
+    except AccountNotFoundError as exc:
+        raise ConfigError(
+            "backend", "ibm", "an IBM Quantum account, and none was found", ACCOUNT_HELP
+        ) from exc
+    except Exception as exc:  # refused credentials, an unreachable service
+        where = cfg.url or "IBM Quantum"
+        raise ConfigError(
+            "backend",
+            "ibm",
+            f"an IBM Quantum service that accepts your account; {where} answered: "
+            f"{_first_line(exc)}",
+            "check QISKIT_IBM_TOKEN (a valid API key) and QISKIT_IBM_INSTANCE, and "
+            "backend.url when set",
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def _url_as_given(url: str, *_: Any, **__: Any) -> str:
+    return url
 
 
 def describe(backend: BackendV2) -> str:

@@ -76,7 +76,10 @@ class Hooks:
     attach: Callable[[str], Any] | None = None
     """Re-attach a submitted cloud job by id (resume); None when jobs cannot be looked up."""
     find: Callable[[JobPlan], list[Any]] | None = None
-    """The service's jobs already created for a job (by its tags); None when local."""
+    """The service's jobs already created for a job's next attempt (by its tags); None
+    when local."""
+    duplicates: Callable[[], list[tuple[int, Any]]] | None = None
+    """The run's jobs on the service that no attempt holds (index, job); None when local."""
 
 
 @dataclass
@@ -127,6 +130,9 @@ class BatchLoop:
         self._stop: str | None = None
         self.unreachable: list[int] = []
         """Jobs the loop stopped asking about (still submitted)."""
+        self._unchecked = 0
+        """Cloud submissions made since the last look for duplicates."""
+        self._next_collect = 0.0
 
     def run(self, plans: Sequence[JobPlan], attach: Sequence[tuple[JobPlan, str]] = ()) -> Outcome:
         self.queue.extend(plans)
@@ -166,7 +172,11 @@ class BatchLoop:
             self._prepare_ahead()
             progressed = self._harvest_prepared()
             progressed |= self._submit_ready()
-            self._collect()
+            if self._unchecked and not (self.ready or self.preparing or self.queue):
+                self._cancel_duplicates()
+            if time.monotonic() >= self._next_collect:  # a poll tick, however busy the loop
+                self._next_collect = time.monotonic() + self.policy.poll_interval
+                self._collect()
             progressed |= self._harvest_writes()
             if self._stop:
                 return self._stop
@@ -177,7 +187,9 @@ class BatchLoop:
     def _pause(self) -> float:
         if self.retries and not (self.running or self.preparing or self.writing):
             return max(0.0, min(self.policy.poll_interval * 10, self.retries[0].due - time.time()))
-        return self.policy.poll_interval
+        if self.preparing or self.writing:  # their results arrive between poll ticks
+            return min(0.01, self.policy.poll_interval)
+        return max(0.0, min(self.policy.poll_interval, self._next_collect - time.monotonic()))
 
     def _prepare_ahead(self) -> None:
         while self.queue and len(self.preparing) + len(self.ready) < self.hooks.lookahead:
@@ -222,7 +234,10 @@ class BatchLoop:
             job = self.hooks.submit(batch, prepared, plan)
         except Exception as exc:
             failure = failures.of_submission(exc)
-            if failure.kind == failures.NOT_SUBMITTED and self._adopt(plan, batch):
+            if failure.kind == failures.REJECTED and _refuses_jobs(batch):
+                failure = Failure(failures.BATCH_ENDED, failure.message)
+            ambiguous = failure.kind == failures.NOT_SUBMITTED and failure.delay is None
+            if ambiguous and self._adopt(plan, batch):
                 return  # the submission went through after all: never pay twice
             self.manifest.submitted(plan.index, None, _batch_id(batch))
             self._failed(plan, failure, batch)
@@ -232,6 +247,7 @@ class BatchLoop:
 
     def _started(self, plan: JobPlan, job: Any, batch: Any) -> None:
         self.manifest.submitted(plan.index, job.job_id(), _batch_id(batch))
+        self._unchecked += 1
         self.running[plan.index] = _Running(plan, job, batch)
         self._progress("submitted", plan.index)
 
@@ -259,6 +275,38 @@ class BatchLoop:
             keep.job_id(),
         )
         return True
+
+    def _cancel_duplicates(self) -> None:
+        """Look once for jobs the service holds that no attempt recorded (the client re-sent
+        a submission that had gone through), cancel those still to run and record them."""
+        self._unchecked = 0
+        if self.hooks.duplicates is None:
+            return
+        try:
+            found = self.hooks.duplicates()
+        except Exception as exc:
+            log.warning("looking for duplicate jobs failed (%s); will look again", exc)
+            return
+        recorded = self.manifest.info.setdefault("duplicates", [])
+        seen = {d["job_id"] for d in recorded}
+        for index, job in found:
+            if job.job_id() in seen:
+                continue
+            try:
+                job.cancel()
+                what = "cancelled"
+            except Exception as exc:  # finished already: paid for, and said so
+                what = f"not cancelled ({failures.describe(exc)})"
+            recorded.append({"job": index, "job_id": job.job_id(), "outcome": what})
+            log.warning(
+                "job %d: the service holds a duplicate %s (the client re-sent a submission "
+                "that had gone through): %s",
+                index,
+                job.job_id(),
+                what,
+            )
+        if found:
+            self.manifest.save()
 
     def _attach(self, plan: JobPlan, job_id: str) -> None:
         """Collect a job submitted before a crash instead of paying for it twice."""
@@ -392,7 +440,7 @@ class BatchLoop:
                 "job %d %s (%s, %s): %s", plan.index, status, failure.kind, why, failure.message
             )
             return
-        delay = self.policy.backoff * 2 ** (tries - 1)
+        delay = max(self.policy.backoff * 2 ** (tries - 1), failure.delay or 0.0)
         if failure.kind == failures.BATCH_ENDED and (batch is None or batch is self.batch):
             self.fresh_batch_needed = True  # once per ended batch, not once per job in it
             delay = 0.0
@@ -497,9 +545,25 @@ class BatchLoop:
             self.hooks.progress.update(event, index)
 
 
+def _refuses_jobs(batch: Any) -> bool:
+    """Whether an IBM Quantum batch says it takes no more jobs (its time to live is up, or
+    it was closed): asked of the service, not guessed from an error's text."""
+    if _batch_id(batch) is None:
+        return False
+    try:
+        details = batch.details() or {}
+    except Exception:
+        return False
+    return details.get("accepting_jobs") is False or details.get("state") == "closed"
+
+
 def _not_retried(kind: str) -> str:
     return {
-        failures.TOO_LONG: "not retried: it would run just as long again",
+        failures.TOO_LONG: (
+            "not retried: it would run just as long again; raise run.max_execution_time "
+            "(seconds of QPU time per job) or put fewer circuits in a job "
+            "(partition.max_circuits)"
+        ),
         failures.REJECTED: "not retried: the input was rejected",
         failures.CANCELLED: "not retried: cancelled outside qexp",
     }.get(kind, "not retried")

@@ -62,6 +62,8 @@ class Failure:
     kind: str
     message: str
     code: int | None = None
+    delay: float | None = None
+    """Seconds the service asked to wait before trying again (429 with Retry-After)."""
 
     @property
     def resubmit(self) -> bool:
@@ -84,6 +86,8 @@ def of_submission(exc: BaseException) -> Failure:
         return Failure(REJECTED, f"{message} (the service refused the credentials)")
     if status == 409 or _closed_batch(exc):
         return Failure(BATCH_ENDED, message)
+    if status == 429:  # throttled: no job was created; wait as long as the service asks
+        return Failure(NOT_SUBMITTED, message, delay=retry_after(exc) or 1.0)
     return Failure(NOT_SUBMITTED, message)
 
 
@@ -144,13 +148,36 @@ def job_status(job: Any) -> str:
 
 def http_status(exc: BaseException) -> int | None:
     """The HTTP status of the request behind `exc` (its cause chain), if any."""
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in _chain(exc):
         status = getattr(seen, "status_code", None)
-        if isinstance(status, int):
+        if isinstance(status, int) and status > 0:
             return status
-        seen = seen.__cause__ or seen.__context__
+        response_status = getattr(getattr(seen, "response", None), "status_code", None)
+        if isinstance(response_status, int):
+            return response_status
     return None
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """The `Retry-After` seconds of the response behind `exc`, if it sent one."""
+    for seen in _chain(exc):
+        headers = getattr(getattr(seen, "response", None), "headers", None) or {}
+        value = headers.get("Retry-After") if hasattr(headers, "get") else None
+        if value is not None:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return None
+    return None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
 
 
 def _closed_batch(exc: BaseException) -> bool:

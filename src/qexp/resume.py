@@ -12,10 +12,11 @@ import logging
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 from omegaconf import OmegaConf
 
-from qexp import runner
+from qexp import cloud, runner
 from qexp.cli import exit_now, setup_logging
 from qexp.config import load
 from qexp.config.saved import load_saved, saved_config_path
@@ -67,9 +68,14 @@ def resume(run_dir: Path) -> runner.RunReport:
 def triage(
     plan: RunPlan, manifest: Manifest, run_dir: Path
 ) -> tuple[list[JobPlan], list[tuple[JobPlan, str]]]:
-    """Split the jobs: complete (left alone), re-attachable cloud jobs, and jobs to submit."""
+    """Split the jobs: complete (left alone), re-attachable cloud jobs, and jobs to submit.
+
+    On IBM Quantum a job that was submitted but whose id never reached the manifest (the
+    process died in between) is found by its tags and re-attached, never paid for twice.
+    """
     todo: list[JobPlan] = []
     attach: list[tuple[JobPlan, str]] = []
+    unrecorded = _unrecorded_jobs(plan, manifest)
     for job, entry in zip(plan.jobs, manifest.jobs, strict=True):
         path = run_dir / entry.file
         if is_complete(path):
@@ -83,11 +89,30 @@ def triage(
         last = entry.last
         if entry.status == "submitted" and last and last.job_id and not plan.local:
             attach.append((job, last.job_id))
+        elif found := unrecorded.get(job.index):
+            newest = found[-1]
+            manifest.submitted(job.index, newest.job_id(), newest.session_id)
+            log.info("job %d: found %s on the service by its tags", job.index, newest.job_id())
+            attach.append((job, newest.job_id()))
         else:
             if entry.status != "pending":
                 manifest.set_status(entry.index, "pending")
             todo.append(job)
     return todo, attach
+
+
+def _unrecorded_jobs(plan: RunPlan, manifest: Manifest) -> dict[int, list[Any]]:
+    """The run's jobs on IBM Quantum that no attempt in the manifest holds, by job index."""
+    if plan.local or "run_id" not in manifest.info:
+        return {}
+    run_id = manifest.info["run_id"]
+    known = {a.job_id for entry in manifest.jobs for a in entry.attempts if a.job_id}
+    jobs = cloud.run_jobs(plan.service, run_id)
+    return {
+        index: [j for j in found if j.job_id() not in known]
+        for index, found in cloud.by_index(jobs, run_id).items()
+        if any(j.job_id() not in known for j in found)
+    }
 
 
 def _check_same_circuits(run_dir: Path, manifest: Manifest, plan: RunPlan) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qexp import estimate, primitives
+from qexp import cloud, estimate, primitives
 from qexp.config.schema import QexpConfig
 from qexp.constants import JOBS_DIR
 from qexp.errors import RunError, RunInterrupted
@@ -31,7 +31,6 @@ from qexp.writer import JobWriter
 log = logging.getLogger(__name__)
 
 LOCAL_POLL, CLOUD_POLL = 0.02, 5.0
-TAG_PREFIX = "qexp"
 
 
 @dataclass
@@ -53,8 +52,8 @@ class RunReport:
         return self.jobs.get("done", 0) == sum(self.jobs.values())
 
 
-def run(cfg: QexpConfig, run_dir: Path, config_yaml: str) -> RunReport:
-    """Plan, execute and report a fresh run into `run_dir`."""
+def run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None = None) -> RunReport:
+    """Plan, execute and report a fresh run into `run_dir` (`point`: its number in a sweep)."""
     started = time.monotonic()
     plan = make_plan(cfg)
     try:
@@ -81,7 +80,7 @@ def run(cfg: QexpConfig, run_dir: Path, config_yaml: str) -> RunReport:
         )
         estimate.check_budget(plan)
         run_dir.mkdir(parents=True, exist_ok=True)
-        manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan))
+        manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan, point))
         return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
     finally:
         plan.close()
@@ -116,6 +115,7 @@ def execute(
                 progress=progress,
                 attach=(lambda job_id: plan.service.job(job_id)) if plan.service else None,
                 find=(lambda job: _find(plan, manifest, job)) if plan.service else None,
+                duplicates=(lambda: duplicates(plan, manifest)) if plan.service else None,
             )
             loop = BatchLoop(manifest, hooks, _policy(cfg, plan))
             outcome = loop.run(todo, attach or [])
@@ -208,18 +208,32 @@ def _submit(
 
 
 def job_tags(manifest: Manifest, job: JobPlan) -> list[str]:
-    """Tags that find a job on IBM Quantum again: its run, its index, its sweep point."""
-    tags = [f"{TAG_PREFIX}-run:{manifest.info['run_id']}", f"{TAG_PREFIX}-job:{job.index}"]
-    if manifest.info.get("point") is not None:
-        tags.append(f"{TAG_PREFIX}-point:{manifest.info['point']}")
-    return tags
+    """The tags of the job's next attempt: its run, index, attempt and sweep point."""
+    attempt = len(manifest.jobs[job.index].attempts) + 1
+    return cloud.tags(manifest.info["run_id"], job.index, attempt, manifest.info.get("point"))
 
 
 def _find(plan: RunPlan, manifest: Manifest, job: JobPlan) -> list[Any]:
-    """The service's jobs that carry this job's run and index tags, oldest first."""
-    tags = job_tags(manifest, job)[:2]
-    found = plan.service.jobs(job_tags=tags, backend_name=plan.backend_name, limit=None)
-    return sorted(found, key=lambda j: str(getattr(j, "creation_date", "") or ""))
+    """The service's jobs created for this job's next attempt (a submission whose answer
+    was lost), oldest first."""
+    attempt = len(manifest.jobs[job.index].attempts) + 1
+    jobs = cloud.run_jobs(plan.service, manifest.info["run_id"], plan.backend_name)
+    return [
+        j
+        for j in jobs
+        if cloud.parse(j.tags) == cloud.JobTag(manifest.info["run_id"], job.index, attempt)
+    ]
+
+
+def duplicates(plan: RunPlan, manifest: Manifest) -> list[tuple[int, Any]]:
+    """The run's jobs on the service that no attempt of the manifest holds: copies the
+    client made when it re-sent a submission that had gone through."""
+    run_id = manifest.info["run_id"]
+    known = {a.job_id for entry in manifest.jobs for a in entry.attempts if a.job_id}
+    found = []
+    for index, jobs in cloud.by_index(cloud.run_jobs(plan.service, run_id), run_id).items():
+        found += [(index, job) for job in jobs if job.job_id() not in known]
+    return found
 
 
 def _policy(cfg: QexpConfig, plan: RunPlan) -> Policy:
@@ -256,10 +270,11 @@ def job_attrs(plan: RunPlan, config_yaml: str) -> dict[str, Any]:
     }
 
 
-def manifest_info(plan: RunPlan) -> dict[str, Any]:
+def manifest_info(plan: RunPlan, point: int | None = None) -> dict[str, Any]:
     cfg = plan.config
     return {
         "run_id": uuid.uuid4().hex[:12],
+        "point": point,
         "backend": plan.backend_name,
         "primitive": cfg.primitive.name,
         "implementation": plan.implementation,
