@@ -19,7 +19,10 @@ from omegaconf import DictConfig, OmegaConf
 from qexp import runner
 from qexp.cli import exit_now
 from qexp.config import load, register
+from qexp.constants import MANIFEST_FILE
 from qexp.errors import QexpError, RunInterrupted
+from qexp.folder import record_refusal
+from qexp.lock import RunInUse
 from qexp.sweep import index, summary
 from qexp.sweep.record import LAST_SWEEP, PointOutcome, SweepEnd, note_finished
 
@@ -55,6 +58,8 @@ def _run_point(cfg: DictConfig) -> PointOutcome:
     except QexpError as exc:
         log.error("%s", exc)
         _failed.append(exc)
+        if not (run_dir / MANIFEST_FILE).exists() and not isinstance(exc, RunInUse):
+            record_refusal(run_dir, exc)  # nothing was planned: status and resume say so
         return _finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
     print(runner.summary(report), flush=True)
     return _finished(run_dir, PointOutcome())

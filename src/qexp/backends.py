@@ -60,7 +60,12 @@ class FlakyBackendConfig:
     base: str = "aer"
     """aer, or a fake device name such as FakeManilaV2."""
     fail_submissions: list[int] = field(default_factory=list)
-    """0-based numbers of this process's job submissions that fail (retries count too)."""
+    """0-based numbers of the run's job submissions that fail (retries count too; the count
+    goes on across a resume, so a run that failed at submission 0 resumes to completion)."""
+    fail_polls: list[int] = field(default_factory=list)
+    """0-based numbers of the run's status polls that raise a connection error."""
+    fail_results: list[int] = field(default_factory=list)
+    """0-based numbers of the run's result fetches that raise a connection error."""
 
 
 AER_METHODS = (
@@ -141,13 +146,14 @@ def validate(cfg: Any) -> None:
                 "aer or a fake device name such as FakeManilaV2",
                 "set backend.base=aer",
             )
-        if any(n < 0 for n in cfg.fail_submissions):
-            raise ConfigError(
-                "backend.fail_submissions",
-                list(cfg.fail_submissions),
-                "a list of submission numbers >= 0",
-                "set backend.fail_submissions=[0,2]",
-            )
+        for key in ("fail_submissions", "fail_polls", "fail_results"):
+            if any(n < 0 for n in getattr(cfg, key)):
+                raise ConfigError(
+                    f"backend.{key}",
+                    list(getattr(cfg, key)),
+                    "a list of numbers >= 0 (0 is the first)",
+                    f"set backend.{key}=[0,2]",
+                )
     else:
         raise ConfigError("backend", kind, "one of aer, fake, ibm, flaky", "choose backend=aer")
 
@@ -165,7 +171,7 @@ def connect(cfg: Any, min_num_qubits: int = 1) -> tuple[BackendV2, Any]:
     if cfg.kind == "flaky":
         from qexp.flaky import flaky_backend
 
-        return flaky_backend(cfg.base, cfg.fail_submissions), None
+        return flaky_backend(cfg.base, cfg.fail_submissions, cfg.fail_polls, cfg.fail_results), None
     return _ibm_backend(cfg, min_num_qubits)
 
 

@@ -20,3 +20,9 @@ SAVED_CONFIG_FILE = "config.yaml"
 def job_file_name(index: int) -> str:
     """`job-00042.h5`: zero-padded so that files sort in job order."""
     return f"job-{index:05d}.h5"
+
+
+DRY_RUN_FILE = "dry-run.txt"
+"""Written by `run.dry_run=true`: the plan as printed; such a folder is never resumed."""
+REFUSED_FILE = "refused.json"
+"""Written when a run is refused before anything is planned: the key and the message."""

@@ -493,6 +493,7 @@ class BatchLoop:
                 time.sleep(0.05)
 
     def _cancel_outstanding(self, cancel_remote: bool) -> None:
+        why = f"cancelled by qexp: {self._stop}" if self._stop else "cancelled by qexp (Ctrl-C)"
         for index, running in sorted(self.running.items()):
             if cancel_remote:
                 try:
@@ -502,12 +503,12 @@ class BatchLoop:
             if cancel_remote or self.policy.local:
                 if self.policy.local:
                     _abandoned.append(running.job.job_id())
-                self.manifest.finished(index, "cancelled", "cancelled by qexp", failures.CANCELLED)
+                self.manifest.finished(index, "cancelled", why, failures.CANCELLED)
         waiting = [*self.queue, *(p for p, _ in self.preparing.values())]
         waiting += [p for p, _ in self.ready.values()] + [r.plan for r in self.retries]
         for plan in waiting:
             if cancel_remote and self.manifest.jobs[plan.index].status == "pending":
-                self.manifest.set_status(plan.index, "cancelled")
+                self.manifest.set_status(plan.index, "cancelled")  # never submitted
         self.running.clear()
 
     def _should_cancel(self) -> bool:

@@ -8,6 +8,7 @@ submitted, in a new Batch. With the same seed the bits equal an uninterrupted ru
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import uuid
@@ -16,13 +17,14 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from qexp import cloud, runner
+from qexp import cloud, folder, runner
 from qexp.cli import exit_now, setup_logging
 from qexp.config import load
 from qexp.config.saved import load_saved, saved_config_path
-from qexp.constants import JOBS_DIR, MANIFEST_FILE
+from qexp.constants import HYDRA_DIR, JOBS_DIR, MANIFEST_FILE
 from qexp.errors import QexpError, RunInterrupted
 from qexp.estimate import check_budget
+from qexp.lock import RunLock
 from qexp.manifest import Manifest, now, recorded_digests
 from qexp.partition import JobPlan
 from qexp.plan import RunPlan, make_plan, survey_digests
@@ -35,7 +37,45 @@ log = logging.getLogger("qexp.resume")
 
 
 def resume(run_dir: Path) -> runner.RunReport:
-    """Bring one run folder to completion; raise RunError if jobs still fail."""
+    """Bring one run folder to completion; raise RunError if jobs still fail.
+
+    Holds the folder's lock: a second resume of a folder in use refuses at once. A dry-run
+    folder, or one whose run was refused for its config, is never run from here.
+    """
+    _refuse_unrunnable(run_dir)
+    with RunLock(run_dir):
+        return _resume(run_dir)
+
+
+def _refuse_unrunnable(run_dir: Path) -> None:
+    """Folders whose run must not be resumed: a dry run (nothing was to be submitted) or a
+    run refused before planning (its config is wrong: resuming would fail the same way)."""
+    refused = folder.refusal(run_dir)
+    if refused is not None:
+        raise QexpError(
+            f"{run_dir} cannot be resumed: its run was refused before anything was planned "
+            f"({refused.get('message', '').splitlines()[0]}). Fix the config and start a "
+            "new run."
+        )
+    if folder.is_dry_run(run_dir):
+        overrides = [o for o in _saved_overrides(run_dir) if not o.startswith("run.dry_run")]
+        command = " ".join(["python -m qexp", *overrides, "run.dry_run=false"])
+        raise QexpError(
+            f"{run_dir} holds a dry run: nothing was submitted, and resume submits nothing. "
+            f"Run it for real with: {command}"
+        )
+
+
+def _saved_overrides(run_dir: Path) -> list[str]:
+    from qexp.results import OVERRIDES_FILE
+
+    path = run_dir / HYDRA_DIR / OVERRIDES_FILE
+    if not path.is_file():
+        return []
+    return [str(line) for line in OmegaConf.to_container(OmegaConf.load(path)) or []]
+
+
+def _resume(run_dir: Path) -> runner.RunReport:
     cfg = load(load_saved(run_dir))
     config_yaml = OmegaConf.to_yaml(OmegaConf.load(saved_config_path(run_dir)), resolve=True)
     _remove_stale_temp_files(run_dir)
@@ -124,6 +164,15 @@ def _check_same_circuits(run_dir: Path, manifest: Manifest, plan: RunPlan) -> No
             f"{run_dir} cannot be resumed: its config now gives {plan.num_circuits} circuits, "
             f"but the run started with {then} (did its QASM files change?). Start a new run."
         )
+    then_identity = manifest.info.get("identity")
+    now_identity = json.loads(json.dumps(runner.identity(plan.config)))
+    if then_identity is not None and then_identity != now_identity:
+        changed = sorted(k for k in now_identity if then_identity.get(k) != now_identity[k])
+        raise QexpError(
+            f"{run_dir} cannot be resumed: its saved config now gives other "
+            f"{', '.join(changed)} than the run was planned with. Restore "
+            f"{run_dir}/.hydra/config.yaml, or start a new run."
+        )
     recorded = recorded_digests(run_dir)
     if not recorded:
         return
@@ -141,8 +190,8 @@ def _check_same_circuits(run_dir: Path, manifest: Manifest, plan: RunPlan) -> No
 
 def _remove_stale_temp_files(run_dir: Path) -> None:
     """Temporary files of writes a crash interrupted: never complete, never read."""
-    for folder in (run_dir, run_dir / JOBS_DIR):
-        for tmp in folder.glob(".*.tmp"):
+    for where in (run_dir, run_dir / JOBS_DIR):
+        for tmp in where.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
 
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qexp import cloud, estimate, primitives
+from qexp import cloud, estimate, flaky, folder, primitives
 from qexp.config.schema import QexpConfig
 from qexp.constants import JOBS_DIR
 from qexp.errors import RunError, RunInterrupted
 from qexp.execute import BatchLoop, Hooks, Outcome, Policy
+from qexp.lock import RunLock
 from qexp.manifest import Manifest, record_digests
 from qexp.partition import JobPlan
 from qexp.plan import RunPlan, make_plan
@@ -53,11 +54,21 @@ class RunReport:
 
 
 def run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None = None) -> RunReport:
-    """Plan, execute and report a fresh run into `run_dir` (`point`: its number in a sweep)."""
+    """Plan, execute and report a fresh run into `run_dir` (`point`: its number in a sweep).
+
+    The run holds the folder's lock throughout: no second process works in it meanwhile.
+    """
+    with RunLock(run_dir):
+        return _run(cfg, run_dir, config_yaml, point)
+
+
+def _run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None) -> RunReport:
     started = time.monotonic()
     plan = make_plan(cfg)
     try:
         if cfg.run.dry_run:
+            planned = describe_plan(plan)
+            folder.record_dry_run(run_dir, planned)  # never resumed into a real run
             return RunReport(
                 run_dir,
                 plan.backend_name,
@@ -67,7 +78,7 @@ def run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None = No
                 jobs={"planned": len(plan.jobs)},
                 files=[],
                 elapsed=time.monotonic() - started,
-                planned=describe_plan(plan),
+                planned=planned,
             )
         log.info(
             "%d circuits (%s) in %d jobs, %s (%s) on %s",
@@ -100,6 +111,7 @@ def execute(
     (run_dir / JOBS_DIR).mkdir(parents=True, exist_ok=True)
     cfg = plan.config
     writer = JobWriter(manifest, run_dir, job_attrs(plan, config_yaml), cfg.check)
+    flaky.restore(plan.backend, manifest.info)
     transpiled = _TranspileCount()
     done_before = manifest.counts()["done"]
     try:
@@ -204,7 +216,11 @@ def _submit(
         tags=None if plan.local else job_tags(manifest, job),
         max_execution_time=cfg.run.max_execution_time,
     )
-    return primitive.run(prepared.pubs())
+    try:
+        job = primitive.run(prepared.pubs())
+    finally:
+        flaky.remember(plan.backend, manifest.info)
+    return flaky.watch(plan.backend, job)
 
 
 def job_tags(manifest: Manifest, job: JobPlan) -> list[str]:
@@ -280,6 +296,22 @@ def manifest_info(plan: RunPlan, point: int | None = None) -> dict[str, Any]:
         "implementation": plan.implementation,
         "num_circuits": plan.num_circuits,
         "seed": cfg.seed,
+        "identity": identity(cfg),
+    }
+
+
+def identity(cfg: QexpConfig) -> dict[str, Any]:
+    """What the run's jobs were planned with, beyond its circuits: resume checks it."""
+    prim = cfg.primitive
+    return {
+        "backend": dict(vars(cfg.backend)),
+        "primitive": prim.name,
+        "shots": prim.shots,
+        "precision": getattr(prim, "precision", None) if prim.shots is None else None,
+        "partition": {
+            "max_circuits": cfg.partition.max_circuits,
+            "max_executions": cfg.partition.max_executions,
+        },
     }
 
 
@@ -300,17 +332,24 @@ def _report(
 
 
 def _failure_message(report: RunReport, manifest: Manifest) -> str:
+    """Why the run did not complete, jobs with the same end grouped, then what resume does."""
+    from qexp.results import format_indices
+    from qexp.status import what_resume_does
+
     lines = []
     if report.stopped:
         lines.append(f"run stopped: {report.stopped}")
+    ends: dict[str, list[int]] = {}
     for job in manifest.jobs:
         if job.status != "done":
             last = job.last
             why = f" ({last.error_class}: {last.error})" if last and last.error else ""
-            lines.append(f"job {job.index}: {job.status}{why}")
+            ends.setdefault(f"{job.status}{why}", []).append(job.index)
+    for end, indices in ends.items():
+        lines.append(f"job {format_indices(indices)}: {end}")
     counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
     lines.append(f"{counts}. Files of finished jobs are complete in {report.run_dir / JOBS_DIR}.")
-    lines.append(f"Resume with: python -m qexp.resume {report.run_dir}")
+    lines.append(f"{what_resume_does(manifest)}: python -m qexp.resume {report.run_dir}")
     return "\n".join(lines)
 
 

@@ -295,6 +295,11 @@ def run_panel(view: RunView, title: str, limit: int, outcomes: int) -> Group:
         header.append("\noverrides: ", style="dim")
         header.append(" ".join(f"{k}={_text(v)}" for k, v in view.overrides.items()))
     parts: list[Any] = [header, jobs_table(view)]
+    if view.manifest is not None and (stopped := view.manifest.info.get("stopped")):
+        from qexp.status import what_resume_does
+
+        parts.append(Text(f"stopped: {stopped}", style="bold yellow"))
+        parts.append(Text(what_resume_does(view.manifest), style="yellow"))
     for problem in view.problems:
         parts.append(Text(f"note: {problem}", style="yellow"))
     if view.records:

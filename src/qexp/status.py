@@ -12,10 +12,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
-from qexp.constants import MANIFEST_FILE
+from qexp import folder
+from qexp.constants import DRY_RUN_FILE, MANIFEST_FILE
+from qexp.lock import holder
 from qexp.manifest import Manifest
 from qexp.runs import run_dirs
 from qexp.store import is_complete
@@ -24,12 +27,30 @@ from qexp.sweep import index, summary, sweep_points
 STYLE = {"done": "green", "failed": "red", "cancelled": "yellow", "submitted": "cyan"}
 
 
-def run_status(run_dir: Path) -> tuple[bool, Table | str]:
+def run_status(run_dir: Path) -> tuple[bool, Table | Group | str]:
     """(complete, what to print) for one run folder."""
+    pid = holder(run_dir)
+    running = f" [cyan]running (pid {pid})[/]" if pid else ""
+    if (refused := folder.refusal(run_dir)) is not None:
+        key = f" ({refused['key']}={refused.get('value')!r})" if refused.get("key") else ""
+        first = str(refused.get("message", "")).splitlines()[0]
+        return False, (
+            f"{run_dir}: [red]refused{key}[/]: {first}\n  nothing was submitted; not "
+            "resumable: fix the config and start a new run"
+        )
+    if folder.is_dry_run(run_dir):
+        return False, (
+            f"{run_dir}: dry run, nothing submitted (the plan is in {DRY_RUN_FILE}); not "
+            "resumable: run it again with run.dry_run=false"
+        )
     if not (run_dir / MANIFEST_FILE).is_file():
-        return False, f"{run_dir}: no manifest yet (no job was planned): resume to run it"
+        if pid:
+            return False, f"{run_dir}:{running}, planning (no job submitted yet)"
+        return False, (
+            f"{run_dir}: stopped before any job was planned (nothing was submitted): resume runs it"
+        )
     manifest = Manifest.load(run_dir)
-    table = Table(title=str(run_dir), title_justify="left")
+    table = Table(title=f"{run_dir}{running}", title_justify="left")
     for column in ("job", "status", "circuits", "attempts", "last job id", "file", "last error"):
         table.add_column(column)
     complete = True
@@ -51,7 +72,24 @@ def run_status(run_dir: Path) -> tuple[bool, Table | str]:
         )
     counts = ", ".join(f"{n} {s}" for s, n in manifest.counts().items() if n)
     table.caption = f"{len(manifest.jobs)} jobs: {counts}"
+    if stopped := manifest.info.get("stopped"):
+        why = Text(f"stopped: {stopped}", style="yellow")
+        return complete, Group(table, why, Text(what_resume_does(manifest)))
     return complete, table
+
+
+def what_resume_does(manifest: Manifest) -> str:
+    """One line: what `qexp.resume` would do with this run, from its ledger."""
+    counts = manifest.counts()
+    again = counts["pending"] + counts["failed"] + counts["cancelled"]
+    parts = []
+    if counts["submitted"]:
+        parts.append(f"re-attach {counts['submitted']} submitted job(s)")
+    if again:
+        parts.append(f"submit {again} job(s) again (their checks run again)")
+    if not parts:
+        return "resume has nothing left to do"
+    return "resume would " + " and ".join(parts) + f" (done jobs are kept: {counts['done']})"
 
 
 def _span(circuits: list[int]) -> str:
