@@ -14,7 +14,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
 from qexp import runner
-from qexp.config import load, register
+from qexp.config import load, register, selection
 
 REPO = Path(__file__).resolve().parents[1]
 CONF_DIR = REPO / "conf"
@@ -53,7 +53,7 @@ def write_pubs(path: Path, *, attrs: dict, pubs: list, result) -> None:
 def compose_config(*overrides: str) -> DictConfig:
     """The config `python -m qexp OVERRIDES` would compose (without the hydra section)."""
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
+        return compose(config_name="config", overrides=selection.expand(overrides))
 
 
 def run_config(run_dir: Path, *overrides: str) -> runner.RunReport:

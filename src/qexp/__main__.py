@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from qexp import runner
 from qexp.cli import exit_now
-from qexp.config import load, register
+from qexp.config import load, register, selection
 from qexp.constants import MANIFEST_FILE
 from qexp.errors import QexpError, RunInterrupted
 from qexp.folder import record_refusal
@@ -73,6 +73,7 @@ def _finished(run_dir: Path, outcome: PointOutcome) -> PointOutcome:
 
 
 def main() -> int:
+    sys.argv[1:] = selection.expand(sys.argv[1:])  # primitive=[sampler,estimator]
     try:
         _run_point()
     except KeyboardInterrupt:

@@ -68,14 +68,31 @@ Check = Callable[[PrimitiveResult, Sequence["PubRecord"], bytes], Verdict]
 """(the job's result, its PUB records, its logical circuits as QPY) -> Verdict."""
 
 
-def validate(cfg: Any, primitive: str, catalog: Sequence[CircuitInfo]) -> None:
+FITS = {"success_probability": "sampler", "max_std": "estimator"}
+"""The primitive whose jobs each built-in check applies to; a custom check sees every job."""
+
+
+def fits(cfg: Any) -> Callable[[str], bool]:
+    """Whether the check applies to a job of a given primitive (in a run of both, a
+    Sampler check skips the Estimator's jobs and the other way round)."""
+    wanted = None if cfg is None else FITS.get(cfg.name)
+    return lambda primitive: wanted is None or primitive == wanted
+
+
+def validate(cfg: Any, primitives: Sequence[str], catalog: Sequence[CircuitInfo]) -> None:
+    """Check the check's values, and that it fits some job of the run (`primitives`)."""
     if cfg is None:
         return
+    if cfg.name in FITS and FITS[cfg.name] not in primitives:
+        other = "max_std" if cfg.name == "success_probability" else "success_probability"
+        raise ConfigError(
+            "check",
+            cfg.name,
+            f"a check that fits a job of this run: {cfg.name} checks {FITS[cfg.name]} jobs, "
+            f"and this run has {' and '.join(primitives)} jobs only",
+            f"use check={other}, or add primitive={FITS[cfg.name]}",
+        )
     if cfg.name == "success_probability":
-        if primitive != "sampler":
-            raise ConfigError(
-                "check", cfg.name, "a check for primitive=sampler", "use check=max_std"
-            )
         if not 0 <= cfg.min <= 1:
             raise ConfigError("check.min", cfg.min, "a share in [0, 1]", "set check.min=0.9")
         if not cfg.outcomes and not all(info.has_ideal for info in catalog):
@@ -87,13 +104,6 @@ def validate(cfg: Any, primitive: str, catalog: Sequence[CircuitInfo]) -> None:
             )
         _check_outcomes(cfg.outcomes or [], catalog)
     elif cfg.name == "max_std":
-        if primitive != "estimator":
-            raise ConfigError(
-                "check",
-                cfg.name,
-                "a check for primitive=estimator",
-                "use check=success_probability",
-            )
         if cfg.max <= 0:
             raise ConfigError("check.max", cfg.max, "a positive number", "set check.max=0.05")
     elif cfg.name == "custom":

@@ -50,11 +50,11 @@ class PlanEstimate:
 def estimate(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstimate:
     """Transpile every job of `plan` (or just `jobs`) as the run would, and price it."""
     jobs = plan.jobs if jobs is None else jobs
-    per_point = primitives.shots_per_execution(plan.config.primitive)
-    futures = [plan.preparer.prepare(job.index, job.circuits) for job in jobs]
+    futures = [plan.preparer.prepare(job) for job in jobs]
     timed: list[list[cost.TimedPub]] = []
     for job, future in zip(jobs, futures, strict=True):
         pubs = future.result().pubs()
+        per_point = primitives.shots_per_execution(plan.primitive(job))
         runs = [plan.catalog[i].num_points * per_point for i in job.circuits]
         timed.append([(_measured(pub[0]), n) for pub, n in zip(pubs, runs, strict=True)])
     circuits = sorted({i for job in jobs for i in job.circuits})

@@ -72,6 +72,8 @@ class Hooks:
     """(plan, prepared, runtime job, result) -> a future of a failed check's message."""
     lookahead: int = 1
     """Partitions to prepare ahead of submission."""
+    close_batch: Callable[[Any], None] = lambda batch: batch.close()
+    """End a batch the loop is done with (a batch shared by a sweep's points stays open)."""
     progress: Any = None
     attach: Callable[[str], Any] | None = None
     """Re-attach a submitted cloud job by id (resume); None when jobs cannot be looked up."""
@@ -471,7 +473,7 @@ class BatchLoop:
     def _close_batch(self) -> None:
         if self.batch is not None:
             try:
-                self.batch.close()
+                self.hooks.close_batch(self.batch)
             except Exception as exc:  # closing must never lose collected results
                 log.warning("closing the batch failed: %s", exc)
             self.batch = None

@@ -56,6 +56,8 @@ class JobEntry:
     status: str = "pending"
     file: str = ""
     attempts: list[Attempt] = field(default_factory=list)
+    primitive: str = ""
+    """In a run of several primitives, the one this job runs."""
 
     @property
     def last(self) -> Attempt | None:
@@ -73,7 +75,12 @@ class Manifest:
     @classmethod
     def create(cls, run_dir: Path, plans: list[JobPlan], info: dict[str, Any]) -> Manifest:
         jobs = [
-            JobEntry(p.index, list(p.circuits), file=f"{JOBS_DIR}/{job_file_name(p.index)}")
+            JobEntry(
+                p.index,
+                list(p.circuits),
+                file=f"{JOBS_DIR}/{job_file_name(p.index)}",
+                primitive=p.primitive,
+            )
             for p in plans
         ]
         manifest = cls(run_dir / MANIFEST_FILE, jobs, {"created": now(), **info})
@@ -92,6 +99,7 @@ class Manifest:
                 status=j["status"],
                 file=j["file"],
                 attempts=[Attempt(**a) for a in j["attempts"]],
+                primitive=j.get("primitive", ""),
             )
             for j in data.pop("jobs")
         ]
@@ -146,6 +154,8 @@ def _entry(job: JobEntry) -> dict[str, Any]:
     """A job as stored: a contiguous circuit range as {"start", "stop"}, so the ledger
     stays small (and cheap to rewrite) for runs of many thousands of circuits."""
     data = asdict(job)
+    if not job.primitive:
+        del data["primitive"]  # a run of one primitive: its name is in the run's info
     circuits = job.circuits
     if circuits and circuits == list(range(circuits[0], circuits[-1] + 1)):
         data["circuits"] = {"start": circuits[0], "stop": circuits[-1] + 1}

@@ -7,7 +7,7 @@ range of circuit indices.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from qexp.errors import ConfigError
@@ -25,10 +25,13 @@ class PartitionConfig:
 
 @dataclass(frozen=True)
 class JobPlan:
-    """One job of the run: its index and the global indices of the circuits it holds."""
+    """One job of the run: its index, the global indices of the circuits it holds, and,
+    in a run of several primitives, which one it runs."""
 
     index: int
     circuits: tuple[int, ...]
+    primitive: str = ""
+    """The primitive's name (`sampler`, `estimator`); empty in a run of one primitive."""
 
 
 def validate(cfg: PartitionConfig) -> None:
@@ -65,3 +68,23 @@ def plan_jobs(costs: Sequence[int], max_circuits: int, max_executions: int) -> l
     if current:
         plans.append(JobPlan(len(plans), tuple(current)))
     return plans
+
+
+def plan_mixed(
+    costs: Mapping[str, Sequence[int]], max_circuits: int, max_executions: int
+) -> list[JobPlan]:
+    """Jobs for several primitives on the same circuits: one circuit range per job of each
+    primitive, so a range is transpiled once for all of them.
+
+    The ranges come from the most expensive primitive per circuit, so every job keeps
+    within `max_circuits` and its own primitive's `max_executions`. Jobs are numbered range
+    by range, each range's primitives in the order given.
+    """
+    names = list(costs)
+    widest = [max(per) for per in zip(*(costs[name] for name in names), strict=True)]
+    ranges = plan_jobs(widest, max_circuits, max_executions)
+    return [
+        JobPlan(len(names) * r.index + k, r.circuits, name)
+        for r in ranges
+        for k, name in enumerate(names)
+    ]

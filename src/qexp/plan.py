@@ -16,6 +16,7 @@ from qiskit.providers import BackendV2
 
 from qexp import backends, checks, circuits, partition, primitives, transpile
 from qexp.circuits.catalog import CircuitInfo
+from qexp.config import primitive_configs
 from qexp.config.schema import QexpConfig
 from qexp.errors import ConfigError
 from qexp.partition import JobPlan
@@ -31,10 +32,35 @@ class RunPlan:
     backend: BackendV2
     service: Any
     """The QiskitRuntimeService for backend=ibm, else None."""
-    implementation: str
+    implementations: dict[str, str]
+    """Each primitive's implementation (executor or v2), by primitive name."""
     jobs: list[JobPlan]
     preparer: Preparer
     """Builds and transpiles each partition; close it when the run ends."""
+
+    @property
+    def primitives(self) -> dict[str, Any]:
+        """The run's primitive configs by name: one, or several (primitive=[a,b])."""
+        return primitive_configs(self.config)
+
+    def primitive(self, job: JobPlan) -> Any:
+        """The config of the primitive `job` runs."""
+        return self.primitives[job.primitive or next(iter(self.primitives))]
+
+    def implementation_of(self, job: JobPlan) -> str:
+        return self.implementations[job.primitive or next(iter(self.implementations))]
+
+    @property
+    def implementation(self) -> str:
+        """`executor` or `v2`; for several primitives, each with its own (`sampler: v2, ...`)."""
+        if len(self.implementations) == 1:
+            return next(iter(self.implementations.values()))
+        return ", ".join(f"{name}: {impl}" for name, impl in self.implementations.items())
+
+    @property
+    def primitive_name(self) -> str:
+        """`sampler`, `estimator`, or `sampler+estimator` for a run of both."""
+        return "+".join(self.primitives)
 
     @property
     def local(self) -> bool:
@@ -71,14 +97,17 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
             # circuit before anything runs
             catalog = preparer.survey(_count(cfg, catalog))
         _check(cfg, catalog, backend, stabilizer)
-        implementation = _implementation(cfg)
-        _check_executor_support(cfg, catalog, implementation)
+        implementations = {
+            name: _implementation(cfg, prim) for name, prim in primitive_configs(cfg).items()
+        }
+        for name, implementation in implementations.items():
+            _check_executor_support(cfg, primitive_configs(cfg)[name], catalog, implementation)
         if jobs is None:
             jobs = _partition(cfg, catalog)
     except BaseException:
         preparer.close()
         raise
-    return RunPlan(cfg, catalog, backend, service, implementation, jobs, preparer)
+    return RunPlan(cfg, catalog, backend, service, implementations, jobs, preparer)
 
 
 def survey_digests(plan: RunPlan) -> list[str | None]:
@@ -95,9 +124,14 @@ def _count(cfg: QexpConfig, catalog: list[CircuitInfo] | None = None) -> int:
 
 
 def _partition(cfg: QexpConfig, catalog: list[CircuitInfo]) -> list[JobPlan]:
-    per_point = primitives.shots_per_execution(cfg.primitive)
-    costs = [info.num_points * per_point for info in catalog]
-    return partition.plan_jobs(costs, cfg.partition.max_circuits, cfg.partition.max_executions)
+    costs = {
+        name: [info.num_points * primitives.shots_per_execution(prim) for info in catalog]
+        for name, prim in primitive_configs(cfg).items()
+    }
+    limits = (cfg.partition.max_circuits, cfg.partition.max_executions)
+    if len(costs) == 1:
+        return partition.plan_jobs(next(iter(costs.values())), *limits)
+    return partition.plan_mixed(costs, *limits)
 
 
 def _preparer(
@@ -109,7 +143,7 @@ def _preparer(
         cache_dir = str(cfg.transpile.cache_dir or default_dir())
     context = PrepareContext(
         circuits=cfg.circuits,
-        primitive=cfg.primitive,
+        primitives=primitive_configs(cfg),
         seed=cfg.seed,
         target=target,
         optimization_level=cfg.transpile.optimization_level,
@@ -127,9 +161,9 @@ def _check(
     _check_width(cfg, catalog, backend)
     if stabilizer:
         _check_clifford(catalog)
-    if cfg.primitive.name == "estimator":
-        _check_observables(cfg, catalog)
-    checks.validate(cfg.check, cfg.primitive.name, catalog)
+    if "estimator" in primitive_configs(cfg):
+        _check_observables(primitive_configs(cfg)["estimator"], catalog)
+    checks.validate(cfg.check, list(primitive_configs(cfg)), catalog)
 
 
 def _check_width(cfg: QexpConfig, catalog: list[CircuitInfo], backend: BackendV2) -> None:
@@ -158,24 +192,24 @@ def _check_clifford(catalog: list[CircuitInfo]) -> None:
             )
 
 
-def _check_observables(cfg: QexpConfig, catalog: list[CircuitInfo]) -> None:
+def _check_observables(estimator: Any, catalog: list[CircuitInfo]) -> None:
     """Every observable as wide as every circuit; checked per width, not per circuit."""
     seen: set[tuple[int, tuple[str, ...]]] = set()
     for info in catalog:
-        labels = tuple(cfg.primitive.observables or info.observables)
+        labels = tuple(estimator.observables or info.observables)
         if (info.num_qubits, labels) not in seen:
             seen.add((info.num_qubits, labels))
             primitives.check_observables(labels, info.num_qubits, info.source)
 
 
 def _check_executor_support(
-    cfg: QexpConfig, catalog: list[CircuitInfo], implementation: str
+    cfg: QexpConfig, primitive: Any, catalog: list[CircuitInfo], implementation: str
 ) -> None:
     """The executor Estimator cannot bind parameters of AerSimulator's native rotations."""
     parameterized = any(info.num_points > 1 for info in catalog) or cfg.circuits.name == "ansatz"
     if (
         implementation == "executor"
-        and cfg.primitive.name == "estimator"
+        and primitive.name == "estimator"
         and cfg.backend.kind == "aer"
         and parameterized
     ):
@@ -188,8 +222,8 @@ def _check_executor_support(
         )
 
 
-def _implementation(cfg: QexpConfig) -> str:
-    requested = cfg.primitive.implementation
+def _implementation(cfg: QexpConfig, primitive: Any) -> str:
+    requested = primitive.implementation
     if cfg.backend.kind == "flaky":
         if requested == "executor":
             raise ConfigError(

@@ -31,6 +31,7 @@ from qexp import circuits, primitives, transpile
 from qexp.circuits.catalog import CircuitInfo
 from qexp.circuits.identity import digest
 from qexp.errors import ConfigError
+from qexp.partition import JobPlan
 from qexp.store import PubRecord, dump_circuits
 from qexp.transpile_cache import TranspileCache
 
@@ -41,8 +42,8 @@ class PrepareContext:
 
     circuits: Any
     """The `circuits` config section."""
-    primitive: Any
-    """The `primitive` config section."""
+    primitives: dict[str, Any]
+    """The run's primitive configs by name (several with `primitive=[sampler,estimator]`)."""
     seed: int
     target: Target
     optimization_level: int
@@ -67,8 +68,12 @@ class PreparedJob:
     circuits_qpy: bytes
     """The job's logical circuits, in PUB order, for its file."""
     digests: list[str]
+    """Each circuit's identity (`circuits.identity.digest` of the circuit as generated or
+    read, whichever primitive runs it): what resume checks."""
     reused: int = 0
     """ISA circuits taken from the transpile cache."""
+    transpiled_here: bool = True
+    """False for the other primitives of a circuit range transpiled once for all of them."""
     _pubs: list[tuple] | None = field(default=None, repr=False)
 
     def pubs(self) -> list[tuple]:
@@ -97,15 +102,38 @@ class Preparer:
             )
         else:
             self.local = _Worker(context)
+        self._groups: dict[tuple[int, ...], tuple[Future, set[str]]] = {}
 
-    def prepare(self, index: int, circuit_indices: Sequence[int]) -> Future[PreparedJob]:
-        """A future PreparedJob; in-process preparation is done before this returns."""
-        if self.pool is not None:
-            return self.pool.submit(_prepare, index, tuple(circuit_indices))
-        assert self.local is not None
+    def prepare(self, job: JobPlan) -> Future[PreparedJob]:
+        """A future PreparedJob; in-process preparation is done before this returns.
+
+        With several primitives, the jobs of one circuit range share one preparation: the
+        range is built and transpiled once, and each primitive's PUBs come from it.
+        """
+        if not job.primitive:
+            return self._run(_prepare, job.index, tuple(job.circuits))
+        group = self._groups.get(job.circuits)
+        if group is None or job.primitive in group[1]:  # new range, or prepared again
+            group = (self._run(_prepare_group, tuple(job.circuits)), set())
+            self._groups[job.circuits] = group
+        group[1].add(job.primitive)
         future: Future[PreparedJob] = Future()
+
+        def pick(done: Future) -> None:
+            try:
+                future.set_result(replace(done.result()[job.primitive], index=job.index))
+            except Exception as exc:
+                future.set_exception(exc)
+
+        group[0].add_done_callback(pick)
+        return future
+
+    def _run(self, fn: Any, *args: Any) -> Future:
+        if self.pool is not None:
+            return self.pool.submit(fn, *args)
+        future: Future = Future()
         try:
-            future.set_result(self.local.prepare(index, circuit_indices, ship=False))
+            future.set_result(fn(*args, worker=self.local))
         except Exception as exc:
             future.set_exception(exc)
         return future
@@ -172,9 +200,20 @@ def _init_worker(context: PrepareContext) -> None:
     _worker = _Worker(context)
 
 
-def _prepare(index: int, circuit_indices: tuple[int, ...]) -> PreparedJob:
-    assert _worker is not None
-    return _worker.prepare(index, circuit_indices, ship=True)
+def _prepare(
+    index: int, circuit_indices: tuple[int, ...], worker: _Worker | None = None
+) -> PreparedJob:
+    worker = worker or _worker
+    assert worker is not None
+    return worker.prepare(index, circuit_indices, ship=worker is _worker)
+
+
+def _prepare_group(
+    circuit_indices: tuple[int, ...], worker: _Worker | None = None
+) -> dict[str, PreparedJob]:
+    worker = worker or _worker
+    assert worker is not None
+    return worker.prepare_group(circuit_indices, ship=worker is _worker)
 
 
 def _survey(circuit_indices: tuple[int, ...]) -> list[CircuitInfo]:
@@ -208,19 +247,53 @@ class _Worker:
         return self._pm
 
     def prepare(self, index: int, circuit_indices: Sequence[int], ship: bool) -> PreparedJob:
+        """The job's PUBs, for a run of one primitive."""
+        ctx = self.context
+        (primitive,) = ctx.primitives.values()
+        specs = circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
+        logical = [primitives.logical_circuit(primitive, spec) for spec in specs]
+        isa, reused = self._isa(logical, [digest(circuit) for circuit in logical])
+        digests = [digest(spec.circuit) for spec in specs]
+        return self._assemble(index, primitive, circuit_indices, specs, isa, digests, reused, ship)
+
+    def prepare_group(self, circuit_indices: Sequence[int], ship: bool) -> dict[str, PreparedJob]:
+        """Each primitive's PUBs for one circuit range, transpiled once: the circuits
+        without their final measurements are transpiled, and the Sampler's measurements
+        are put back on the physical qubits the layout gave each measured qubit."""
         ctx = self.context
         specs = circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
-        logical = [primitives.logical_circuit(ctx.primitive, spec) for spec in specs]
-        digests = [digest(circuit) for circuit in logical]
-        isa, reused = self._isa(logical, digests)
+        bare = [primitives.without_final_measurements(spec.circuit) for spec in specs]
+        isa, reused = self._isa(bare, [digest(circuit) for circuit in bare])
+        digests = [digest(spec.circuit) for spec in specs]
+        prepared = {}
+        for name, primitive in ctx.primitives.items():
+            logical = [primitives.logical_circuit(primitive, spec) for spec in specs]
+            own = isa
+            if name == "sampler":
+                own = [measured(c, lg) for c, lg in zip(isa, logical, strict=True)]
+            prepared[name] = self._assemble(
+                -1, primitive, circuit_indices, specs, own, digests, reused, ship
+            )
+            prepared[name].transpiled_here = len(prepared) == 1
+        return prepared
+
+    def _assemble(
+        self,
+        index: int,
+        primitive: Any,
+        circuit_indices: Sequence[int],
+        specs: list[Any],
+        isa: list[QuantumCircuit],
+        digests: list[str],
+        reused: int,
+        ship: bool,
+    ) -> PreparedJob:
         observables = [
-            primitives.observables_for(ctx.primitive, spec)
-            if ctx.primitive.name == "estimator"
-            else None
+            primitives.observables_for(primitive, spec) if primitive.name == "estimator" else None
             for spec in specs
         ]
         pub_args = [
-            primitives.build_pub(ctx.primitive, spec, circuit)[1:]
+            primitives.build_pub(primitive, spec, circuit)[1:]
             for spec, circuit in zip(specs, isa, strict=True)
         ]
         records = [
@@ -265,18 +338,36 @@ class _Worker:
         infos = []
         for spec in circuits.generate(ctx.circuits, ctx.seed, circuit_indices):
             source = spec.metadata.get("file") or spec.circuit.name
-            try:
-                logical = primitives.logical_circuit(ctx.primitive, spec)
+            try:  # every primitive can run it (the Estimator refuses mid-circuit measurements)
+                for primitive in ctx.primitives.values():
+                    primitives.logical_circuit(primitive, spec)
             except ValueError as exc:
                 raise ConfigError(
                     "primitive",
-                    ctx.primitive.name,
+                    "estimator",
                     f"a primitive that can run {source}: {exc}",
                     "use primitive=sampler for circuits that measure mid-circuit",
                 ) from exc
             clifford = _is_clifford(spec.circuit) if ctx.check_clifford else None
-            infos.append(replace(CircuitInfo.of(spec, digest(logical)), clifford=clifford))
+            infos.append(replace(CircuitInfo.of(spec, digest(spec.circuit)), clifford=clifford))
         return infos
+
+
+def measured(isa: QuantumCircuit, logical: QuantumCircuit) -> QuantumCircuit:
+    """The ISA circuit of `logical` without its final measurements, with those
+    measurements put back: each measured qubit read where the layout finally put it."""
+    out = isa.copy()
+    for register in logical.cregs:
+        out.add_register(register)
+    physical = isa.layout.final_index_layout() if isa.layout else list(range(isa.num_qubits))
+    qubit = {q: i for i, q in enumerate(logical.qubits)}
+    clbit = {c: i for i, c in enumerate(logical.clbits)}
+    measures = [inst for inst in logical.data if inst.operation.name == "measure"]
+    if measures:
+        out.barrier([physical[qubit[inst.qubits[0]]] for inst in measures])
+    for inst in measures:
+        out.measure(physical[qubit[inst.qubits[0]]], out.clbits[clbit[inst.clbits[0]]])
+    return out
 
 
 def _is_clifford(circuit: QuantumCircuit) -> bool:

@@ -99,9 +99,12 @@ def read_jobs(run_dir: Path | str, *, skip_corrupt: bool = False) -> list[JobFil
     return jobs
 
 
-def load_run(run_dir: Path | str, *, partial: bool = False) -> list[PubResult | None]:
+def load_run(run_dir: Path | str, *, partial: bool = False, primitive: str | None = None) -> Any:
     """One PubResult per circuit of the run, in global circuit order.
 
+    A run of both primitives (`primitive=[sampler,estimator]`) gives a dict: primitive name
+    -> its list, each in circuit order (`load_run(d)["estimator"][3]` is circuit 3's
+    Estimator result); `primitive="sampler"` gives that primitive's list alone.
     Raises IncompleteRun when circuits are missing, unless `partial` (then None stands in
     for each missing circuit, and unusable job files are skipped with a QexpWarning).
     """
@@ -111,6 +114,11 @@ def load_run(run_dir: Path | str, *, partial: bool = False) -> list[PubResult | 
         for path in job_paths(run_dir)
         if (found := _read_or_skip(read_results, path, partial)) is not None
     ]
+    kinds = list(dict.fromkeys(job.attrs.get("primitive") for job in jobs))
+    if primitive is not None:
+        jobs = [job for job in jobs if job.attrs.get("primitive") == primitive]
+    elif len(kinds) > 1:
+        return {kind: load_run(run_dir, partial=partial, primitive=kind) for kind in kinds}
     if not jobs:
         if partial:
             return []
@@ -434,8 +442,13 @@ def _parse_overrides(lines: list[str]) -> dict[str, Any]:
             if "=" in line and not line.startswith("~")
         }
     result: dict[str, Any] = {}
+    selected: list[str] = []  # primitive=[sampler,estimator], as qexp spells it for Hydra
     for override, line in zip(parsed, lines, strict=True):
         if override.is_delete():
+            continue
+        if override.key_or_group == "primitive" and override.package:
+            selected.append(str(override.value()))
+            result["primitive"] = f"[{','.join(selected)}]"
             continue
         value = override.value()
         if not isinstance(value, str | int | float | bool) and value is not None:

@@ -82,7 +82,9 @@ def _resume(run_dir: Path) -> runner.RunReport:
     if (run_dir / MANIFEST_FILE).is_file():
         manifest = Manifest.load(run_dir)
         manifest.info.setdefault("run_id", uuid.uuid4().hex[:12])
-        plan = make_plan(cfg, [JobPlan(j.index, tuple(j.circuits)) for j in manifest.jobs])
+        plan = make_plan(
+            cfg, [JobPlan(j.index, tuple(j.circuits), j.primitive) for j in manifest.jobs]
+        )
     else:  # stopped before the first job was planned
         plan = make_plan(cfg)
         manifest = Manifest.create(run_dir, plan.jobs, runner.manifest_info(plan))

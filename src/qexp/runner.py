@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qexp import cloud, estimate, flaky, folder, primitives
+from qexp.config import primitive_configs
 from qexp.config.schema import QexpConfig
 from qexp.constants import JOBS_DIR
 from qexp.errors import RunError, RunInterrupted
@@ -26,6 +27,7 @@ from qexp.plan import RunPlan, make_plan
 from qexp.prepare import PreparedJob
 from qexp.progress import Progress
 from qexp.seeds import derive_seed
+from qexp.sweep import shared_batch
 from qexp.transpile_cache import TranspileCache
 from qexp.writer import JobWriter
 
@@ -72,7 +74,7 @@ def _run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None) ->
             return RunReport(
                 run_dir,
                 plan.backend_name,
-                cfg.primitive.name,
+                plan.primitive_name,
                 plan.implementation,
                 plan.num_circuits,
                 jobs={"planned": len(plan.jobs)},
@@ -85,7 +87,7 @@ def _run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None) ->
             plan.num_circuits,
             cfg.circuits.name,
             len(plan.jobs),
-            cfg.primitive.name,
+            plan.primitive_name,
             plan.implementation,
             plan.backend_name,
         )
@@ -110,15 +112,17 @@ def execute(
     started = time.monotonic() if started is None else started
     (run_dir / JOBS_DIR).mkdir(parents=True, exist_ok=True)
     cfg = plan.config
-    writer = JobWriter(manifest, run_dir, job_attrs(plan, config_yaml), cfg.check)
+    writer = JobWriter(manifest, run_dir, lambda job: job_attrs(plan, job, config_yaml), cfg.check)
     flaky.restore(plan.backend, manifest.info)
     transpiled = _TranspileCount()
     done_before = manifest.counts()["done"]
     try:
         with Progress(len(manifest.jobs), cfg.run.progress, done=done_before) as progress:
+            shared = cfg.run.batch == "shared" and plan.service is not None
             hooks = Hooks(
-                open_batch=lambda: _open_batch(plan),
-                prepare=lambda job: plan.preparer.prepare(job.index, job.circuits),
+                open_batch=lambda: _open_batch(plan, run_dir, manifest),
+                close_batch=(lambda batch: None) if shared else (lambda batch: batch.close()),
+                prepare=plan.preparer.prepare,
                 submit=lambda batch, prepared, job: _submit(
                     plan, manifest, batch, prepared, job, transpiled
                 ),
@@ -156,7 +160,7 @@ class _TranspileCount:
         self.seen: set[int] = set()
 
     def add(self, prepared: PreparedJob) -> None:
-        if prepared.index not in self.seen:
+        if prepared.index not in self.seen and prepared.transpiled_here:
             self.seen.add(prepared.index)
             self.reused += prepared.reused
             self.transpiled += len(prepared.records) - prepared.reused
@@ -188,10 +192,18 @@ def _cache_root() -> Path:
     return default_dir()
 
 
-def _open_batch(plan: RunPlan) -> Any:
+def _open_batch(plan: RunPlan, run_dir: Path, manifest: Manifest) -> Any:
+    """A fresh Batch, or, with `run.batch=shared` in a sweep on IBM Quantum, the sweep's
+    one batch (locally batches have no id to share: the setting changes nothing there)."""
     from qiskit_ibm_runtime import Batch
 
-    return Batch(backend=plan.backend)
+    def fresh() -> Any:
+        return Batch(backend=plan.backend)
+
+    in_sweep = manifest.info.get("point") is not None
+    if plan.config.run.batch == "shared" and plan.service is not None and in_sweep:
+        return shared_batch.open_shared(run_dir.parent, plan.service, fresh)
+    return fresh()
 
 
 def _submit(
@@ -208,8 +220,8 @@ def _submit(
     record_digests(manifest, job.index, job.circuits, prepared.digests)
     seed = derive_seed(cfg.seed, "simulator", job.index) if plan.local else None
     primitive = primitives.make(
-        cfg.primitive,
-        plan.implementation,
+        plan.primitive(job),
+        plan.implementation_of(job),
         batch,
         seed,
         plan.local,
@@ -270,14 +282,14 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def job_attrs(plan: RunPlan, config_yaml: str) -> dict[str, Any]:
-    """The attributes every job file of the run carries."""
+def job_attrs(plan: RunPlan, job: JobPlan, config_yaml: str) -> dict[str, Any]:
+    """The attributes the job's file carries about its run and its primitive."""
     cfg = plan.config
-    prim = cfg.primitive
+    prim = plan.primitive(job)
     return {
         "backend": plan.backend_name,
         "primitive": prim.name,
-        "implementation": plan.implementation,
+        "implementation": plan.implementation_of(job),
         "shots": prim.shots,
         "precision": prim.precision if prim.name == "estimator" and prim.shots is None else None,
         "config_yaml": config_yaml,
@@ -292,7 +304,7 @@ def manifest_info(plan: RunPlan, point: int | None = None) -> dict[str, Any]:
         "run_id": uuid.uuid4().hex[:12],
         "point": point,
         "backend": plan.backend_name,
-        "primitive": cfg.primitive.name,
+        "primitive": plan.primitive_name,
         "implementation": plan.implementation,
         "num_circuits": plan.num_circuits,
         "seed": cfg.seed,
@@ -302,12 +314,15 @@ def manifest_info(plan: RunPlan, point: int | None = None) -> dict[str, Any]:
 
 def identity(cfg: QexpConfig) -> dict[str, Any]:
     """What the run's jobs were planned with, beyond its circuits: resume checks it."""
-    prim = cfg.primitive
     return {
         "backend": dict(vars(cfg.backend)),
-        "primitive": prim.name,
-        "shots": prim.shots,
-        "precision": getattr(prim, "precision", None) if prim.shots is None else None,
+        "primitive": {
+            name: {
+                "shots": prim.shots,
+                "precision": getattr(prim, "precision", None) if prim.shots is None else None,
+            }
+            for name, prim in primitive_configs(cfg).items()
+        },
         "partition": {
             "max_circuits": cfg.partition.max_circuits,
             "max_executions": cfg.partition.max_executions,
@@ -321,7 +336,7 @@ def _report(
     return RunReport(
         run_dir=run_dir,
         backend=plan.backend_name,
-        primitive=plan.config.primitive.name,
+        primitive=plan.primitive_name,
         implementation=plan.implementation,
         num_circuits=plan.num_circuits,
         jobs=manifest.counts(),
@@ -356,18 +371,22 @@ def _failure_message(report: RunReport, manifest: Manifest) -> str:
 def describe_plan(plan: RunPlan, limit: int = 10) -> str:
     """The jobs a run would submit, with IBM's execution counts: the cost, known first."""
     cfg = plan.config
-    per_point = primitives.shots_per_execution(cfg.primitive)
-    costs = [sum(plan.catalog[i].num_points * per_point for i in job.circuits) for job in plan.jobs]
+    costs = [
+        sum(plan.catalog[i].num_points for i in job.circuits)
+        * primitives.shots_per_execution(plan.primitive(job))
+        for job in plan.jobs
+    ]
     lines = [
         f"qexp: dry run, nothing submitted: {plan.num_circuits} circuits in {len(plan.jobs)} "
-        f"jobs, {cfg.primitive.name} ({plan.implementation}) on {plan.backend_name}",
+        f"jobs, {plan.primitive_name} ({plan.implementation}) on {plan.backend_name}",
         f"  executions: {sum(costs)} in all, at most {max(costs)} per job "
         f"(partition.max_executions={cfg.partition.max_executions})",
         f"  plan: {estimate.estimate(plan).describe()}",
     ]
     for job, cost in list(zip(plan.jobs, costs, strict=True))[:limit]:
         first, last = job.circuits[0], job.circuits[-1]
-        lines.append(f"  job {job.index}: circuits {first}-{last}, {cost} executions")
+        what = f" {job.primitive}" if job.primitive else ""
+        lines.append(f"  job {job.index}{what}: circuits {first}-{last}, {cost} executions")
     if len(plan.jobs) > limit:
         lines.append(f"  ... and {len(plan.jobs) - limit} more jobs")
     return "\n".join(lines)

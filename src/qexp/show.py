@@ -141,12 +141,8 @@ def config_essentials(config: dict[str, Any], manifest: Manifest | None) -> dict
     name = info.get("primitive") or primitive.get("name", "?")
     implementation = info.get("implementation") or primitive.get("implementation")
     primitive_text = f"{name} ({implementation})" if implementation else str(name)
-    if primitive.get("shots") is not None:
-        budget = f"{primitive['shots']} shots"
-    elif primitive.get("precision") is not None:
-        budget = f"precision {primitive['precision']:g}"
-    else:
-        budget = "?"
+    parts = primitive.values() if "name" not in primitive else [primitive]
+    budget = ", ".join(_budget(p) for p in parts if isinstance(p, dict)) or "?"
     return {
         "generator": generator + (f" ({', '.join(extras)})" if extras else ""),
         "qubits": width_text,
@@ -155,6 +151,17 @@ def config_essentials(config: dict[str, Any], manifest: Manifest | None) -> dict
         "shots/precision": budget,
         "seed": str(config.get("seed", info.get("seed", "?"))),
     }
+
+
+def _budget(primitive: dict[str, Any]) -> str:
+    """`1024 shots` or `precision 0.0156`, named by primitive in a run of both."""
+    if primitive.get("shots") is not None:
+        text = f"{primitive['shots']} shots"
+    elif primitive.get("precision") is not None:
+        text = f"precision {primitive['precision']:g}"
+    else:
+        return "?"
+    return text
 
 
 def circuit_label(metadata: dict[str, Any]) -> str:
@@ -180,7 +187,9 @@ def jobs_table(view: RunView) -> Table | Text:
     if view.manifest is None:
         return Text("no job ledger (manifest.json) in this folder", style="yellow")
     table = Table(title="jobs", title_justify="left", show_edge=False, pad_edge=False)
-    for column in ("job", "status", "circuits", "attempts", "job id", "file"):
+    mixed = any(job.primitive for job in view.manifest.jobs)
+    columns = ("job", *(("primitive",) if mixed else ()), "status", "circuits", "attempts")
+    for column in (*columns, "job id", "file"):
         table.add_column(column)
     for job in view.manifest.jobs:
         file_ok = is_complete(view.run_dir / job.file)
@@ -190,6 +199,7 @@ def jobs_table(view: RunView) -> Table | Text:
         error = f" ({last.error_class}: {last.error})" if last and last.error else ""
         table.add_row(
             str(job.index),
+            *((job.primitive,) if mixed else ()),
             Text(status + error[:70], style=style),
             _span(job.circuits),
             str(len(job.attempts)),
@@ -245,6 +255,8 @@ def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
 
 def estimator_table(view: RunView, limit: int) -> Table:
     frame = view.table
+    if "primitive" in frame:  # a run of both primitives: the Estimator's rows
+        frame = frame[frame["primitive"] == "estimator"]
     keys = ["circuit_index", "parameter_index"]
     groups = list(frame.groupby(keys, sort=True))
     parameterized = frame["parameter_index"].max() > 0
@@ -302,11 +314,12 @@ def run_panel(view: RunView, title: str, limit: int, outcomes: int) -> Group:
         parts.append(Text(what_resume_does(view.manifest), style="yellow"))
     for problem in view.problems:
         parts.append(Text(f"note: {problem}", style="yellow"))
+    estimated = view.table is not None and len(view.table) and "value" in view.table
     if view.records:
         parts.append(sampler_table(view, limit, outcomes))
-    elif view.table is not None and len(view.table) and "value" in view.table:
-        parts.append(estimator_table(view, limit))
-    else:
+    if estimated:
+        parts.append(estimator_table(view, limit))  # alone, or beside the Sampler's
+    if not view.records and not estimated:
         parts.append(Text("no circuit results in this folder yet", style="yellow"))
     parts.append(Text(""))
     return Group(*parts)

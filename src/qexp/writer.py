@@ -8,6 +8,7 @@ before the run returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,17 @@ from qexp.prepare import PreparedJob
 class JobWriter:
     """Writes each job's HDF5 file as its result arrives, then runs the check on it."""
 
-    def __init__(self, manifest: Manifest, run_dir: Path, attrs: dict[str, Any], check: Any):
+    def __init__(
+        self,
+        manifest: Manifest,
+        run_dir: Path,
+        attrs: Callable[[JobPlan], dict[str, Any]],
+        check: Any,
+    ):
+        """`attrs(job)`: what the job's file says about its run and its primitive."""
         self.manifest, self.run_dir, self.attrs = manifest, run_dir, attrs
         self.check = checks.build(check)
+        self.check_fits = checks.fits(check)
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qexp-writer")
 
     def write(
@@ -35,7 +44,7 @@ class JobWriter:
         entry = self.manifest.jobs[job.index]
         attempt = entry.attempts[-1] if entry.attempts else None
         attrs = {
-            **self.attrs,
+            **self.attrs(job),
             "job_index": job.index,
             "job_id": runtime_job.job_id(),
             "batch_id": (attempt.batch_id if attempt else None) or "",
@@ -54,7 +63,7 @@ class JobWriter:
             circuits_qpy=prepared.circuits_qpy,
             result=result,
         )
-        if self.check is None:
+        if self.check is None or not self.check_fits(attrs["primitive"]):
             return None
         try:
             verdict = self.check(result, prepared.records, prepared.circuits_qpy)

@@ -7,6 +7,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from qexp.config.schema import DISCRIMINATORS, GROUPS, QexpConfig
+from qexp.config.validate import is_mixed
 from qexp.constants import HYDRA_DIR, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
 
@@ -28,10 +29,17 @@ def load_saved(run_dir: Path) -> DictConfig:
     typed = OmegaConf.structured(QexpConfig)
     for group, key in DISCRIMINATORS.items():
         node = saved.get(group)
-        if node is not None:
+        if node is None:
+            continue
+        if group == "primitive" and is_mixed(node):  # primitive=[sampler,estimator]
+            typed[group] = {
+                name: OmegaConf.merge(OmegaConf.structured(GROUPS[group][name]), child)
+                for name, child in node.items()
+            }
+        else:
             schema = GROUPS[group][node[key]]
             typed[group] = OmegaConf.merge(OmegaConf.structured(schema), node)
-            saved.pop(group)
+        saved.pop(group)
     merged = OmegaConf.merge(typed, saved)
     assert isinstance(merged, DictConfig)
     return merged

@@ -38,6 +38,9 @@ class RunConfig:
     max_execution_time: int | None = None
     """Seconds of QPU time a job may use before IBM Quantum cancels it (the service's own
     limit, 3 hours, applies when unset)."""
+    batch: str = "per_point"
+    """per_point: each run (sweep point) opens its own Batch; shared: every point of a `-m`
+    sweep on IBM Quantum goes into one Batch (qexp.sweep.shared_batch)."""
     max_qpu_seconds: float | None = None
     """Refuse to submit when the estimated QPU time (qexp.cost) is above it; null: no limit."""
 

@@ -43,23 +43,38 @@ def _check_structure(cfg: DictConfig) -> None:
         node = cfg[group]
         if node is None and group == "check":
             continue
-        choices = ", ".join(GROUPS[group])
-        schema = OmegaConf.get_type(node) if isinstance(node, DictConfig) else None
-        if schema not in GROUPS[group].values():
-            raise ConfigError(
-                group,
-                OmegaConf.to_container(node) if isinstance(node, DictConfig) else node,
-                f"a {group}= choice ({choices})",
-                f"add {group}=<choice> before setting its keys",
-            )
-        if GROUPS[group].get(node[key]) is not schema:
-            raise ConfigError(
-                f"{group}.{key}",
-                node[key],
-                f"set only by choosing {group}=<choice> ({choices})",
-                f"replace {group}.{key}=... with {group}={node[key]}",
-            )
+        if group == "primitive" and isinstance(node, DictConfig) and is_mixed(node):
+            for name in map(str, node):  # primitive=[sampler,estimator]: one node each
+                _check_choice(group, key, node[name], f"{group}.{name}")
+            continue
+        _check_choice(group, key, node, group)
     _reject_unknown_keys(cfg, "")
+
+
+def is_mixed(node: Any) -> bool:
+    """Whether the `primitive` node holds several primitives, one under each name."""
+    names = list(node.keys()) if hasattr(node, "keys") else []
+    return bool(names) and "name" not in names and set(names) <= set(GROUPS["primitive"])
+
+
+def _check_choice(group: str, key: str, node: Any, where: str) -> None:
+    """`node` is a real choice of `group`, made by choosing it (not by setting its key)."""
+    choices = ", ".join(GROUPS[group])
+    schema = OmegaConf.get_type(node) if isinstance(node, DictConfig) else None
+    if schema not in GROUPS[group].values():
+        raise ConfigError(
+            where,
+            OmegaConf.to_container(node) if isinstance(node, DictConfig) else node,
+            f"a {group}= choice ({choices})",
+            f"add {group}=<choice> before setting its keys",
+        )
+    if GROUPS[group].get(node[key]) is not schema:
+        raise ConfigError(
+            f"{where}.{key}",
+            node[key],
+            f"set only by choosing {group}=<choice> ({choices})",
+            f"replace {where}.{key}=... with {group}={node[key]}",
+        )
 
 
 def _reject_unknown_keys(node: DictConfig, prefix: str) -> None:
@@ -80,12 +95,21 @@ def _reject_unknown_keys(node: DictConfig, prefix: str) -> None:
             _reject_unknown_keys(child, f"{prefix}{key}.")
 
 
+def primitive_configs(cfg: QexpConfig) -> dict[str, Any]:
+    """The run's primitives by name, in the order they were chosen: one, or several with
+    `primitive=[sampler,estimator]`."""
+    if isinstance(cfg.primitive, dict):
+        return dict(cfg.primitive)
+    return {cfg.primitive.name: cfg.primitive}
+
+
 def validate(cfg: QexpConfig) -> None:
     if isinstance(cfg.seed, bool) or not 0 <= cfg.seed < 2**63:
         raise ConfigError("seed", cfg.seed, "an integer in [0, 2**63)", "set seed=1")
     circuits.validate(cfg.circuits)
     backends.validate(cfg.backend)
-    primitives.validate(cfg.primitive)
+    for primitive in primitive_configs(cfg).values():
+        primitives.validate(primitive)
     partition.validate(cfg.partition)
     transpile.validate(cfg.transpile)
     metrics.validate(cfg.metrics)
@@ -110,6 +134,20 @@ def _validate_run(run: RunConfig) -> None:
             run.max_qpu_seconds,
             "seconds > 0, or null for no limit",
             "set run.max_qpu_seconds=600 (or null)",
+        )
+    if run.batch not in ("per_point", "shared"):
+        raise ConfigError(
+            "run.batch",
+            run.batch,
+            "per_point (each sweep point its own Batch) or shared (one Batch for the sweep)",
+            "set run.batch=shared",
+        )
+    if run.max_execution_time is not None and run.max_execution_time < 1:
+        raise ConfigError(
+            "run.max_execution_time",
+            run.max_execution_time,
+            "seconds >= 1, or null for the service's limit",
+            "set run.max_execution_time=600",
         )
     if run.progress not in PROGRESS_MODES:
         raise ConfigError(
