@@ -103,6 +103,8 @@ class Preparer:
         else:
             self.local = _Worker(context)
         self._groups: dict[tuple[int, ...], tuple[Future, set[str]]] = {}
+        """Circuit ranges being prepared for several primitives, until each has asked."""
+        self.primitives = list(context.primitives)
 
     def prepare(self, job: JobPlan) -> Future[PreparedJob]:
         """A future PreparedJob; in-process preparation is done before this returns.
@@ -117,6 +119,8 @@ class Preparer:
             group = (self._run(_prepare_group, tuple(job.circuits)), set())
             self._groups[job.circuits] = group
         group[1].add(job.primitive)
+        if len(group[1]) == len(self.primitives):  # every primitive has its future: let go
+            del self._groups[job.circuits]
         future: Future[PreparedJob] = Future()
 
         def pick(done: Future) -> None:
