@@ -89,9 +89,10 @@ def test_a_refused_run_says_why_and_offers_no_resume(cli, tmp_path):
     status = qexp_cli(str(tmp_path / "bad"), cwd=tmp_path, module="qexp.status")
     assert status.returncode == 1
     assert "refused (primitive.shots=-5)" in status.stdout
-    assert "resume runs it" not in status.stdout and "not resumable" in status.stdout
+    assert "resume runs it" not in status.stdout and "needs a new run" in status.stdout
     again = qexp_cli(str(tmp_path / "bad"), cwd=tmp_path, module="qexp.resume")
-    assert again.returncode == 1 and "was refused" in again.stderr
+    assert again.returncode == 1 and "primitive.shots=-5 is not valid" in again.stderr
+    assert not (tmp_path / "bad/manifest.json").exists()  # still nothing planned or submitted
 
 
 # --- one identity per run -----------------------------------------------------------------

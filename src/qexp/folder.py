@@ -34,6 +34,11 @@ def record_refusal(run_dir: Path, exc: QexpError) -> None:
     write_text(run_dir / REFUSED_FILE, json.dumps(record, indent=1) + "\n")
 
 
+def clear_refusal(run_dir: Path) -> None:
+    """The run was planned after all (its cause is gone): the refusal is history."""
+    (run_dir / REFUSED_FILE).unlink(missing_ok=True)
+
+
 def refusal(run_dir: Path) -> dict[str, Any] | None:
     """The recorded refusal of a run folder, or None."""
     path = run_dir / REFUSED_FILE

@@ -200,6 +200,8 @@ _worker: _Worker | None = None
 def _init_worker(context: PrepareContext) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    for name in ("SIGTERM", "SIGUSR1", "SIGUSR2"):  # a forked worker must not run handlers
+        signal.signal(getattr(signal, name), signal.SIG_DFL)  # it inherited (submitit's)
     os.environ["QISKIT_IN_PARALLEL"] = "TRUE"  # one thread per worker: the pool is the parallelism
     _worker = _Worker(context)
 

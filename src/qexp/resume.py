@@ -44,19 +44,20 @@ def resume(run_dir: Path) -> runner.RunReport:
     """
     _refuse_unrunnable(run_dir)
     with RunLock(run_dir):
-        return _resume(run_dir)
+        try:
+            report = _resume(run_dir)
+        except QexpError as exc:
+            if folder.refusal(run_dir) is not None and not (run_dir / MANIFEST_FILE).exists():
+                folder.record_refusal(run_dir, exc)  # still refused: the latest reason
+            raise
+        folder.clear_refusal(run_dir)
+        return report
 
 
 def _refuse_unrunnable(run_dir: Path) -> None:
-    """Folders whose run must not be resumed: a dry run (nothing was to be submitted) or a
-    run refused before planning (its config is wrong: resuming would fail the same way)."""
-    refused = folder.refusal(run_dir)
-    if refused is not None:
-        raise QexpError(
-            f"{run_dir} cannot be resumed: its run was refused before anything was planned "
-            f"({refused.get('message', '').splitlines()[0]}). Fix the config and start a "
-            "new run."
-        )
+    """A dry-run folder is never run: nothing was to be submitted. A run refused before
+    planning is tried again (its cause may be gone: a missing file now written), and, if
+    still refused, fails with its own message, nothing submitted."""
     if folder.is_dry_run(run_dir):
         overrides = [o for o in _saved_overrides(run_dir) if not o.startswith("run.dry_run")]
         command = " ".join(["python -m qexp", *overrides, "run.dry_run=false"])
@@ -64,6 +65,9 @@ def _refuse_unrunnable(run_dir: Path) -> None:
             f"{run_dir} holds a dry run: nothing was submitted, and resume submits nothing. "
             f"Run it for real with: {command}"
         )
+    refused = folder.refusal(run_dir)
+    if refused is not None:
+        log.info("%s: its run was refused before planning; trying again", run_dir)
 
 
 def _saved_overrides(run_dir: Path) -> list[str]:
@@ -169,11 +173,10 @@ def _check_same_circuits(run_dir: Path, manifest: Manifest, plan: RunPlan) -> No
     then_identity = manifest.info.get("identity")
     now_identity = json.loads(json.dumps(runner.identity(plan.config)))
     if then_identity is not None and then_identity != now_identity:
-        changed = sorted(k for k in now_identity if then_identity.get(k) != now_identity[k])
+        changed = "; ".join(_differences(then_identity, now_identity))
         raise QexpError(
-            f"{run_dir} cannot be resumed: its saved config now gives other "
-            f"{', '.join(changed)} than the run was planned with. Restore "
-            f"{run_dir}/.hydra/config.yaml, or start a new run."
+            f"{run_dir} cannot be resumed: its saved config is not what the run was planned "
+            f"with ({changed}). Restore {run_dir}/.hydra/config.yaml, or start a new run."
         )
     recorded = recorded_digests(run_dir)
     if not recorded:
@@ -188,6 +191,17 @@ def _check_same_circuits(run_dir: Path, manifest: Manifest, plan: RunPlan) -> No
                 "that was submitted (its digest changed; was the file edited?). Restore it, "
                 "or start a new run."
             )
+
+
+def _differences(then: Any, now: Any, key: str = "") -> list[str]:
+    """`key: then -> now` for every leaf that differs between two nested dicts."""
+    if isinstance(then, dict) and isinstance(now, dict):
+        found = []
+        for name in dict.fromkeys([*then, *now]):
+            child = f"{key}.{name}" if key else str(name)
+            found += _differences(then.get(name), now.get(name), child)
+        return found
+    return [] if then == now else [f"{key}: {then!r} then, {now!r} now"]
 
 
 def _remove_stale_temp_files(run_dir: Path) -> None:

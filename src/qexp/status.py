@@ -35,8 +35,9 @@ def run_status(run_dir: Path) -> tuple[bool, Table | Group | str]:
         key = f" ({refused['key']}={refused.get('value')!r})" if refused.get("key") else ""
         first = str(refused.get("message", "")).splitlines()[0]
         return False, (
-            f"{run_dir}: [red]refused{key}[/]: {first}\n  nothing was submitted; not "
-            "resumable: fix the config and start a new run"
+            f"{run_dir}: [red]refused{key}[/]: {first}\n  nothing was submitted. A wrong "
+            "value needs a new run; a cause outside the config (a missing file) can be "
+            "fixed, then resume plans it again"
         )
     if folder.is_dry_run(run_dir):
         return False, (

@@ -104,6 +104,8 @@ def _collect(job: Any, sweep_dir: Path, number: int, overrides: list[str]) -> Jo
         return job.results()[0]
     except UncompletedJobError as exc:  # FailedJobError too: the point raised PointFailed
         error = _why(job, exc)
+    except Exception as exc:  # a result file cut short by a kill: the job left no result
+        error = _why(job, exc)
     record = next((r for r in index.read(sweep_dir) or [] if r.number == number), None)
     if record is None or record.status not in FINISHED:
         index.update(sweep_dir, number, overrides, status="failed", exit_code=1, error=error)
