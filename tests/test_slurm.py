@@ -94,7 +94,7 @@ def test_failed_point_fails_its_slurm_job_and_resume_finishes_the_sweep(cli, tmp
     assert status_main([str(sweep)]) == 0
     assert [r.status for r in index.read(sweep)] == ["done"] * 4
     for point in range(4):
-        counts = load_run(sweep / str(point))[0].data.meas.get_counts()
+        counts = load_run(sweep / str(point))[0].join_data().get_counts()
         assert set(counts) == {"00", "11"}
 
 

@@ -18,7 +18,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import BrokenExecutor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +27,7 @@ from qexp import failures
 from qexp.failures import Failure
 from qexp.manifest import Manifest
 from qexp.partition import JobPlan
+from qexp.prepare import WorkersStopped
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +208,8 @@ class BatchLoop:
             plan, future = self.preparing.pop(index)
             try:
                 prepared = future.result()
+            except BrokenExecutor as exc:  # the workers died (killed): no job's fault
+                raise WorkersStopped(exc) from exc
             except Exception as exc:  # e.g. a circuit the transpiler cannot map: never retried
                 self.manifest.submitted(plan.index, None, None)
                 self.manifest.finished(

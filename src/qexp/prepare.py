@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,7 +30,7 @@ from qiskit.transpiler import StagedPassManager, Target
 from qexp import circuits, primitives, transpile
 from qexp.circuits.catalog import CircuitInfo
 from qexp.circuits.identity import digest
-from qexp.errors import ConfigError
+from qexp.errors import ConfigError, RunError
 from qexp.partition import JobPlan
 from qexp.store import PubRecord, dump_circuits
 from qexp.transpile_cache import TranspileCache
@@ -86,6 +86,16 @@ class PreparedJob:
         return self._pubs
 
 
+class WorkersStopped(RunError):
+    """The worker processes (or the forkserver that starts them) died under the run."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(
+            f"the processes that transpile the circuits stopped ({type(cause).__name__}: "
+            f"{cause}); the jobs submitted so far are kept, and resume prepares the rest"
+        )
+
+
 class Preparer:
     """Prepares partitions in a process pool (`workers` > 0) or in this process."""
 
@@ -134,7 +144,10 @@ class Preparer:
 
     def _run(self, fn: Any, *args: Any) -> Future:
         if self.pool is not None:
-            return self.pool.submit(fn, *args)
+            try:
+                return self.pool.submit(fn, *args)
+            except (BrokenExecutor, EOFError, ConnectionError) as exc:
+                raise WorkersStopped(exc) from exc
         future: Future = Future()
         try:
             future.set_result(fn(*args, worker=self.local))
@@ -180,7 +193,7 @@ def _context() -> Any:
     if _threads() == 1:
         return multiprocessing.get_context("fork")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["qexp.prepare"])
+    ctx.set_forkserver_preload(["qexp._forkserver"])
     return ctx
 
 
@@ -199,9 +212,11 @@ _worker: _Worker | None = None
 
 def _init_worker(context: PrepareContext) -> None:
     global _worker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    for name in ("SIGTERM", "SIGUSR1", "SIGUSR2"):  # a forked worker must not run handlers
-        signal.signal(getattr(signal, name), signal.SIG_DFL)  # it inherited (submitit's)
+    # Signals are the main process's to handle (Ctrl-C, a scheduler's SIGTERM or SIGUSR1
+    # before a time limit); a worker ends when the main process is gone (its queue closes),
+    # and never runs handlers it inherited by fork (submitit's, for one).
+    for name in ("SIGINT", "SIGTERM", "SIGUSR1", "SIGUSR2"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
     os.environ["QISKIT_IN_PARALLEL"] = "TRUE"  # one thread per worker: the pool is the parallelism
     _worker = _Worker(context)
 
