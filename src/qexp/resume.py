@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from qexp import cloud, runner
-from qexp.cli import exit_now, setup_logging
+from qexp.cli import command, exit_now, setup_logging
 from qexp.config import load
 from qexp.config.saved import load_saved, saved_config_path
 from qexp.constants import JOBS_DIR, MANIFEST_FILE
@@ -147,7 +146,7 @@ def _remove_stale_temp_files(run_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qexp.resume", description=__doc__)
+    parser = argparse.ArgumentParser(prog=command("resume"), description=__doc__)
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or multirun folders")
     args = parser.parse_args(argv)
     setup_logging()
@@ -157,12 +156,12 @@ def main(argv: list[str] | None = None) -> int:
             failed += launch_missing_points(top)
             folders = run_dirs(top)
             if not folders:
-                print(f"qexp.resume: {top} holds no run folder", file=sys.stderr)
+                log.error("%s holds no run folder", top)
                 failed += 1
             for run_dir in folders:
                 failed += _resume_one(run_dir)
     except RunInterrupted as exc:
-        print(f"qexp.resume: {exc}", file=sys.stderr)
+        log.error("%s", exc)
         return RunInterrupted.exit_code
     return 1 if failed else 0
 
@@ -175,7 +174,7 @@ def _resume_one(run_dir: Path) -> int:
         note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
         raise
     except QexpError as exc:
-        print(f"qexp.resume: {run_dir}: {exc}", file=sys.stderr)
+        log.error("%s: %s", run_dir, exc)
         note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
         return 1
     note_finished(run_dir, PointOutcome())

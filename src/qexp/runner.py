@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qexp import cloud, estimate, primitives
+from qexp.cli import command
 from qexp.config.schema import QexpConfig
 from qexp.constants import JOBS_DIR
 from qexp.errors import RunError, RunInterrupted
@@ -125,9 +126,7 @@ def execute(
     report = _report(plan, manifest, run_dir, outcome, time.monotonic() - started)
     if outcome.stopped == "interrupted":
         counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
-        raise RunInterrupted(
-            f"interrupted ({counts}); resume with: python -m qexp.resume {run_dir}"
-        )
+        raise RunInterrupted(f"interrupted ({counts}); resume with: {command('resume', run_dir)}")
     if outcome.stopped:
         manifest.info["stopped"] = outcome.stopped
         manifest.save()
@@ -310,7 +309,7 @@ def _failure_message(report: RunReport, manifest: Manifest) -> str:
             lines.append(f"job {job.index}: {job.status}{why}")
     counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
     lines.append(f"{counts}. Files of finished jobs are complete in {report.run_dir / JOBS_DIR}.")
-    lines.append(f"Resume with: python -m qexp.resume {report.run_dir}")
+    lines.append(f"Resume with: {command('resume', report.run_dir)}")
     return "\n".join(lines)
 
 
@@ -346,7 +345,6 @@ def summary(report: RunReport) -> str:
     ]
     lines += [f"  {path.relative_to(report.run_dir)}" for path in report.files]
     lines.append(
-        f"  look: python -m qexp.show {report.run_dir}   plots: python -m qexp.report "
-        f"{report.run_dir}"
+        f"  look: {command('show', report.run_dir)}   plots: {command('report', report.run_dir)}"
     )
     return "\n".join(lines)

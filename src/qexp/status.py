@@ -9,12 +9,14 @@ file is complete.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from qexp.cli import command, setup_logging
 from qexp.constants import MANIFEST_FILE
 from qexp.manifest import Manifest
 from qexp.runs import run_dirs
@@ -27,7 +29,10 @@ STYLE = {"done": "green", "failed": "red", "cancelled": "yellow", "submitted": "
 def run_status(run_dir: Path) -> tuple[bool, Table | str]:
     """(complete, what to print) for one run folder."""
     if not (run_dir / MANIFEST_FILE).is_file():
-        return False, f"{run_dir}: no manifest yet (no job was planned): resume to run it"
+        return False, (
+            f"{run_dir}: no manifest yet (no job was planned); run it with: "
+            f"{command('resume', run_dir)}"
+        )
     manifest = Manifest.load(run_dir)
     table = Table(title=str(run_dir), title_justify="left")
     for column in ("job", "status", "circuits", "attempts", "last job id", "file", "last error"):
@@ -61,10 +66,11 @@ def _span(circuits: list[int]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qexp.status", description=__doc__)
+    parser = argparse.ArgumentParser(prog=command("status"), description=__doc__)
     parser.add_argument("dir", type=Path, help="a run folder or a multirun folder")
     parser.add_argument("--jobs", action="store_true", help="for a sweep: every point's jobs too")
     args = parser.parse_args(argv)
+    setup_logging()
     console = Console(width=max(120, Console().width))
     records = index.read(args.dir)
     if records is not None:
@@ -81,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"{len(points) - len(folders)} sweep point(s) never started")
         everything = False
     if not folders:
-        console.print(f"{args.dir}: no run folder here")
+        logging.getLogger("qexp").error("%s: no run folder here", args.dir)
     for run_dir in folders:
         complete, view = run_status(run_dir)
         everything &= complete
