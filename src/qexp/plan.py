@@ -97,7 +97,12 @@ def _count(cfg: QexpConfig, catalog: list[CircuitInfo] | None = None) -> int:
 def _partition(cfg: QexpConfig, catalog: list[CircuitInfo]) -> list[JobPlan]:
     per_point = primitives.shots_per_execution(cfg.primitive)
     costs = [info.num_points * per_point for info in catalog]
-    return partition.plan_jobs(costs, cfg.partition.max_circuits, cfg.partition.max_executions)
+    return partition.plan_jobs(
+        costs,
+        cfg.partition.max_circuits,
+        cfg.partition.max_executions,
+        primitives.fewer_shots(cfg.primitive),
+    )
 
 
 def _preparer(
@@ -141,7 +146,8 @@ def _check_width(cfg: QexpConfig, catalog: list[CircuitInfo], backend: BackendV2
             key,
             too_wide,
             f"at most {available} qubits, the size of backend {backends.describe(backend)}",
-            "use narrower circuits or a larger backend (e.g. backend=fake backend.name=FakeTorino)",
+            f"use circuits of at most {available} qubits in {key}, or a larger backend, e.g. "
+            "backend=fake backend.name=FakeTorino",
         )
 
 
