@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import CONF_DIR, qexp_cli
+from conftest import CONF_DIR, REPO, qexp_cli
 from emulator import subprocess_env
 
 from qexp import console
@@ -189,6 +189,21 @@ def test_command_skips_a_console_script_of_another_interpreter(monkeypatch, tmp_
         tmp_path, "qexp-report", f"#!/bin/sh\n'''exec' \"{sys.executable}\" \"$0\" \"$@\"\n' '''"
     )
     assert command("report", "d") == "qexp-report d"
+
+
+def test_no_message_in_the_source_spells_a_bare_python_command():
+    """Every command a message prints comes from `qexp.cli.command` (docstrings aside)."""
+    import ast
+
+    found = []
+    for path in sorted((REPO / "src").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+        texts = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in docs]
+        for node in texts:
+            if isinstance(node.value, str) and re.search(r"(?<![/\w])python3? ", node.value):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.value[:60]!r}")
+    assert not found, "\n".join(found)
 
 
 @pytest.mark.slow

@@ -404,8 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     for position, view in enumerate(views):
         if is_sweep and position >= MAX_POINT_DETAILS:
             console.print(
-                f"... details of {len(views) - position} more point(s), each with its "
-                f"folder: `{command('show', view.run_dir)}`"
+                f"... details of {len(views) - position} more point(s): each point's "
+                f"folder shows its own, e.g. `{command('show', view.run_dir)}`"
             )
             break
         heading = f"point {view.run_dir.name}" if is_sweep else "run"
