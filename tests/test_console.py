@@ -120,6 +120,7 @@ def test_library_messages_are_one_line_and_only_the_harmless_one_is_dropped(
     logging.getLogger("qexp").error("two\nlines")
     qiskit_file = os.path.join(__import__("qiskit").__path__[0], "transpiler", "passes.py")
     warnings.warn_explicit("an old API", DeprecationWarning, qiskit_file, 1)
+    warnings.warn_explicit("odd", UserWarning, "/nowhere/script.py", 1)  # no known module
     assert capsys.readouterr().err.splitlines() == [
         "qexp: warning: qiskit_ibm_runtime: Loading account with the given token.",
         f"qexp: warning: qiskit_ibm_runtime: {harmless}",
@@ -128,6 +129,7 @@ def test_library_messages_are_one_line_and_only_the_harmless_one_is_dropped(
         "qexp: error: two",
         "  lines",
         "qexp: warning: qiskit: an old API (DeprecationWarning)",
+        "qexp: warning: warnings: odd (UserWarning)",
     ]
 
 

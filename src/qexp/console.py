@@ -105,13 +105,15 @@ def _log_warning(
 
 
 def _package_of(filename: str) -> str:
-    """The top-level package a file belongs to (a warning's logger), else `py.warnings`."""
+    """The top-level package or module a file belongs to: the logger of its warnings."""
     for name, module in list(sys.modules.items()):
         if "." not in name:
+            if getattr(module, "__file__", None) == filename:
+                return name
             for folder in getattr(module, "__path__", None) or ():
                 if filename.startswith(os.path.join(folder, "")):
                     return name
-    return "py.warnings"
+    return "warnings"
 
 
 class Console(Callback):
