@@ -161,7 +161,7 @@ def test_a_check_that_stops_the_run_is_named_by_status_and_show(cli, tmp_path):
     )
     assert done.returncode == 1
     tail = (done.stdout + done.stderr).strip().splitlines()[-1]
-    assert "resume would" in tail and "qexp.resume" in tail
+    assert "resume would" in tail and ("qexp.resume" in tail or "qexp-resume" in tail)
     status = " ".join(qexp_cli(str(run_dir), cwd=tmp_path, module="qexp.status").stdout.split())
     assert "stopped: check failed on job" in status
     assert "below check.min=0.999" in status

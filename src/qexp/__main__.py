@@ -17,10 +17,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from qexp import runner
-from qexp.cli import exit_now
+from qexp.cli import command, exit_now
 from qexp.config import load, register, selection
+from qexp.console import Console, error
 from qexp.constants import MANIFEST_FILE
-from qexp.errors import QexpError, RunInterrupted
+from qexp.errors import ConfigError, QexpError, RunInterrupted
 from qexp.folder import record_refusal
 from qexp.lock import RunInUse
 from qexp.sweep import index, summary
@@ -78,8 +79,12 @@ def main() -> int:
         _run_point()
     except KeyboardInterrupt:
         if not any(isinstance(exc, RunInterrupted) for exc in _failed):
-            print("qexp: interrupted before any job was submitted", file=sys.stderr)
+            error("interrupted before any job was submitted")
         return RunInterrupted.exit_code
+    except SystemExit as exc:  # Hydra refused the command line, and said why on stderr
+        if exc.code == 1 and not Console.accepted:
+            return ConfigError.exit_code
+        raise
     if LAST_SWEEP:
         return _sweep_end(LAST_SWEEP[0])
     return max((exc.exit_code for exc in _failed), default=0)
@@ -94,11 +99,12 @@ def _sweep_end(end: SweepEnd) -> int:
     print(summary.render(views), flush=True)
     failed = [v for v in views if not v.done]
     if failed:
-        print(f"qexp: {len(failed)} sweep point(s) failed:", file=sys.stderr)
+        lines = [f"{len(failed)} sweep point(s) failed:"]
         for view in failed:
-            why = view.error or f"{view.state} (see python -m qexp.status {view.folder})"
-            print(f"  point {view.number} ({view.folder}): {why.splitlines()[0]}", file=sys.stderr)
-        print(f"  resume with: python -m qexp.resume {end.sweep_dir}", file=sys.stderr)
+            why = view.error or f"{view.state} (see {command('status', view.folder)})"
+            lines.append(f"point {view.number} ({view.folder}): {why.splitlines()[0]}")
+        lines.append(f"resume with: {command('resume', end.sweep_dir)}")
+        error("\n".join(lines))
     return summary.exit_code(views)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 import functools
+import shlex
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,11 +80,13 @@ AER_METHODS = (
 )
 """The AerSimulator methods that sample measurements (unitary and superop do not)."""
 IBM_CHANNELS = ("ibm_quantum_platform", "ibm_cloud")
+SAVE_ACCOUNT = (
+    "from qiskit_ibm_runtime import QiskitRuntimeService; QiskitRuntimeService.save_account("
+    'token="<API key>", instance="<CRN>", channel="ibm_quantum_platform", set_as_default=True)'
+)
 ACCOUNT_HELP = (
     "set QISKIT_IBM_TOKEN (and QISKIT_IBM_INSTANCE) in the environment, or save an account "
-    'once with: python -c "from qiskit_ibm_runtime import QiskitRuntimeService; '
-    "QiskitRuntimeService.save_account(token='<API key>', instance='<CRN>', "
-    "channel='ibm_quantum_platform', set_as_default=True)\""
+    f"once with: {shlex.join([sys.executable, '-c', SAVE_ACCOUNT])}"
 )
 
 
@@ -185,8 +189,8 @@ def _ibm_backend(cfg: IbmBackendConfig, min_num_qubits: int) -> tuple[BackendV2,
                 "backend.name",
                 cfg.name,
                 f"a backend of your instance ({exc})",
-                "list them with QiskitRuntimeService().backends(), or unset backend.name "
-                "to take the least busy one",
+                "set backend.name=null to take the least busy one, or name one that "
+                "QiskitRuntimeService().backends() lists",
             ) from exc
     return service.least_busy(operational=True, simulator=False, min_num_qubits=min_num_qubits), (
         service

@@ -8,6 +8,7 @@ arrives, and returns a `Verdict`. Choose one with `check=success_probability`,
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -115,7 +116,8 @@ def validate(cfg: Any, primitives: Sequence[str], catalog: Sequence[CircuitInfo]
                 "check._target_",
                 cfg._target_,
                 f"a function callable as fn(result, specs) ({exc})",
-                "define def my_check(result, specs) -> bool",
+                "point check._target_ at a function def my_check(result, specs) -> bool, "
+                "e.g. check._target_=mypackage.checks.my_check",
             ) from exc
     else:
         raise ConfigError(
@@ -202,14 +204,30 @@ def _check_outcomes(outcomes: Sequence[str], catalog: Sequence[CircuitInfo]) -> 
 
 
 def _custom_function(target: str) -> Callable[..., Any]:
-    from hydra.utils import get_method
+    """The function at a dotted path (`pkg.mod.fn`, `pkg.mod.Class.method`), or a ConfigError.
 
-    try:
-        return get_method(target)
-    except Exception as exc:
-        raise ConfigError(
-            "check._target_",
-            target,
-            "the dotted path of an importable function",
-            "set check._target_=mypackage.checks.my_check",
-        ) from exc
+    Not hydra.utils.get_method: it logs an error of its own before raising, a second line
+    for one mistake."""
+    parts, problem = target.split("."), ""
+    for cut in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:cut])
+        try:
+            found: Any = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and f"{module}.".startswith(f"{exc.name}."):  # the path, not an import
+                continue  # inside the module: a shorter path may be the module
+            problem = f"; importing {module} failed: {exc}"
+        except Exception as exc:
+            problem = f"; importing {module} failed: {type(exc).__name__}: {exc}"
+        else:
+            for name in parts[cut:]:
+                found = getattr(found, name, None)
+            if callable(found):
+                return found
+        break
+    raise ConfigError(
+        "check._target_",
+        target,
+        f"the dotted path of an importable function{problem}",
+        "set check._target_=mypackage.checks.my_check",
+    )

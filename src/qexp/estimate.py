@@ -10,6 +10,7 @@ estimate exceeds it, before anything is submitted.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from qiskit import QuantumCircuit
@@ -81,8 +82,9 @@ def check_budget(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstima
         raise BudgetExceeded(
             f"estimated QPU time {found.qpu_seconds:.1f} s exceeds the budget "
             f"run.max_qpu_seconds={budget:g} ({found.jobs} jobs, {found.executions} executions "
-            f"on {plan.backend_name}); nothing was submitted. Raise run.max_qpu_seconds, or "
-            "run fewer circuits or shots (see the plan with run.dry_run=true)."
+            f"on {plan.backend_name}); nothing was submitted. Fix: set "
+            f"run.max_qpu_seconds={math.ceil(found.qpu_seconds)} to allow it, or run fewer "
+            "circuits or shots (see the plan with run.dry_run=true)."
         )
     return found
 

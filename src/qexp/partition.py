@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from qexp.errors import ConfigError
 
+IBM_MAX_EXECUTIONS = 10_000_000
+"""IBM Quantum's limit on the executions of one job."""
+
 
 @dataclass
 class PartitionConfig:
@@ -19,7 +22,7 @@ class PartitionConfig:
 
     max_circuits: int = 100
     """PUBs per job, as in IBM's own batching example."""
-    max_executions: int = 10_000_000
+    max_executions: int = IBM_MAX_EXECUTIONS
     """Executions (parameter sets x shots) per job: IBM's per-job limit."""
 
 
@@ -35,18 +38,27 @@ class JobPlan:
 
 
 def validate(cfg: PartitionConfig) -> None:
-    for key, value in (("max_circuits", cfg.max_circuits), ("max_executions", cfg.max_executions)):
-        if value < 1:
+    default = PartitionConfig()
+    for key in ("max_circuits", "max_executions"):
+        if getattr(cfg, key) < 1:
             raise ConfigError(
-                f"partition.{key}", value, "a positive integer", f"set partition.{key}=100"
+                f"partition.{key}",
+                getattr(cfg, key),
+                "a positive integer",
+                f"set partition.{key}={getattr(default, key)}",
             )
 
 
-def plan_jobs(costs: Sequence[int], max_circuits: int, max_executions: int) -> list[JobPlan]:
+def plan_jobs(
+    costs: Sequence[int],
+    max_circuits: int,
+    max_executions: int,
+    fewer_shots: str = "lower primitive.shots",
+) -> list[JobPlan]:
     """Greedy in order: start a new job when either limit would be exceeded.
 
     `costs[i]` is the executions of circuit i. A single PUB above `max_executions` cannot be
-    split and is an error.
+    split and is an error, whose hint starts with `fewer_shots` (the primitive's own key).
     """
     plans: list[JobPlan] = []
     current: list[int] = []
@@ -57,8 +69,8 @@ def plan_jobs(costs: Sequence[int], max_circuits: int, max_executions: int) -> l
                 "partition.max_executions",
                 max_executions,
                 f"at least the {cost} executions of circuit {index} (parameter sets x shots)",
-                "lower primitive.shots (or raise primitive.precision), use fewer parameter "
-                "points, or raise partition.max_executions",
+                f"{fewer_shots}, use fewer parameter points, or set "
+                f"partition.max_executions={cost} (IBM takes at most {IBM_MAX_EXECUTIONS})",
             )
         if current and (len(current) == max_circuits or load + cost > max_executions):
             plans.append(JobPlan(len(plans), tuple(current)))

@@ -130,7 +130,10 @@ def _partition(cfg: QexpConfig, catalog: list[CircuitInfo]) -> list[JobPlan]:
     }
     limits = (cfg.partition.max_circuits, cfg.partition.max_executions)
     if len(costs) == 1:
-        return partition.plan_jobs(next(iter(costs.values())), *limits)
+        (prim,) = primitive_configs(cfg).values()
+        return partition.plan_jobs(
+            next(iter(costs.values())), *limits, primitives.fewer_shots(prim)
+        )
     return partition.plan_mixed(costs, *limits)
 
 
@@ -175,7 +178,8 @@ def _check_width(cfg: QexpConfig, catalog: list[CircuitInfo], backend: BackendV2
             key,
             too_wide,
             f"at most {available} qubits, the size of backend {backends.describe(backend)}",
-            "use narrower circuits or a larger backend (e.g. backend=fake backend.name=FakeTorino)",
+            f"use circuits of at most {available} qubits in {key}, or a larger backend, e.g. "
+            "backend=fake backend.name=FakeTorino",
         )
 
 

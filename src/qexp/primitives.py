@@ -60,7 +60,9 @@ def validate(cfg: Any) -> None:
             "set primitive.implementation=auto",
         )
     if cfg.shots is not None and cfg.shots < 1:
-        raise ConfigError("primitive.shots", cfg.shots, "a positive integer", "set shots=1024")
+        raise ConfigError(
+            "primitive.shots", cfg.shots, "a positive integer", "set primitive.shots=1024"
+        )
     if cfg.name == "estimator":
         if not 0 < cfg.precision < 1:
             raise ConfigError(
@@ -95,9 +97,16 @@ def check_observables(labels: Sequence[str], width: int, circuit: str | None = N
                 "primitive.observables",
                 list(labels),
                 f"Pauli strings of length {width} for the {width}-qubit circuit{what}",
-                "give observables as wide as every circuit, or leave primitive.observables "
-                "unset to use the generator's own",
+                "set primitive.observables=null to measure the generator's own, or give "
+                "Pauli strings as wide as every circuit",
             )
+
+
+def fewer_shots(cfg: Any) -> str:
+    """How to run fewer shots per parameter set, in this primitive's own key."""
+    if cfg.name == "estimator" and cfg.shots is None:
+        return "raise primitive.precision"
+    return "lower primitive.shots"
 
 
 def shots_per_execution(cfg: Any) -> int:

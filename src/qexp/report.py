@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import logging
 import math
 import re
 import sys
@@ -36,6 +37,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from qexp import __version__
+from qexp.cli import command, setup_logging
 from qexp.constants import HYDRA_DIR, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
 from qexp.runs import run_dirs
@@ -682,13 +684,14 @@ def _relative(file: Path, start: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qexp.report", description=__doc__)
+    parser = argparse.ArgumentParser(prog=command("report"), description=__doc__)
     parser.add_argument("dir", type=Path, help="a run folder or a multirun (sweep) folder")
     args = parser.parse_args(argv)
+    setup_logging()
     try:
         report = build_report(args.dir)
     except QexpError as exc:
-        print(f"qexp.report: {exc}", file=sys.stderr)
+        logging.getLogger("qexp").error("%s", exc)
         return 1
     print(f"report: {report}")
     print(f"  plots: {len(list(report.parent.glob('*.png')))} PNG files in {report.parent}")

@@ -39,6 +39,7 @@ import numpy as np
 from qiskit.primitives import PrimitiveResult, PubResult
 
 from qexp import rows
+from qexp.cli import command
 from qexp.constants import HYDRA_DIR, JOBS_DIR
 from qexp.errors import QexpError, QexpWarning
 from qexp.runs import run_dirs
@@ -72,7 +73,7 @@ class IncompleteRun(QexpError):
             )
         super().__init__(
             f"Run {run_dir} is incomplete: {what}. Finish it with "
-            f"`python -m qexp.resume {run_dir}`, or pass partial=True to read what is there."
+            f"`{command('resume', run_dir)}`, or pass partial=True to read what is there."
         )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from qexp import cloud, folder, runner
-from qexp.cli import exit_now, setup_logging
+from qexp.cli import command, exit_now, setup_logging
 from qexp.config import load
 from qexp.config.saved import load_saved, saved_config_path
 from qexp.constants import HYDRA_DIR, JOBS_DIR, MANIFEST_FILE
@@ -60,10 +59,9 @@ def _refuse_unrunnable(run_dir: Path) -> None:
     still refused, fails with its own message, nothing submitted."""
     if folder.is_dry_run(run_dir):
         overrides = [o for o in _saved_overrides(run_dir) if not o.startswith("run.dry_run")]
-        command = " ".join(["python -m qexp", *overrides, "run.dry_run=false"])
         raise QexpError(
             f"{run_dir} holds a dry run: nothing was submitted, and resume submits nothing. "
-            f"Run it for real with: {command}"
+            f"Run it for real with: {command('run', *overrides, 'run.dry_run=false')}"
         )
     refused = folder.refusal(run_dir)
     if refused is not None:
@@ -212,7 +210,7 @@ def _remove_stale_temp_files(run_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qexp.resume", description=__doc__)
+    parser = argparse.ArgumentParser(prog=command("resume"), description=__doc__)
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or multirun folders")
     args = parser.parse_args(argv)
     setup_logging()
@@ -222,12 +220,12 @@ def main(argv: list[str] | None = None) -> int:
             failed += launch_missing_points(top)
             folders = run_dirs(top)
             if not folders:
-                print(f"qexp.resume: {top} holds no run folder", file=sys.stderr)
+                log.error("%s holds no run folder", top)
                 failed += 1
             for run_dir in folders:
                 failed += _resume_one(run_dir)
     except RunInterrupted as exc:
-        print(f"qexp.resume: {exc}", file=sys.stderr)
+        log.error("%s", exc)
         return RunInterrupted.exit_code
     return 1 if failed else 0
 
@@ -240,7 +238,7 @@ def _resume_one(run_dir: Path) -> int:
         note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
         raise
     except QexpError as exc:
-        print(f"qexp.resume: {run_dir}: {exc}", file=sys.stderr)
+        log.error("%s: %s", run_dir, exc)
         note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
         return 1
     note_finished(run_dir, PointOutcome())

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qexp import cloud, estimate, flaky, folder, primitives
+from qexp.cli import command
 from qexp.config import primitive_configs
 from qexp.config.schema import QexpConfig
 from qexp.constants import JOBS_DIR
@@ -141,9 +142,7 @@ def execute(
     report = _report(plan, manifest, run_dir, outcome, time.monotonic() - started)
     if outcome.stopped == "interrupted":
         counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
-        raise RunInterrupted(
-            f"interrupted ({counts}); resume with: python -m qexp.resume {run_dir}"
-        )
+        raise RunInterrupted(f"interrupted ({counts}); resume with: {command('resume', run_dir)}")
     if outcome.stopped:
         manifest.info["stopped"] = outcome.stopped
         manifest.save()
@@ -364,7 +363,7 @@ def _failure_message(report: RunReport, manifest: Manifest) -> str:
         lines.append(f"job {format_indices(indices)}: {end}")
     counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
     lines.append(f"{counts}. Files of finished jobs are complete in {report.run_dir / JOBS_DIR}.")
-    lines.append(f"{what_resume_does(manifest)}: python -m qexp.resume {report.run_dir}")
+    lines.append(f"{what_resume_does(manifest)}: {command('resume', report.run_dir)}")
     return "\n".join(lines)
 
 
@@ -404,7 +403,6 @@ def summary(report: RunReport) -> str:
     ]
     lines += [f"  {path.relative_to(report.run_dir)}" for path in report.files]
     lines.append(
-        f"  look: python -m qexp.show {report.run_dir}   plots: python -m qexp.report "
-        f"{report.run_dir}"
+        f"  look: {command('show', report.run_dir)}   plots: {command('report', report.run_dir)}"
     )
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import sys
 import warnings
@@ -22,6 +23,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from qexp.cli import command, setup_logging
 from qexp.constants import HYDRA_DIR, MANIFEST_FILE, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
 from qexp.manifest import Manifest
@@ -29,6 +31,8 @@ from qexp.results import counts, job_paths, load_table, run_overrides
 from qexp.runs import run_dirs
 from qexp.store import is_complete
 from qexp.sweep import sweep_points
+
+log = logging.getLogger("qexp")
 
 STYLE = {"done": "green", "failed": "red", "cancelled": "yellow", "submitted": "cyan"}
 MAX_CIRCUITS = 20
@@ -369,7 +373,7 @@ def _span(circuits: list[int]) -> str:
 def _more(number: int, run_dir: Path) -> str:
     return (
         f"... and {number} more circuit result(s): `qexp.results.load_table` has every value, "
-        f"`python -m qexp.report {run_dir}` plots them"
+        f"`{command('report', run_dir)}` plots them"
     )
 
 
@@ -389,7 +393,7 @@ def plain_value(value: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qexp.show", description=__doc__)
+    parser = argparse.ArgumentParser(prog=command("show"), description=__doc__)
     parser.add_argument("dir", type=Path, help="a run folder or a multirun (sweep) folder")
     parser.add_argument(
         "--circuits", type=int, default=MAX_CIRCUITS, help="circuit results shown per run"
@@ -398,10 +402,11 @@ def main(argv: list[str] | None = None) -> int:
         "--outcomes", type=int, default=MAX_OUTCOMES, help="top outcomes shown per circuit"
     )
     args = parser.parse_args(argv)
+    setup_logging()
     console = Console(width=max(120, Console().width))
     folders = run_dirs(args.dir)
     if not folders:
-        console.print(f"{args.dir}: no run folder here (expected .hydra/ or manifest.json)")
+        log.error("%s: no run folder here (expected .hydra/ or manifest.json)", args.dir)
         return 1
     views = [read_run(folder) for folder in folders]
     points = sweep_points(args.dir)
@@ -417,8 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     for position, view in enumerate(views):
         if is_sweep and position >= MAX_POINT_DETAILS:
             console.print(
-                f"... details of {len(views) - position} more point(s): "
-                f"`python -m qexp.show {args.dir}/<point>`"
+                f"... details of {len(views) - position} more point(s): each point's "
+                f"folder shows its own, e.g. `{command('show', view.run_dir)}`"
             )
             break
         heading = f"point {view.run_dir.name}" if is_sweep else "run"

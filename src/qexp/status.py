@@ -9,6 +9,7 @@ file is complete.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qexp import folder
+from qexp.cli import command, setup_logging
 from qexp.constants import DRY_RUN_FILE, MANIFEST_FILE
 from qexp.lock import holder
 from qexp.manifest import Manifest
@@ -48,7 +50,8 @@ def run_status(run_dir: Path) -> tuple[bool, Table | Group | str]:
         if pid:
             return False, f"{run_dir}:{running}, planning (no job submitted yet)"
         return False, (
-            f"{run_dir}: stopped before any job was planned (nothing was submitted): resume runs it"
+            f"{run_dir}: stopped before any job was planned (nothing was submitted); run "
+            f"it with: {command('resume', run_dir)}"
         )
     manifest = Manifest.load(run_dir)
     table = Table(title=f"{run_dir}{running}", title_justify="left")
@@ -100,10 +103,11 @@ def _span(circuits: list[int]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qexp.status", description=__doc__)
+    parser = argparse.ArgumentParser(prog=command("status"), description=__doc__)
     parser.add_argument("dir", type=Path, help="a run folder or a multirun folder")
     parser.add_argument("--jobs", action="store_true", help="for a sweep: every point's jobs too")
     args = parser.parse_args(argv)
+    setup_logging()
     console = Console(width=max(120, Console().width))
     records = index.read(args.dir)
     if records is not None:
@@ -120,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"{len(points) - len(folders)} sweep point(s) never started")
         everything = False
     if not folders:
-        console.print(f"{args.dir}: no run folder here")
+        logging.getLogger("qexp").error("%s: no run folder here", args.dir)
     for run_dir in folders:
         complete, view = run_status(run_dir)
         everything &= complete

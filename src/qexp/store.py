@@ -40,7 +40,8 @@ from qiskit_ibm_runtime.results import EstimatorPubResult
 from qexp import __version__, rows
 from qexp.atomic import atomic_path
 from qexp.circuits.base import CircuitSpec
-from qexp.constants import HDF5_SCHEMA_VERSION
+from qexp.cli import command
+from qexp.constants import HDF5_SCHEMA_VERSION, JOBS_DIR
 from qexp.errors import QexpError, QexpWarning
 
 T = TypeVar("T")
@@ -99,9 +100,11 @@ class CorruptJobFile(QexpError):
 
     def __init__(self, path: Path | str, why: str) -> None:
         self.path, self.why = Path(path), why
+        in_run = self.path.parent.name == JOBS_DIR
+        resume = command("resume", self.path.parent.parent if in_run else "RUN_DIR")
         super().__init__(
             f"Job file {path} is unusable: {why}. Delete it and finish the run with "
-            f"`python -m qexp.resume RUN_DIR` to re-run its job."
+            f"`{resume}` to re-run its job."
         )
 
     def __reduce__(self) -> tuple:

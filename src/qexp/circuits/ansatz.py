@@ -80,7 +80,8 @@ def _check(cfg: AnsatzConfig) -> list[int]:
                 cfg.points,
                 "explicit points need a single width, since the number of parameters "
                 f"depends on it (got circuits.num_qubits={cfg.num_qubits!r})",
-                "set circuits.num_qubits to one int, or drop circuits.points",
+                f"set circuits.num_qubits={ns[0]} (one width), or circuits.points=null to "
+                "draw circuits.num_points random points per width",
             )
         _points(cfg.points, build(cfg.ansatz, ns[0], cfg.reps).num_parameters)
     return ns
@@ -90,9 +91,7 @@ def _points(points: Any, num_parameters: int) -> np.ndarray:
     """`points` as a float array (num_points, num_parameters), or a ConfigError."""
     key = "circuits.points"
     shape = f"a non-empty list of parameter vectors, each of {num_parameters} numbers"
-    fix = (
-        f"give each vector exactly {num_parameters} values, e.g. {key}=[[{_zeros(num_parameters)}]]"
-    )
+    fix = f"give each vector exactly {num_parameters} values: {key}=[[{_zeros(num_parameters)}]]"
     if isinstance(points, str) or not isinstance(points, Sequence) or not points:
         raise ConfigError(key, points, shape, fix)
     for i, vector in enumerate(points):
@@ -111,7 +110,8 @@ def _points(points: Any, num_parameters: int) -> np.ndarray:
 
 
 def _zeros(count: int) -> str:
-    return ",".join(["0"] * count) if count <= 6 else "0,0,...,0"
+    """A vector of `count` zeros, written out in full: the hint works when pasted."""
+    return ",".join(["0"] * count)
 
 
 def _ansatz(cfg: AnsatzConfig, num_qubits: int, seed: int) -> CircuitSpec:

@@ -88,7 +88,12 @@ def load(file: Path) -> QuantumCircuit:
     try:
         text = file.read_text()
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(KEY, str(file), f"a readable text file; reading failed: {err}") from err
+        raise ConfigError(
+            KEY,
+            str(file),
+            f"a readable text file; reading failed: {err}",
+            f"make {file} readable, or leave it out of {KEY}",
+        ) from err
     version = 3 if _QASM3_HEADER.search(text) else 2
     try:
         if version == 3:
@@ -107,7 +112,12 @@ def load(file: Path) -> QuantumCircuit:
 def _spec(file: Path) -> CircuitSpec:
     circuit = load(file)
     if circuit.num_qubits == 0:
-        raise ConfigError(KEY, str(file), "a circuit on at least one qubit", f"fix {file}")
+        raise ConfigError(
+            KEY,
+            str(file),
+            "a circuit on at least one qubit",
+            f"fix {file} or leave it out of {KEY}",
+        )
     if circuit.parameters:
         names = ", ".join(sorted(p.name for p in circuit.parameters))
         raise ConfigError(
@@ -122,7 +132,8 @@ def _spec(file: Path) -> CircuitSpec:
             str(file),
             f"gates the transpiler can synthesize; {file.name} uses opaque gate(s) "
             f"{', '.join(sorted(opaque))} with no definition",
-            f"define the gate(s) in {file.name} (gate name(...) q {{ ... }})",
+            f"define the gate(s) in {file.name} (gate name(...) q {{ ... }}), or leave it "
+            f"out of {KEY}",
         )
     circuit.name = file.stem
     circuit.metadata = {

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from qexp.cli import command
 from qexp.config.schema import DISCRIMINATORS, GROUPS, QexpConfig
 from qexp.config.validate import is_mixed
 from qexp.constants import HYDRA_DIR, SAVED_CONFIG_FILE
@@ -22,7 +23,8 @@ def load_saved(run_dir: Path) -> DictConfig:
     if not path.is_file():
         raise QexpError(
             f"{run_dir} cannot be resumed: it holds no saved config ({path} is missing; the run "
-            "was stopped before Hydra wrote it). Start it again with python -m qexp."
+            f"was stopped before Hydra wrote it). Start it again: {command('run')} with the "
+            "same overrides."
         )
     saved = OmegaConf.load(path)
     assert isinstance(saved, DictConfig)

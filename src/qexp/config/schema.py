@@ -16,6 +16,7 @@ from omegaconf import MISSING
 from qexp import backends, primitives
 from qexp.checks import CHECK_SCHEMAS
 from qexp.circuits import SCHEMAS as CIRCUIT_SCHEMAS
+from qexp.config.help import SCHEMA_GROUP, register_resolvers
 from qexp.metrics import MetricsConfig
 from qexp.partition import PartitionConfig
 from qexp.transpile import TranspileConfig
@@ -83,9 +84,10 @@ DISCRIMINATORS = {"circuits": "name", "backend": "kind", "primitive": "name", "c
 
 
 def register() -> None:
-    """Put every schema in Hydra's ConfigStore (idempotent)."""
+    """Put every schema in Hydra's ConfigStore, and the help's resolvers (idempotent)."""
+    register_resolvers()
     cs = ConfigStore.instance()
     cs.store(name="schema_config", node=QexpConfig)
     for group, schemas in GROUPS.items():
         for name, schema in schemas.items():
-            cs.store(group=f"schema/{group}", name=name, node=schema)
+            cs.store(group=f"{SCHEMA_GROUP}/{group}", name=name, node=schema)

@@ -8,9 +8,11 @@ backend (widths, observables) run in `qexp.plan`, still before anything is submi
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import json
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from qexp import backends, circuits, metrics, partition, primitives, transpile
@@ -39,7 +41,7 @@ def _check_structure(cfg: DictConfig) -> None:
     """Each group is a real choice of its own schema, and no `+key` slipped past a schema."""
     for group, key in DISCRIMINATORS.items():
         if OmegaConf.is_missing(cfg, group):
-            raise ConfigError(group, "???", f"a {group}= choice", f"add {group}=<choice>")
+            raise ConfigError(group, "???", f"a {group}= choice", f"add {_example(group)}")
         node = cfg[group]
         if node is None and group == "check":
             continue
@@ -66,14 +68,14 @@ def _check_choice(group: str, key: str, node: Any, where: str) -> None:
             where,
             OmegaConf.to_container(node) if isinstance(node, DictConfig) else node,
             f"a {group}= choice ({choices})",
-            f"add {group}=<choice> before setting its keys",
+            f"choose one before setting its keys, e.g. {_example(group)}",
         )
     if GROUPS[group].get(node[key]) is not schema:
         raise ConfigError(
             f"{where}.{key}",
             node[key],
             f"set only by choosing {group}=<choice> ({choices})",
-            f"replace {where}.{key}=... with {group}={node[key]}",
+            f"choose {_example(group, node[key])} instead of setting {where}.{key}",
         )
 
 
@@ -87,7 +89,7 @@ def _reject_unknown_keys(node: DictConfig, prefix: str) -> None:
                     f"{prefix}{key}",
                     node[key],
                     f"a key of {schema.__name__} ({', '.join(sorted(allowed))})",
-                    "check the spelling; a '+' override cannot add keys to a schema",
+                    _spelling_fix(prefix, key, allowed, node[key]),
                 )
     for key in map(str, node):
         child = node._get_node(key)
@@ -101,6 +103,31 @@ def primitive_configs(cfg: QexpConfig) -> dict[str, Any]:
     if isinstance(cfg.primitive, dict):
         return dict(cfg.primitive)
     return {cfg.primitive.name: cfg.primitive}
+
+
+def _example(group: str, choice: Any = None) -> str:
+    """`group=choice` for a hint: `choice` when it is one, else the group's first."""
+    return f"{group}={choice if choice in GROUPS[group] else next(iter(GROUPS[group]))}"
+
+
+def _spelling_fix(prefix: str, key: str, allowed: set[str], value: Any) -> str:
+    """The nearest real key (a '+' override cannot add keys to a schema)."""
+    near = difflib.get_close_matches(key, sorted(allowed), n=1)
+    if not near:
+        return f"drop {prefix}{key}; a '+' override cannot add keys to a schema"
+    return (
+        f"did you mean {prefix}{near[0]}={_as_override(value)}? A '+' override cannot add keys "
+        "to a schema"
+    )
+
+
+def _as_override(value: Any) -> str:
+    """A value as Hydra's override grammar reads it back."""
+    if isinstance(value, DictConfig | ListConfig):
+        value = OmegaConf.to_container(value)
+    if value is None or isinstance(value, list | dict):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
 
 
 def validate(cfg: QexpConfig) -> None:
@@ -118,9 +145,13 @@ def validate(cfg: QexpConfig) -> None:
 
 def _validate_run(run: RunConfig) -> None:
     if run.max_retries < 0:
-        raise ConfigError("run.max_retries", run.max_retries, "an integer >= 0", "set it to 2")
+        raise ConfigError(
+            "run.max_retries", run.max_retries, "an integer >= 0", "set run.max_retries=2"
+        )
     if run.retry_backoff < 0:
-        raise ConfigError("run.retry_backoff", run.retry_backoff, "seconds >= 0", "set it to 1")
+        raise ConfigError(
+            "run.retry_backoff", run.retry_backoff, "seconds >= 0", "set run.retry_backoff=1"
+        )
     if run.poll_interval is not None and run.poll_interval <= 0:
         raise ConfigError(
             "run.poll_interval",

@@ -14,6 +14,8 @@ import sys
 import warnings
 from types import FrameType
 
+from qexp.cli import command
+
 from . import auth
 from .devices import load_devices
 from .faults import FaultPlan, parse_http_fault, parse_job_fault
@@ -29,7 +31,7 @@ from .server import (
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m qexp.emulator",
+        prog=command("emulator"),
         description="A local IBM Quantum Platform service for the real qiskit-ibm-runtime "
         "client: fake devices run on Aer, with faults on demand.",
     )
