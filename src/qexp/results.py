@@ -175,7 +175,20 @@ STRING_COLUMNS = frozenset(
 )
 """Table columns that hold text even when it looks like a number (bitstrings, run names)."""
 _JOB_COLUMNS = INFO_COLUMNS[:6]
-_RESERVED = frozenset({"run", "run_dir", *INFO_COLUMNS, *SAMPLER_COLUMNS, *ESTIMATOR_COLUMNS})
+_FLOAT_COLUMNS = (
+    "shots",
+    "precision",
+    "top_probability",
+    "success_probability",
+    *rows.METRIC_COLUMNS,
+    "value",
+    "std",
+    "ideal_value",
+    "error",
+)
+_RESERVED = frozenset(
+    {"run", "run_dir", *INFO_COLUMNS, *SAMPLER_COLUMNS, *ESTIMATOR_COLUMNS, *rows.CIRCUIT_COLUMNS}
+)
 
 
 @dataclass(frozen=True)
@@ -366,10 +379,10 @@ def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.D
     if len(table):
         for column in [*override_names.values(), *meta_names.values()]:
             table[column] = _numeric_if_possible(table[column])
-        for column in ("num_outcomes", "observable_index"):
+        for column in ("num_outcomes", "observable_index", "isa_depth"):
             if column in table and table[column].notna().all():
                 table[column] = table[column].astype(np.int64)
-    for column in ("shots", "precision", "top_probability", "success_probability", "value", "std"):
+    for column in _FLOAT_COLUMNS:
         if column in table:
             table[column] = pd.to_numeric(table[column]).astype(float)
     renames, merged = {}, []

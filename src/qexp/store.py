@@ -40,6 +40,7 @@ from qiskit_ibm_runtime.results import EstimatorPubResult
 from qexp import __version__, rows
 from qexp.atomic import atomic_path
 from qexp.circuits.base import CircuitSpec
+from qexp.circuits.ideal import Ideal
 from qexp.constants import HDF5_SCHEMA_VERSION
 from qexp.errors import QexpError, QexpWarning
 
@@ -56,6 +57,13 @@ DATA_GROUP = "data"
 """One dataset per result field, the field's values of every PUB concatenated."""
 TABLE_GROUP = "table"
 """One dataset per table column: the rows `load_table` shows, one per circuit result."""
+IDEAL_GROUP = "ideal"
+"""Sampler: what each row's metrics were computed from, one entry per row with an ideal."""
+IDEAL_TOP = 16
+"""Likeliest ideal outcomes kept per entry (the report draws them beside the measured)."""
+IDEAL_DENSE_BITS = 10
+"""Widest dense ideal kept whole (2**10 probabilities, 8 KiB); wider ones keep only their
+probabilities at the measured outcomes, which is all their metrics need."""
 
 JOB_ATTRS = (
     "job_index",
@@ -122,10 +130,30 @@ class PubRecord:
     """Estimator only: the logical (unmapped) Pauli strings, in PUB order."""
     natural_observables: tuple[str, ...] = ()
     ideal_outcomes: tuple[str, ...] | None = None
+    ideals: tuple[Ideal, ...] | None = field(default=None, compare=False, repr=False)
+    """Sampler: the ideal distribution at each parameter point, where one is known. Held
+    only until the file is written, which keeps what reproduces the metrics (`ideal/`)."""
+    ideal_values: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """Estimator: the ideal value of each observable at each point, (observables, points)."""
+    isa_depth: int | None = None
+    """Depth of the circuit as it ran (transpiled for the backend, measurements included)."""
 
     @classmethod
-    def of(cls, index: int, spec: CircuitSpec, observables: Sequence[str] | None = None) -> Any:
+    def of(
+        cls,
+        index: int,
+        spec: CircuitSpec,
+        observables: Sequence[str] | None = None,
+        *,
+        max_exact_qubits: int | None = None,
+        isa_depth: int | None = None,
+    ) -> Any:
+        """The record of `spec`; with `max_exact_qubits`, its ideal answers are computed
+        here (for the Sampler when `observables` is None, else for the Estimator)."""
         params = spec.parameter_values
+        ideals, values = None, None
+        if max_exact_qubits is not None:
+            ideals, values = _ideal_answers(spec, observables, max_exact_qubits)
         return cls(
             index=index,
             metadata=spec.metadata,
@@ -136,7 +164,26 @@ class PubRecord:
             observables=None if observables is None else tuple(observables),
             natural_observables=tuple(spec.observables),
             ideal_outcomes=spec.ideal_outcomes,
+            ideals=ideals,
+            ideal_values=values,
+            isa_depth=isa_depth,
         )
+
+
+def _ideal_answers(
+    spec: CircuitSpec, observables: Sequence[str] | None, max_exact_qubits: int
+) -> tuple[tuple[Ideal, ...] | None, np.ndarray | None]:
+    """(distributions, None) for the Sampler, (None, values) for the Estimator; None where
+    no exact answer is known or the simulator cannot run the circuit."""
+    from qiskit.exceptions import QiskitError
+
+    try:
+        if observables is None:
+            found = spec.ideals(max_exact_qubits)
+            return (None if found is None else tuple(found)), None
+        return None, spec.ideal_values(tuple(observables), max_exact_qubits)
+    except QiskitError:  # a circuit Aer cannot simulate still runs; it has no metrics
+        return None, None
 
 
 @dataclass(frozen=True)
@@ -166,6 +213,27 @@ class JobResults:
     attrs: dict[str, Any]
     records: list[PubRecord]
     results: list[PubResult]
+
+
+@dataclass(frozen=True)
+class StoredIdeal:
+    """What a job file keeps of the ideal one Sampler row was scored against (`ideal/`)."""
+
+    circuit_index: int
+    parameter_index: int
+    form: str
+    """`dense` (simulated) or `stabilizer` (known at any width)."""
+    num_bits: int
+    uniform_fidelity: float
+    median: float
+    """Of all 2**n ideal probabilities (dense form; NaN otherwise): the heavy-output threshold."""
+    support_fraction: float
+    measured: np.ndarray
+    """The ideal probability of each distinct measured outcome, outcomes ascending."""
+    top: dict[str, float]
+    """The likeliest ideal outcomes (bitstrings) and their probabilities, likeliest first."""
+    ideal: Ideal | None = None
+    """The whole ideal where the file keeps it: stabilizer forms, small dense ones."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +290,10 @@ def write_job(
         info = [_pub_info(r, p) for r, p in zip(records, pub_results, strict=True)]
         _bytes_dataset(pubs, INFO_DATASET, json.dumps(info, cls=PlainEncoder).encode())
         _write_data(f.create_group(DATA_GROUP), pub_results)
-        _write_table(f.create_group(TABLE_GROUP), records, pub_results)
+        found = rows.merge([rows.pub_rows(p, r) for r, p in zip(records, pub_results, strict=True)])
+        _write_table(f.create_group(TABLE_GROUP), found.columns)
+        if found.ideals:
+            _write_ideals(f.create_group(IDEAL_GROUP), found.ideals)
         f.attrs["complete"] = True
 
 
@@ -344,14 +415,8 @@ def _offsets(sizes: Sequence[int]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
 
 
-def _write_table(
-    group: h5py.Group, records: Sequence[PubRecord], results: Sequence[PubResult]
-) -> None:
-    blocks = [
-        rows.pub_rows(result, record.index, record.observables, record.ideal_outcomes)
-        for record, result in zip(records, results, strict=True)
-    ]
-    for name, column in rows.merge(blocks).items():
+def _write_table(group: h5py.Group, columns: Mapping[str, list[Any]]) -> None:
+    for name, column in columns.items():
         if name in rows.STRING_COLUMNS:
             data = np.array(["" if v is None else v for v in column], dtype=STR)
             ds = group.create_dataset(name, data=data)
@@ -360,6 +425,66 @@ def _write_table(
         else:
             data = np.array([math.nan if v is None else v for v in column])
             group.create_dataset(name, data=data, **(_GZIP if data.size > 64 else {}))
+
+
+def _write_ideals(group: h5py.Group, kept: Sequence[rows.KeptIdeal]) -> None:
+    """Per Sampler row with an ideal: its scalars, its probability at each measured
+    outcome, its likeliest outcomes, and the ideal itself where it is small (a stabilizer
+    form at any width, a dense one up to `IDEAL_DENSE_BITS` bits)."""
+    ideals = [k.ideal for k in kept]
+    scalars: dict[str, Any] = {
+        "circuit_index": np.array([k.circuit_index for k in kept], dtype=np.int64),
+        "parameter_index": np.array([k.parameter_index for k in kept], dtype=np.int64),
+        "form": np.array(["dense" if i.is_dense else "stabilizer" for i in ideals], dtype=STR),
+        "num_bits": np.array([i.num_bits for i in ideals], dtype=np.int64),
+        "uniform_fidelity": np.array([i.uniform_fidelity for i in ideals]),
+        "median": np.array([math.nan if i.median is None else i.median for i in ideals]),
+        "support_fraction": np.array([i.support_fraction for i in ideals]),
+    }
+    for name, data in scalars.items():
+        group.create_dataset(name, data=data)
+    group.attrs["top_limit"] = IDEAL_TOP
+    group.attrs["dense_bits"] = IDEAL_DENSE_BITS
+    _ragged(group, "measured", [np.asarray(k.measured, dtype=float) for k in kept])
+    top = [i.likeliest(IDEAL_TOP) for i in ideals]
+    _ragged(
+        group,
+        "top_outcomes",
+        [
+            np.array([rows.bitstring(x, i.num_bits) for x, _ in t], dtype=STR)
+            for i, t in zip(ideals, top, strict=True)
+        ],
+    )
+    _ragged(group, "top_probabilities", [np.array([p for _, p in t], dtype=float) for t in top])
+    small = [
+        i.probabilities
+        if i.probabilities is not None and i.num_bits <= IDEAL_DENSE_BITS
+        else np.zeros(0)
+        for i in ideals
+    ]
+    if any(p.size for p in small):
+        _ragged(group, "probabilities", small)
+    if any(i.checks is not None for i in ideals):
+        width = max((i.num_bits + 7) // 8 for i in ideals)
+        checks, parities = [], []
+        for i in ideals:
+            a = np.zeros((0, i.num_bits), np.uint8) if i.checks is None else i.checks
+            packed = np.packbits(a, axis=1, bitorder="little")
+            checks.append(np.pad(packed, ((0, 0), (0, width - packed.shape[1]))))
+            parities.append(np.zeros(0, np.uint8) if i.parities is None else i.parities)
+        _ragged(group, "checks", checks)
+        _ragged(group, "parities", parities)
+
+
+def _ragged(group: h5py.Group, name: str, blocks: Sequence[np.ndarray]) -> h5py.Dataset:
+    """Blocks of varying length as one dataset, block i at `ds[offsets[i]:offsets[i + 1]]`."""
+    data = np.concatenate(blocks) if blocks else np.zeros(0)
+    if data.dtype.kind == "O":
+        ds = group.create_dataset(name, data=data, dtype=STR)
+    else:
+        ds = group.create_dataset(name, data=data, **(_GZIP if data.size > 64 else {}))
+    ds.attrs["offsets"] = _offsets([len(b) for b in blocks])
+    return ds
 
 
 def result_type_name(pub_result: PubResult) -> str:
@@ -510,6 +635,12 @@ def read_table(path: Path | str) -> JobTable:
     return read_checked(Path(path), _read_table)
 
 
+def read_ideals(path: Path | str) -> list[StoredIdeal]:
+    """What a job file keeps of the ideals its Sampler rows were scored against, in row
+    order; empty for files without them (Estimator jobs, files before metrics)."""
+    return read_checked(Path(path), _read_ideals)
+
+
 def job_attrs(f: h5py.File) -> dict[str, Any]:
     attrs: dict[str, Any] = {key: None for key in JOB_ATTRS}
     attrs.update({key: _py(value) for key, value in f.attrs.items()})
@@ -631,8 +762,11 @@ def _read_table(f: h5py.File) -> JobTable:
         from qexp import store_v1
 
         return store_v1.read_table(f)
+    table = f[TABLE_GROUP]
+    if "top_outcome" in table and "hellinger_fidelity" not in table:
+        return table_from_results(_read_results(f))  # written before the metrics were
     columns: dict[str, np.ndarray | list[Any]] = {}
-    for name, ds in f[TABLE_GROUP].items():
+    for name, ds in table.items():
         if ds.dtype.kind == "O":
             values: list[Any] = list(ds.asstr()[()])
             if "none" in ds.attrs:
@@ -647,13 +781,69 @@ def _read_table(f: h5py.File) -> JobTable:
     return JobTable(attrs=job_attrs(f), columns=columns, metadata=metadata)
 
 
+def _read_ideals(f: h5py.File) -> list[StoredIdeal]:
+    if schema_version(f) == 1 or IDEAL_GROUP not in f:
+        return []
+    group = f[IDEAL_GROUP]
+    scalars = {name: group[name][()] for name in _IDEAL_SCALARS}
+    forms = list(group["form"].asstr()[()])
+    measured = _ragged_blocks(group["measured"])
+    outcomes = _ragged_blocks(group["top_outcomes"], strings=True)
+    chances = _ragged_blocks(group["top_probabilities"])
+    dense = _ragged_blocks(group["probabilities"]) if "probabilities" in group else None
+    checks = _ragged_blocks(group["checks"]) if "checks" in group else None
+    parities = _ragged_blocks(group["parities"]) if "parities" in group else None
+    found = []
+    for k, form in enumerate(forms):
+        n = int(scalars["num_bits"][k])
+        ideal = None
+        if form == "dense" and dense is not None and dense[k].size:
+            ideal = Ideal.dense(dense[k])
+        elif form == "stabilizer" and checks is not None and parities is not None:
+            bits = np.unpackbits(checks[k], axis=1, bitorder="little")[:, :n]
+            ideal = Ideal.stabilizer(bits.reshape(-1, n), parities[k])
+        found.append(
+            StoredIdeal(
+                circuit_index=int(scalars["circuit_index"][k]),
+                parameter_index=int(scalars["parameter_index"][k]),
+                form=form,
+                num_bits=n,
+                uniform_fidelity=float(scalars["uniform_fidelity"][k]),
+                median=float(scalars["median"][k]),
+                support_fraction=float(scalars["support_fraction"][k]),
+                measured=measured[k],
+                top=dict(zip(outcomes[k], map(float, chances[k]), strict=True)),
+                ideal=ideal,
+            )
+        )
+    return found
+
+
+_IDEAL_SCALARS = (
+    "circuit_index",
+    "parameter_index",
+    "num_bits",
+    "uniform_fidelity",
+    "median",
+    "support_fraction",
+)
+
+
+def _ragged_blocks(ds: h5py.Dataset, strings: bool = False) -> list[Any]:
+    data = ds.asstr()[()] if strings else ds[()]
+    offsets = ds.attrs["offsets"]
+    return [data[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+
+
 def table_from_results(found: JobResults) -> JobTable:
-    """Table rows computed from results: for files that do not store them (version 1)."""
+    """Table rows computed from results: for files that do not store them (version 1, and
+    version 2 files written before the metrics, scored where the generator named its
+    ideal outcomes)."""
     blocks = [
-        rows.pub_rows(result, record.index, record.observables, record.ideal_outcomes)
+        rows.pub_rows(result, record)
         for record, result in zip(found.records, found.results, strict=True)
     ]
-    merged = rows.merge(blocks)
+    merged = rows.merge(blocks).columns
     columns: dict[str, np.ndarray | list[Any]] = {
         name: list(values)
         if name in rows.STRING_COLUMNS
