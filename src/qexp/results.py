@@ -21,6 +21,12 @@ For a run folder or a whole sweep (`multirun/DATE/TIME`)::
 
 `load_table` reads the rows each job file stores when it is written (no circuit, no bit
 is decoded), so a sweep of many runs loads in about the time h5py takes to open the files.
+Each row carries its metrics against the circuit's ideal answer (docs/metrics.md); per
+width, over circuits::
+
+    from qexp.results import metric_means, quantum_volume
+    quantum_volume(table)   # IBM's verdict per width, and how many circuits it rests on
+    metric_means(table)     # each metric's mean per width, with its 95% interval
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ import numpy as np
 from qiskit.primitives import PrimitiveResult, PubResult
 
 from qexp import rows
+from qexp.aggregate import metric_means as metric_means  # re-exported
+from qexp.aggregate import quantum_volume as quantum_volume  # re-exported
 from qexp.constants import HYDRA_DIR, JOBS_DIR
 from qexp.errors import QexpError, QexpWarning
 from qexp.runs import run_dirs
@@ -47,6 +55,8 @@ from qexp.store import (
     JobFile,
     JobResults,
     JobTable,
+    StoredIdeal,
+    read_ideals,
     read_job,
     read_results,
     read_table,
@@ -284,6 +294,20 @@ def counts(path: Path | str, *, skip_corrupt: bool = False) -> list[dict[str, An
                     }
                 )
     return records
+
+
+def load_ideals(
+    run_dir: Path | str, *, skip_corrupt: bool = False
+) -> dict[tuple[int, int], StoredIdeal]:
+    """(circuit index, parameter index) -> what the run's job files keep of the ideal each
+    Sampler row was scored against: its probability at every measured outcome (ascending,
+    as in `counts`), its likeliest outcomes, its scalars (docs/hdf5-schema.md, `ideal/`)."""
+    found = {}
+    for job_path in job_paths(run_dir):
+        ideals = _read_or_skip(read_ideals, job_path, skip_corrupt) or []
+        for ideal in ideals:
+            found[ideal.circuit_index, ideal.parameter_index] = ideal
+    return found
 
 
 def export_counts_json(path: Path | str, out: Path | str, *, skip_corrupt: bool = False) -> Path:
