@@ -32,7 +32,7 @@ SAMPLER_METRICS = {
 """Table column -> name, in the order they are shown."""
 ESTIMATOR_METRICS = {"error": "error (measured - ideal)"}
 WILSON = "Wilson over shots"
-BOOTSTRAP = "bootstrap over circuits"
+BOOTSTRAP = "bootstrap over circuit results"
 QV_GENERATOR = "quantum_volume"
 MEAN_COLUMNS = ("metric", "observable", "num_qubits", "mean", "low", "high", "n", "interval")
 
@@ -60,12 +60,9 @@ def metric_means(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.Dat
             [*keys, "num_qubits", *extra], sort=True, dropna=False
         ):
             labels = dict(zip([*keys, "num_qubits", *extra], _tuple(group_keys), strict=True))
+            labels.setdefault("observable", None)
             found.append({**labels, "metric": metric, **_mean(group, metric)})
-    columns = [*keys, *MEAN_COLUMNS]
-    frame = pd.DataFrame(found, columns=columns)
-    if "observable" not in frame or frame["observable"].isna().all():
-        frame["observable"] = None
-    return frame
+    return pd.DataFrame(found, columns=[*keys, *MEAN_COLUMNS])
 
 
 def quantum_volume(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
