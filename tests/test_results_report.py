@@ -368,7 +368,7 @@ def test_report_of_a_run_with_many_circuits_adds_distributions(tmp_path):
     )
     report = build_report(run_dir)
     names = sorted(p.name for p in report.parent.glob("*.png"))
-    assert names == ["counts.png", "summary.png"]
+    assert names == ["counts.png", "summary.png", "volumetric.png", "widths.png"]
     assert "first 24 of 26" in report.read_text(encoding="utf-8")
     for name in names:
         assert_valid_png(report.parent / name)

@@ -28,9 +28,9 @@ from qexp.aggregate import ESTIMATOR_METRICS, SAMPLER_METRICS, metric_means, qua
 from qexp.constants import HYDRA_DIR, MANIFEST_FILE, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
 from qexp.manifest import Manifest
-from qexp.results import counts, job_paths, load_table, run_overrides
+from qexp.results import counts, job_paths, load_ideals, load_table, run_overrides
 from qexp.runs import run_dirs
-from qexp.store import is_complete
+from qexp.store import StoredIdeal, is_complete
 from qexp.sweep import sweep_points
 
 STYLE = {"done": "green", "failed": "red", "cancelled": "yellow", "submitted": "cyan"}
@@ -53,6 +53,8 @@ class RunView:
     """Sampler: `qexp.results.counts` of the run."""
     table: Any = None
     """`qexp.results.load_table` of the run (a pandas DataFrame)."""
+    ideals: dict[tuple[int, int], StoredIdeal] = field(default_factory=dict)
+    """Sampler: `qexp.results.load_ideals` of the run, by (circuit, parameter) index."""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -99,6 +101,7 @@ def read_run(run_dir: Path, *, with_counts: bool = True) -> RunView:
             view.table = load_table(run_dir, skip_corrupt=True)
             if with_counts and view.table is not None and "top_outcome" in view.table:
                 view.records = counts(run_dir, skip_corrupt=True)
+                view.ideals = load_ideals(run_dir, skip_corrupt=True)
         except (QexpError, OSError) as exc:
             view.problems.append(str(exc))
     view.problems.extend(str(w.message) for w in caught)
