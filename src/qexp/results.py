@@ -51,6 +51,7 @@ from qexp.constants import HYDRA_DIR, JOBS_DIR
 from qexp.errors import QexpError, QexpWarning
 from qexp.runs import run_dirs
 from qexp.store import (
+    TABLE_ATTRS,
     CorruptJobFile,
     JobFile,
     JobResults,
@@ -184,7 +185,7 @@ STRING_COLUMNS = frozenset(
     {"run", "run_dir", "job_id", "generator", "backend", "primitive", *rows.STRING_COLUMNS}
 )
 """Table columns that hold text even when it looks like a number (bitstrings, run names)."""
-_JOB_COLUMNS = INFO_COLUMNS[:6]
+_JOB_COLUMNS = TABLE_ATTRS
 _FLOAT_COLUMNS = (
     "shots",
     "precision",

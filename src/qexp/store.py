@@ -83,6 +83,9 @@ JOB_ATTRS = (
 )
 """Job attributes the runner passes to `write_job`; absent ones read back as None."""
 
+TABLE_ATTRS = ("job_index", "job_id", "backend", "primitive", "shots", "precision")
+"""The job attributes each table row repeats (`JobTable.attrs`)."""
+
 VERSION_PACKAGES = ("qiskit", "qiskit-ibm-runtime", "qiskit-aer", "h5py", "numpy")
 WRITER_ATTRS = frozenset(
     {"schema_version", "qexp_version", "version_python", "num_pubs", "result_metadata_json"}
@@ -241,6 +244,7 @@ class JobTable:
     """A job file's table rows and the metadata of its circuits, by circuit index."""
 
     attrs: dict[str, Any]
+    """The job attributes each row repeats (`TABLE_ATTRS`; more from version 1 files)."""
     columns: dict[str, np.ndarray | list[Any]]
     metadata: dict[int, dict[str, Any]]
 
@@ -766,8 +770,12 @@ def _read_table(f: h5py.File) -> JobTable:
     if "top_outcome" in table and "hellinger_fidelity" not in table:
         return table_from_results(_read_results(f))  # written before the metrics were
     columns: dict[str, np.ndarray | list[Any]] = {}
-    for name, ds in table.items():
-        if ds.dtype.kind == "O":
+    group_id = table.id
+    for raw in group_id:  # h5py's low-level calls: a sweep's table reads thousands of these
+        dataset_id = h5py.h5d.open(group_id, raw)
+        name = raw.decode()
+        if dataset_id.dtype.kind == "O":
+            ds = table[name]
             values: list[Any] = list(ds.asstr()[()])
             if "none" in ds.attrs:
                 values = [
@@ -775,10 +783,25 @@ def _read_table(f: h5py.File) -> JobTable:
                 ]
             columns[name] = values
         else:
-            columns[name] = ds[()]
+            data = np.empty(dataset_id.shape, dataset_id.dtype)
+            if data.size:
+                dataset_id.read(h5py.h5s.ALL, h5py.h5s.ALL, data)
+            columns[name] = data
     info = _read_info(f)
     metadata = {int(entry["index"]): entry.get("metadata") or {} for entry in info}
-    return JobTable(attrs=job_attrs(f), columns=columns, metadata=metadata)
+    return JobTable(attrs=_table_attrs(f), columns=columns, metadata=metadata)
+
+
+def _table_attrs(f: h5py.File) -> dict[str, Any]:
+    """The job attributes a table row shows (absent ones are None)."""
+    attrs = f.attrs
+    found = {}
+    for key in TABLE_ATTRS:
+        try:
+            found[key] = _py(attrs[key])
+        except KeyError:
+            found[key] = None
+    return found
 
 
 def _read_ideals(f: h5py.File) -> list[StoredIdeal]:
