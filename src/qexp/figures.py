@@ -55,6 +55,8 @@ def plot_widths(
     means = means[means["metric"].isin(list(SAMPLER_METRICS))]
     if means.empty:
         return None
+    if series and means[series].nunique() < 2:  # one line needs no legend
+        means, series = means.drop(columns=series), None
     names = [m for m in SAMPLER_METRICS if m in set(means["metric"])]
     fig = Figure(figsize=(max(7.0, 4.2 * len(names)), 4.6), layout="constrained")
     axes = fig.subplots(1, len(names), squeeze=False)[0]
@@ -68,8 +70,9 @@ def plot_widths(
             shift = (number - (len(labels) - 1) / 2) * min(0.08, 0.4 / len(labels))
             x = line["num_qubits"].to_numpy(dtype=float) + shift
             mean = line["mean"].to_numpy(dtype=float)
-            below = np.nan_to_num(mean - line["low"].to_numpy(dtype=float))
-            above = np.nan_to_num(line["high"].to_numpy(dtype=float) - mean)
+            # a percentile interval need not hold the mean exactly (rounding, skew)
+            below = np.clip(np.nan_to_num(mean - line["low"].to_numpy(dtype=float)), 0, None)
+            above = np.clip(np.nan_to_num(line["high"].to_numpy(dtype=float) - mean), 0, None)
             ax.errorbar(
                 x,
                 mean,

@@ -380,7 +380,7 @@ def sweep_table(views: list[RunView]) -> Any:
     for view in views:
         if view.table is None or not len(view.table):
             continue
-        label = ", ".join(f"{k}={_fmt(view.overrides.get(k, '-'))}" for k in keys)
+        label = ", ".join(f"{k}={_fmt(view.overrides[k])}" for k in keys if k in view.overrides)
         parts.append(view.table.assign(**{SERIES: label or "all points"}))
     if not parts:
         return None
