@@ -68,13 +68,18 @@ class RunView:
         return config_essentials(self.config, self.manifest)
 
     def headline(self) -> tuple[str, float] | None:
-        """(what, value): mean success probability, else mean top probability, else mean
-        expectation value over the run's circuit results."""
+        """(what, value) over the run's circuit results. Sampler: mean success probability,
+        else mean top-outcome probability. Estimator: mean |measured - ideal| where the
+        ideal values are known, else the mean standard error: values of different
+        observables are never averaged together."""
         table = self.table
         if table is None or not len(table):
             return None
         if "value" in table and table["value"].notna().any():
-            return "mean expectation value", float(table["value"].mean())
+            errors = table.get("error")
+            if errors is not None and errors.notna().any():
+                return "mean |error|", float(errors.abs().mean())
+            return "mean std", float(table["std"].mean())
         success = table.get("success_probability")
         if success is not None and success.notna().all():
             return "mean success probability", float(success.mean())

@@ -181,7 +181,11 @@ class Ideal:
         most `limit` of them (all equally likely), else none."""
         if self.probabilities is not None:
             p = self.probabilities
-            order = np.lexsort((np.arange(p.size), -p))[:limit]
+            if p.size > limit:  # O(2**n) selection first: a full sort at 20 qubits costs 0.1 s
+                candidates = np.flatnonzero(p >= np.partition(p, p.size - limit)[p.size - limit])
+            else:
+                candidates = np.arange(p.size)
+            order = candidates[np.lexsort((candidates, -p[candidates]))][:limit]
             return [(int(x), float(p[x])) for x in order if p[x] > _ZERO]
         found = self.outcomes(limit)
         if found is None:
