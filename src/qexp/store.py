@@ -61,9 +61,6 @@ IDEAL_GROUP = "ideal"
 """Sampler: what each row's metrics were computed from, one entry per row with an ideal."""
 IDEAL_TOP = 16
 """Likeliest ideal outcomes kept per entry (the report draws them beside the measured)."""
-IDEAL_DENSE_BITS = 10
-"""Widest dense ideal kept whole (2**10 probabilities, 8 KiB); wider ones keep only their
-probabilities at the measured outcomes, which is all their metrics need."""
 
 JOB_ATTRS = (
     "job_index",
@@ -236,7 +233,7 @@ class StoredIdeal:
     top: dict[str, float]
     """The likeliest ideal outcomes (bitstrings) and their probabilities, likeliest first."""
     ideal: Ideal | None = None
-    """The whole ideal where the file keeps it: stabilizer forms, small dense ones."""
+    """The whole ideal where the file keeps it: stabilizer forms (any width)."""
 
 
 @dataclass(frozen=True)
@@ -433,13 +430,14 @@ def _write_table(group: h5py.Group, columns: Mapping[str, list[Any]]) -> None:
 
 def _write_ideals(group: h5py.Group, kept: Sequence[rows.KeptIdeal]) -> None:
     """Per Sampler row with an ideal: its scalars, its probability at each measured
-    outcome, its likeliest outcomes, and the ideal itself where it is small (a stabilizer
-    form at any width, a dense one up to `IDEAL_DENSE_BITS` bits)."""
+    outcome, its likeliest outcomes, and a stabilizer form's checks (the ideal itself, at
+    any width, in n**2 bits). A dense ideal is never kept whole: its metrics need only its
+    probabilities at the measured outcomes."""
     ideals = [k.ideal for k in kept]
     scalars: dict[str, Any] = {
         "circuit_index": np.array([k.circuit_index for k in kept], dtype=np.int64),
         "parameter_index": np.array([k.parameter_index for k in kept], dtype=np.int64),
-        "form": np.array(["dense" if i.is_dense else "stabilizer" for i in ideals], dtype=STR),
+        "form": _ascii(["dense" if i.is_dense else "stabilizer" for i in ideals]),
         "num_bits": np.array([i.num_bits for i in ideals], dtype=np.int64),
         "uniform_fidelity": np.array([i.uniform_fidelity for i in ideals]),
         "median": np.array([math.nan if i.median is None else i.median for i in ideals]),
@@ -448,45 +446,36 @@ def _write_ideals(group: h5py.Group, kept: Sequence[rows.KeptIdeal]) -> None:
     for name, data in scalars.items():
         group.create_dataset(name, data=data)
     group.attrs["top_limit"] = IDEAL_TOP
-    group.attrs["dense_bits"] = IDEAL_DENSE_BITS
     _ragged(group, "measured", [np.asarray(k.measured, dtype=float) for k in kept])
     top = [i.likeliest(IDEAL_TOP) for i in ideals]
-    _ragged(
-        group,
-        "top_outcomes",
-        [
-            np.array([rows.bitstring(x, i.num_bits) for x, _ in t], dtype=STR)
-            for i, t in zip(ideals, top, strict=True)
-        ],
-    )
-    _ragged(group, "top_probabilities", [np.array([p for _, p in t], dtype=float) for t in top])
-    small = [
-        i.probabilities
-        if i.probabilities is not None and i.num_bits <= IDEAL_DENSE_BITS
-        else np.zeros(0)
-        for i in ideals
+    width = max(i.num_bits for i in ideals)
+    labels = [
+        [rows.bitstring(x, i.num_bits) for x, _ in t] for i, t in zip(ideals, top, strict=True)
     ]
-    if any(p.size for p in small):
-        _ragged(group, "probabilities", small)
+    _ragged(group, "top_outcomes", [_ascii(found, width) for found in labels])
+    _ragged(group, "top_probabilities", [np.array([p for _, p in t], dtype=float) for t in top])
     if any(i.checks is not None for i in ideals):
-        width = max((i.num_bits + 7) // 8 for i in ideals)
+        size = (width + 7) // 8
         checks, parities = [], []
         for i in ideals:
             a = np.zeros((0, i.num_bits), np.uint8) if i.checks is None else i.checks
             packed = np.packbits(a, axis=1, bitorder="little")
-            checks.append(np.pad(packed, ((0, 0), (0, width - packed.shape[1]))))
+            checks.append(np.pad(packed, ((0, 0), (0, size - packed.shape[1]))))
             parities.append(np.zeros(0, np.uint8) if i.parities is None else i.parities)
         _ragged(group, "checks", checks)
         _ragged(group, "parities", parities)
 
 
+def _ascii(texts: Sequence[str], width: int = 0) -> np.ndarray:
+    """Fixed-length ASCII strings: no heap object per string, and they compress."""
+    return np.array(texts, dtype=f"S{max(width, *map(len, texts), 1)}")
+
+
 def _ragged(group: h5py.Group, name: str, blocks: Sequence[np.ndarray]) -> h5py.Dataset:
     """Blocks of varying length as one dataset, block i at `ds[offsets[i]:offsets[i + 1]]`."""
     data = np.concatenate(blocks) if blocks else np.zeros(0)
-    if data.dtype.kind == "O":
-        ds = group.create_dataset(name, data=data, dtype=STR)
-    else:
-        ds = group.create_dataset(name, data=data, **(_GZIP if data.size > 64 else {}))
+    options = {**_GZIP, "shuffle": True} if data.size > 64 else {}
+    ds = group.create_dataset(name, data=data, **options)
     ds.attrs["offsets"] = _offsets([len(b) for b in blocks])
     return ds
 
@@ -809,20 +798,17 @@ def _read_ideals(f: h5py.File) -> list[StoredIdeal]:
         return []
     group = f[IDEAL_GROUP]
     scalars = {name: group[name][()] for name in _IDEAL_SCALARS}
-    forms = list(group["form"].asstr()[()])
+    forms = [form.decode() for form in group["form"][()]]
     measured = _ragged_blocks(group["measured"])
-    outcomes = _ragged_blocks(group["top_outcomes"], strings=True)
+    outcomes = _ragged_blocks(group["top_outcomes"])
     chances = _ragged_blocks(group["top_probabilities"])
-    dense = _ragged_blocks(group["probabilities"]) if "probabilities" in group else None
     checks = _ragged_blocks(group["checks"]) if "checks" in group else None
     parities = _ragged_blocks(group["parities"]) if "parities" in group else None
     found = []
     for k, form in enumerate(forms):
         n = int(scalars["num_bits"][k])
         ideal = None
-        if form == "dense" and dense is not None and dense[k].size:
-            ideal = Ideal.dense(dense[k])
-        elif form == "stabilizer" and checks is not None and parities is not None:
+        if form == "stabilizer" and checks is not None and parities is not None:
             bits = np.unpackbits(checks[k], axis=1, bitorder="little")[:, :n]
             ideal = Ideal.stabilizer(bits.reshape(-1, n), parities[k])
         found.append(
@@ -835,7 +821,7 @@ def _read_ideals(f: h5py.File) -> list[StoredIdeal]:
                 median=float(scalars["median"][k]),
                 support_fraction=float(scalars["support_fraction"][k]),
                 measured=measured[k],
-                top=dict(zip(outcomes[k], map(float, chances[k]), strict=True)),
+                top={x.decode(): float(q) for x, q in zip(outcomes[k], chances[k], strict=True)},
                 ideal=ideal,
             )
         )
@@ -852,8 +838,8 @@ _IDEAL_SCALARS = (
 )
 
 
-def _ragged_blocks(ds: h5py.Dataset, strings: bool = False) -> list[Any]:
-    data = ds.asstr()[()] if strings else ds[()]
+def _ragged_blocks(ds: h5py.Dataset) -> list[Any]:
+    data = ds[()]
     offsets = ds.attrs["offsets"]
     return [data[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
 
