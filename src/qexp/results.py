@@ -380,7 +380,8 @@ def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.D
     result_names += [*(ESTIMATOR_COLUMNS if "estimator" in kinds else ())]
     result_names += [k for k in result_keys if k not in result_names]
     names = ["run", "run_dir", *override_names.values(), *meta_names.values(), *INFO_COLUMNS]
-    data: dict[str, list[Any]] = {name: [] for name in [*names, *result_names]}
+    data: dict[str, Any] = {name: [] for name in names}
+    chunks: dict[str, list[Any]] = {name: [] for name in result_names}
     for run_dir, overrides, table in blocks:
         index = np.asarray(table.columns.get("circuit_index", []), dtype=np.int64)
         n = len(index)
@@ -399,7 +400,12 @@ def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.D
         ).tolist()
         for key in result_names:
             values = table.columns.get(key)
-            data[key] += [None] * n if values is None else list(values)
+            if values is None:
+                values = [None] * n if key in rows.STRING_COLUMNS else np.full(n, math.nan)
+            chunks[key].append(values)
+    for key, parts in chunks.items():  # numbers stay arrays: no Python float per cell
+        numeric = all(isinstance(p, np.ndarray) and p.dtype.kind in "biuf" for p in parts)
+        data[key] = np.concatenate(parts) if numeric and parts else [v for p in parts for v in p]
     table = pd.DataFrame(data, columns=[*names, *result_names])
     if len(table):
         for column in [*override_names.values(), *meta_names.values()]:
@@ -520,7 +526,7 @@ def _numeric_if_possible(column: pd.Series) -> pd.Series:
 
     if pd.api.types.is_numeric_dtype(column):
         return column
-    values = [v for v in column if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+    kind = pd.api.types.infer_dtype(column, skipna=True)  # one pass in C
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
         return pd.to_numeric(column)
     return column
