@@ -244,3 +244,32 @@ def test_quantum_volume_on_the_ideal_simulator():
     verdict = metrics.quantum_volume_verdict(np.array(hops))
     assert verdict.num_circuits == 12 and not verdict.enough_circuits and not verdict.passed
     assert verdict.sigma == pytest.approx(np.sqrt(np.mean(hops) * (1 - np.mean(hops)) / 12))
+
+
+# --- named outcomes and the likeliest outcomes --------------------------------------------------
+
+
+def test_equally_likely_named_outcomes_become_a_stabilizer_form():
+    from qexp.circuits.ghz import ideal as ghz_ideal
+
+    everything = _all_outcomes(4)
+    ghz = Ideal.uniform_over([0, 15], 4)
+    assert ghz.checks is not None and ghz.support_bits == 1
+    np.testing.assert_array_equal(ghz.probability(everything), ghz_ideal(4).probability(everything))
+    odd = Ideal.uniform_over([1, 2, 4, 7], 3)  # odd parity: an affine subspace
+    np.testing.assert_allclose(
+        odd.probability(_all_outcomes(3)), np.array([0, 1, 1, 0, 1, 0, 0, 1]) / 4
+    )
+    assert Ideal.uniform_over([0, 1, 2], 2) is None  # three outcomes: not a stabilizer state
+    assert Ideal.uniform_over([8], 3) is None  # wider than the register
+    wide = Ideal.uniform_over([0, (1 << 100) - 1], 100)
+    assert wide.support_bits == 1 and wide.uniform_fidelity == 2.0**-99
+
+
+def test_likeliest_outcomes_come_first_and_ties_go_to_the_smaller():
+    dense = Ideal.dense(np.array([0.1, 0.3, 0.3, 0.0, 0.2, 0.1, 0.0, 0.0]))
+    assert dense.likeliest(4) == [(1, 0.3), (2, 0.3), (4, 0.2), (0, 0.1)]
+    assert [x for x, _ in dense.likeliest(16)] == [1, 2, 4, 0, 5]  # never an impossible one
+    assert Ideal.basis_state(5, 3).likeliest() == [(5, 1.0)]
+    assert Ideal.uniform_over([0, 7], 3).likeliest() == [(0, 0.5), (7, 0.5)]
+    assert Ideal.uniform_over([0, (1 << 40) - 1], 40).likeliest(1) == []  # 2 outcomes > 1

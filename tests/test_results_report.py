@@ -34,6 +34,7 @@ from qexp.results import (
     iter_circuits,
     load_run,
     load_table,
+    quantum_volume,
     read_table_csv,
     run_overrides,
 )
@@ -85,6 +86,33 @@ def sweep_report(sweep) -> Path:
     report = sweep / "report" / "report.html"
     assert report.is_file() and str(report) in done.stdout
     return report
+
+
+@pytest.fixture(scope="module")
+def metrics_report(tmp_path_factory) -> Path:
+    """A two-point sweep folder, Quantum Volume (Sampler) and an ansatz (Estimator), run
+    in-process with the overrides Hydra would record; the path of its report.html."""
+    root = tmp_path_factory.mktemp("metrics-sweep")
+    points = {
+        "0": (
+            "circuits=quantum_volume",
+            "circuits.num_qubits=[2,3]",
+            "circuits.count=12",
+            "primitive.shots=300",
+        ),
+        "1": (
+            "circuits=ansatz",
+            "circuits.num_qubits=[2,3]",
+            "circuits.num_points=3",
+            "primitive=estimator",
+            "primitive.precision=0.1",
+        ),
+    }
+    for name, overrides in points.items():
+        run_config(root / name, *overrides, "run.progress=off")
+        lines = "".join(f"- {o}\n" for o in overrides)
+        (root / name / ".hydra" / "overrides.yaml").write_text(lines, encoding="utf-8")
+    return build_report(root)
 
 
 # --- the job files, read with plain h5py --------------------------------------------------
@@ -335,9 +363,35 @@ def test_sweep_report_renders_every_plot(sweep, sweep_report):
     assert {"sweep-sampler-circuits.png", "sweep-sampler-circuits.num_qubits.png"} <= set(pngs)
     for name in pngs:
         assert_valid_png(sweep_report.parent / name)
+    assert {"sweep-widths.png", "sweep-volumetric.png"} <= set(pngs)  # one backend
     text = sweep_report.read_text(encoding="utf-8")
     assert "<pre>" in text and "num_qubits: 3" in text  # each point's config
     assert text.count('href="../0/jobs/job-00000.h5"') == 1
+    assert "<h3>Metrics per width</h3>" in text and "circuits=qft" in text
+
+
+def test_metrics_report_has_every_figure_of_merit(metrics_report):
+    """Quantum Volume, volumetric and per-width figures for the Sampler point, one panel per
+    observable for the Estimator point, the per-width figure across the sweep, and the
+    numbers behind them as tables."""
+    pngs = {p.name for p in metrics_report.parent.glob("*.png")}
+    assert pngs == {
+        "point-0-counts.png",  # ideal beside measured
+        "point-0-quantum-volume.png",
+        "point-0-volumetric.png",
+        "point-0-widths.png",
+        "point-1-observables.png",
+        "sweep-widths.png",
+        "sweep-volumetric.png",
+    }
+    for name in pngs:
+        assert_valid_png(metrics_report.parent / name)
+    text = metrics_report.read_text(encoding="utf-8")
+    table = load_table(metrics_report.parent.parent / "0")
+    for verdict in quantum_volume(table).itertuples(index=False):
+        assert f"<td>{verdict.mean:.3f}</td><td>{verdict.sigma:.3f}</td>" in text
+    assert text.count("fewer than 100 circuits") == 2  # one verdict per width, neither passes
+    assert "error (measured - ideal) IZ" in text  # per observable, never averaged
 
 
 @pytest.mark.parametrize("name", ["sampler", "estimator", "ansatz_sampler", "ansatz_estimator"])
@@ -368,7 +422,7 @@ def test_report_of_a_run_with_many_circuits_adds_distributions(tmp_path):
     )
     report = build_report(run_dir)
     names = sorted(p.name for p in report.parent.glob("*.png"))
-    assert names == ["counts.png", "summary.png"]
+    assert names == ["counts.png", "summary.png", "volumetric.png", "widths.png"]
     assert "first 24 of 26" in report.read_text(encoding="utf-8")
     for name in names:
         assert_valid_png(report.parent / name)
@@ -388,7 +442,11 @@ def chromium() -> Path:
 
 
 @pytest.mark.slow
-def test_report_opens_in_headless_chromium(sweep_report, tmp_path):
+@pytest.mark.parametrize("which", ["sweep_report", "metrics_report"])
+def test_report_opens_in_headless_chromium(request, which, tmp_path):
+    """Every image loads in a real browser: the sweep of GHZ and QFT points, and the
+    figures of merit (Quantum Volume, volumetric, per width, per observable)."""
+    report = request.getfixturevalue(which)
     browser = chromium()
     done = subprocess.run(
         [
@@ -404,7 +462,7 @@ def test_report_opens_in_headless_chromium(sweep_report, tmp_path):
             f"--user-data-dir={tmp_path / 'profile'}",
             "--virtual-time-budget=5000",
             "--dump-dom",
-            sweep_report.resolve().as_uri(),
+            report.resolve().as_uri(),
         ],
         capture_output=True,
         text=True,
@@ -414,12 +472,18 @@ def test_report_opens_in_headless_chromium(sweep_report, tmp_path):
     match = re.search(r'<body[^>]*data-images-loaded="(\d+)/(\d+)"', done.stdout)
     assert match, f"no data-images-loaded on <body>: {done.stdout[:500]!r} {done.stderr[-1000:]}"
     loaded, total = map(int, match.groups())
-    links = _links(sweep_report)
+    links = _links(report)
     assert loaded == total == len(links.images) > 6
+    figures = {"sweep-widths.png", "sweep-volumetric.png"}
+    if which == "metrics_report":
+        figures |= {"point-0-quantum-volume.png", "point-0-volumetric.png"}
+        figures |= {"point-0-widths.png", "point-1-observables.png"}
+        assert "Quantum Volume" in done.stdout and "Metrics per width" in done.stdout
+    assert figures <= set(links.images)
     h5_links = [href for href in links.hrefs if href.endswith(".h5")]
-    assert len(h5_links) == 6
+    assert len(h5_links) == len(list(report.parent.parent.glob("*/jobs/job-*.h5"))) >= 6
     for href in h5_links:
-        assert (sweep_report.parent / href).resolve().is_file(), href
+        assert (report.parent / href).resolve().is_file(), href
 
 
 # --- (d) show -----------------------------------------------------------------------------

@@ -151,23 +151,29 @@ def error(values: np.ndarray, ideal_values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=float) - np.asarray(ideal_values, dtype=float)
 
 
-def sampler_metrics(counts: Counts, ideal: Ideal) -> dict[str, float]:
+def sampler_metrics(
+    counts: Counts, ideal: Ideal, *, success: bool | None = None, q: np.ndarray | None = None
+) -> dict[str, float]:
     """Every per-circuit Sampler metric `ideal` allows, keyed by its table column name.
 
     `success_probability` where an ideal run gives at most half of all outcomes (GHZ, QFT,
     mirror, Clifford, sparse exact distributions; elsewhere it would be near 1 by
-    construction); `heavy_output_probability` where the ideal is dense (it needs the median).
+    construction), or wherever `success` says so (the generator named its ideal outcomes);
+    `heavy_output_probability` where the ideal is dense (it needs the median). `q`: the
+    ideal probability of each of `counts.outcomes`, when the caller has it already.
     """
-    q = ideal.probability(counts.outcomes)  # once: the costly part at large widths
+    if q is None:
+        q = ideal.probability(counts.outcomes)  # once: the costly part at large widths
     fidelity = _hellinger(counts, q)
     row = {
         "hellinger_fidelity": fidelity,
         "normalized_fidelity": _rescaled(fidelity, ideal.uniform_fidelity),
     }
-    if ideal.support_fraction <= 0.5:
+    if success if success is not None else ideal.support_fraction <= 0.5:
         row |= _with_interval("success_probability", _share(counts, q > _POSSIBLE))
-    if ideal.is_dense:
-        row |= _with_interval("heavy_output_probability", heavy_output_probability(counts, ideal))
+    if ideal.median is not None:
+        heavy = _share(counts, q > ideal.median)
+        row |= _with_interval("heavy_output_probability", heavy)
     return row
 
 

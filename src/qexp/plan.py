@@ -154,6 +154,7 @@ def _preparer(
         cache_dir=cache_dir,
         target_fingerprint=transpile.target_fingerprint(target) if cache_dir else "",
         check_clifford=check_clifford,
+        max_exact_qubits=cfg.metrics.max_exact_qubits,
     )
     return Preparer(context, workers)
 

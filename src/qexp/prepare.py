@@ -29,6 +29,7 @@ from qiskit.transpiler import StagedPassManager, Target
 
 from qexp import circuits, primitives, transpile
 from qexp.circuits.catalog import CircuitInfo
+from qexp.circuits.ideal import MAX_EXACT_QUBITS
 from qexp.circuits.identity import digest
 from qexp.errors import ConfigError, RunError
 from qexp.partition import JobPlan
@@ -53,6 +54,8 @@ class PrepareContext:
     target_fingerprint: str = ""
     check_clifford: bool = False
     """Survey only: also check that every circuit is Clifford (Aer's stabilizer method)."""
+    max_exact_qubits: int = MAX_EXACT_QUBITS
+    """`metrics.max_exact_qubits`: each circuit's ideal answer is computed here, once."""
 
 
 @dataclass
@@ -318,8 +321,14 @@ class _Worker:
             for spec, circuit in zip(specs, isa, strict=True)
         ]
         records = [
-            PubRecord.of(i, spec, obs)
-            for i, spec, obs in zip(circuit_indices, specs, observables, strict=True)
+            PubRecord.of(
+                i,
+                spec,
+                obs,
+                max_exact_qubits=self.context.max_exact_qubits,
+                isa_depth=circuit.depth(),
+            )
+            for i, spec, obs, circuit in zip(circuit_indices, specs, observables, isa, strict=True)
         ]
         payload: list[QuantumCircuit] | bytes = isa
         if ship:

@@ -2,13 +2,20 @@
 
 Writes `DIR/report/` (replacing the PNGs of an earlier report there):
 
-- per run: the measured probabilities of the most frequent outcomes of each circuit
-  (Sampler; ideal outcomes highlighted) or its expectation values with ±1 std error bars
-  per observable and parameter set (Estimator); at most `MAX_PANELS` circuit panels per
-  plot, plus distributions across circuits when a run has more;
+- per run: the measured probabilities of the most frequent outcomes of each circuit with
+  their 95% Wilson intervals, the ideal distribution beside them, on one scale for all
+  panels (Sampler), or each observable in its own panel, every circuit result's value
+  ±1 std with its ideal value marked (Estimator); at most `MAX_PANELS` panels per plot,
+  plus distributions across circuits when a run has more;
+- per run, where the metrics are known: each metric's mean per width with its 95%
+  interval, the Quantum Volume plot (heavy-output probability per width, the two-sigma
+  band, the 2/3 line) and QED-C's volumetric plot (width against depth, coloured by mean
+  normalized fidelity), with the numbers and IBM's verdict as tables;
 - for a sweep: the headline metric against each swept key, one line per combination of
   the other swept keys (Sampler: success probability where the generator knows the ideal
-  outcomes, else the top-outcome probability; Estimator: the mean value per observable);
+  outcomes, else the top-outcome probability; Estimator: one panel per observable with
+  its ideal value), the metrics per width across the points, and a volumetric plot of
+  all points when they ran on one backend;
 - `report.html`: the config, the job table with links to the HDF5 files, every plot.
 
 It only reads the run folders: nothing is re-run. Exits 0 when DIR holds a run folder.
@@ -22,8 +29,6 @@ import logging
 import math
 import re
 import sys
-import textwrap
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,26 +39,37 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
 
-from qexp import __version__
+from qexp import __version__, metrics
+from qexp.aggregate import ESTIMATOR_METRICS, SAMPLER_METRICS, metric_means, quantum_volume, volume
 from qexp.cli import command, setup_logging
 from qexp.constants import HYDRA_DIR, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
+from qexp.figures import (
+    IDEAL,
+    MAX_PANELS,
+    MEASURED,
+    Plot,
+    grid,
+    hide_unused,
+    plot_observables,
+    plot_quantum_volume,
+    plot_volumetric,
+    plot_widths,
+    save,
+    suptitle,
+)
 from qexp.runs import run_dirs
-from qexp.show import RunView, circuit_label, plain_value, read_run, swept_keys
-from qexp.store import is_complete
+from qexp.show import RunView, circuit_label, read_run, swept_keys
+from qexp.store import StoredIdeal, is_complete
 from qexp.sweep import sweep_points
 
 REPORT_DIR = "report"
 REPORT_FILE = "report.html"
-MAX_PANELS = 24
-"""Circuit panels per plot; a run with more circuit results also gets distribution plots."""
 MAX_OUTCOMES = 16
-"""Bars per counts panel: the most frequent outcomes."""
-MAX_OBSERVABLES = 12
-DPI = 110
-MEASURED, IDEAL = "#4C72B0", "#55A868"
+"""Bars per counts panel: the most frequent outcomes, measured or ideal."""
+SERIES = "series"
+"""The column a sweep's tables get for the point's other swept keys (one line each)."""
 
 AXIS_LABELS = {
     "num_qubits": "number of qubits",
@@ -67,13 +83,6 @@ AXIS_LABELS = {
     "max_circuits": "circuits per job",
     "seed": "seed",
 }
-
-
-@dataclass
-class Plot:
-    file: str
-    title: str
-    caption: str = ""
 
 
 @dataclass
@@ -119,59 +128,122 @@ def run_plots(view: RunView, out: Path, prefix: str, title: str) -> list[Plot]:
     """The plots of one run folder, written as `<out>/<prefix>*.png`."""
     plots = []
     where = f"{title}: {_run_name(view)}"
+    table = view.table
     if view.records:
-        plots.append(plot_counts(view.records, out / f"{prefix}counts.png", where))
+        plots.append(plot_counts(view.records, view.ideals, out / f"{prefix}counts.png", where))
         if len(view.records) > MAX_PANELS:
-            plots.append(plot_sampler_summary(view.table, out / f"{prefix}summary.png", where))
-    elif view.table is not None and len(view.table) and "value" in view.table:
-        plots.append(plot_estimator(view.table, out / f"{prefix}estimator.png", where))
-        groups = view.table.groupby(["circuit_index"]).ngroups
+            plots.append(plot_sampler_summary(table, out / f"{prefix}summary.png", where))
+    elif table is not None and len(table) and "value" in table:
+        plots.append(plot_observables(table, out / f"{prefix}observables.png", where))
+        groups = table.groupby(["circuit_index"]).ngroups
         if groups > MAX_PANELS:
-            plots.append(plot_estimator_summary(view.table, out / f"{prefix}summary.png", where))
+            plots.append(plot_estimator_summary(table, out / f"{prefix}summary.png", where))
+    if table is not None and "num_qubits" in table and table["circuit_index"].nunique() > 1:
+        figures = (
+            plot_widths(table, out / f"{prefix}widths.png", where),
+            plot_quantum_volume(table, out / f"{prefix}quantum-volume.png", where),
+            plot_volumetric(table, out / f"{prefix}volumetric.png", where),
+        )
+        plots.extend(plot for plot in figures if plot is not None)
     return plots
 
 
-def plot_counts(records: list[dict[str, Any]], path: Path, where: str) -> Plot:
+@dataclass
+class Bars:
+    """One counts panel: the outcomes shown, measured with 95% Wilson bounds, and ideal."""
+
+    labels: list[str]
+    measured: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    ideal: np.ndarray | None
+    hidden: int
+    """Outcomes measured or likely that are not shown."""
+
+
+def counts_bars(record: dict[str, Any], stored: StoredIdeal | None) -> Bars:
+    """The `MAX_OUTCOMES` outcomes most likely measured or ideally, in bitstring order."""
+    counts, shots = record["counts"], record["shots"]
+    ideal: dict[str, float] = {}
+    if stored is not None:
+        measured = sorted(counts)  # ascending outcomes, as the file keeps them
+        if len(measured) == len(stored.measured):
+            ideal.update(zip(measured, map(float, stored.measured), strict=True))
+        ideal.update(stored.top)
+    candidates = set(counts) | {b for b, q in ideal.items() if q > 0}
+    ranked = sorted(candidates, key=lambda b: (-max(counts.get(b, 0) / shots, ideal.get(b, 0)), b))
+    labels = sorted(ranked[:MAX_OUTCOMES])
+    hits = np.array([counts.get(b, 0) for b in labels], dtype=float)
+    low, high = metrics.wilson_interval(hits, shots)
+    return Bars(
+        labels=labels,
+        measured=hits / shots,
+        low=np.asarray(low, dtype=float),
+        high=np.asarray(high, dtype=float),
+        ideal=None if stored is None else np.array([ideal.get(b, 0.0) for b in labels]),
+        hidden=len(candidates) - len(labels),
+    )
+
+
+def plot_counts(
+    records: list[dict[str, Any]],
+    ideals: dict[tuple[int, int], StoredIdeal],
+    path: Path,
+    where: str,
+) -> Plot:
     shown = records[:MAX_PANELS]
-    fig, axes = _grid(len(shown))
-    any_ideal = False
-    for ax, record in zip(axes, shown, strict=False):
-        shots = record["shots"]
-        top = list(record["counts"].items())[:MAX_OUTCOMES]
-        labels = [bits for bits, _ in top]
-        probabilities = [number / shots for _, number in top]
-        ideal = set(record["ideal_outcomes"] or ())
-        any_ideal |= bool(ideal)
-        colors = [IDEAL if bits in ideal else MEASURED for bits in labels]
-        ax.bar(range(len(labels)), probabilities, color=colors, width=0.8)
-        ax.set_xticks(range(len(labels)), labels, fontsize=_tick_size(labels))
-        ax.set_xlim(-0.6, max(len(labels), 4) - 0.4)  # one or two bars stay bar-shaped
-        if sum(map(len, labels)) + 2 * len(labels) > 36:
+    panels = [counts_bars(r, ideals.get((r["circuit_index"], r["parameter_index"]))) for r in shown]
+    tallest = max(
+        max([*b.high, *(b.ideal if b.ideal is not None else [])], default=0) for b in panels
+    )
+    top = min(1.05, tallest * 1.12 + 0.02)  # one scale for every panel
+    any_ideal = any(b.ideal is not None for b in panels)
+    fig, axes = grid(len(shown))
+    for ax, record, bars in zip(axes, shown, panels, strict=False):
+        x = np.arange(len(bars.labels))
+        width = 0.4 if bars.ideal is not None else 0.8
+        ax.bar(
+            x - (width / 2 if bars.ideal is not None else 0),
+            bars.measured,
+            width,
+            yerr=[bars.measured - bars.low, bars.high - bars.measured],
+            color=MEASURED,
+            ecolor="black",
+            capsize=2,
+            error_kw={"linewidth": 0.8},
+        )
+        if bars.ideal is not None:
+            ax.bar(x + width / 2, bars.ideal, width, color=IDEAL)
+        ax.set_xticks(x, bars.labels, fontsize=_tick_size(bars.labels))
+        ax.set_xlim(-0.6, max(len(x), 4) - 0.4)  # one or two bars stay bar-shaped
+        if sum(map(len, bars.labels)) + 2 * len(bars.labels) > 36:
             ax.tick_params(axis="x", labelrotation=90)
-        ax.set_ylim(0, min(1.05, max(probabilities, default=1) * 1.2 + 0.02))
+        ax.set_ylim(0, top)
         ax.set_ylabel("probability")
         ax.set_xlabel("outcome (bitstring)")
         name = f"#{record['circuit_index']} {circuit_label(record['metadata'])}"
         if record["parameter_index"] or _parameterized(records):
             name += f", parameter set {record['parameter_index']}"
-        more = len(record["counts"]) - len(top)
-        ax.set_title(
-            name + (f"\n(+{more} rarer outcomes not shown)" if more > 0 else ""), fontsize=9
-        )
+        more = f"\n(+{bars.hidden} rarer outcomes not shown)" if bars.hidden > 0 else ""
+        ax.set_title(name + more, fontsize=9)
         ax.grid(axis="y", alpha=0.3)
-    _hide_unused(axes, len(shown))
-    handles = [Patch(color=MEASURED, label="other outcome" if any_ideal else "measured outcome")]
+    hide_unused(axes, len(shown))
+    handles = [Patch(color=MEASURED, label="measured (bar: 95% Wilson interval)")]
     if any_ideal:
-        handles.insert(0, Patch(color=IDEAL, label="ideal outcome (the generator's expectation)"))
+        handles.append(Patch(color=IDEAL, label="ideal (noiseless) probability"))
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     cut = f" (first {len(shown)} of {len(records)})" if len(records) > len(shown) else ""
-    _suptitle(
-        fig, f"Measured outcome probabilities, top {MAX_OUTCOMES} outcomes per circuit{cut}", where
+    suptitle(
+        fig,
+        f"Outcome probabilities, measured{' and ideal' if any_ideal else ''}, on one scale{cut}",
+        where,
     )
-    _save(fig, path)
+    save(fig, path)
     caption = (
-        f"Probability of the {MAX_OUTCOMES} most frequent bitstrings of each circuit"
-        + (" (green: the generator's ideal outcomes)" if any_ideal else "")
+        f"The {MAX_OUTCOMES} most likely bitstrings of each circuit (measured or ideally), "
+        "the measured probability with its 95% Wilson interval over shots"
+        + (" beside the ideal distribution (green)" if any_ideal else "")
+        + "; every panel on the same scale"
         + (f"; the first {len(shown)} of {len(records)} circuit results" if cut else "")
         + "."
     )
@@ -195,82 +267,24 @@ def plot_sampler_summary(table: Any, path: Path, where: str) -> Plot:
         axes[1].set_title("Probability of the ideal outcomes")
     for ax in axes:
         ax.grid(alpha=0.3)
-    _suptitle(fig, f"Distribution across {len(table)} circuit results", where)
-    _save(fig, path)
+    suptitle(fig, f"Distribution across {len(table)} circuit results", where)
+    save(fig, path)
     return Plot(path.name, "Distribution across circuits", "Histograms over every circuit result.")
-
-
-def plot_estimator(table: Any, path: Path, where: str) -> Plot:
-    circuits = list(table.groupby("circuit_index", sort=True))
-    shown = circuits[:MAX_PANELS]
-    fig, axes = _grid(len(shown))
-    for ax, (index, rows) in zip(axes, shown, strict=False):
-        first = rows.iloc[0]
-        metadata = {key: plain_value(first[key]) for key in _META if key in rows}
-        observables = list(dict.fromkeys(rows.sort_values("observable_index")["observable"]))
-        parameterized = rows["parameter_index"].max() > 0
-        if parameterized:
-            labels = observables[:MAX_OBSERVABLES]
-            width = min(0.6, 0.15 * len(labels))
-            for position, label in enumerate(labels):
-                part = rows[rows["observable"] == label].sort_values("parameter_index")
-                shift = (position - (len(labels) - 1) / 2) * width / max(len(labels), 1)
-                ax.errorbar(
-                    part["parameter_index"] + shift,
-                    part["value"],
-                    yerr=part["std"],
-                    fmt="o",
-                    markersize=3,
-                    capsize=2,
-                    label=str(label),
-                )
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set_xlabel("parameter set (index)")
-            ax.legend(fontsize=7, ncols=2, title="observable", title_fontsize=7)
-        else:
-            shown_labels = observables[:MAX_OBSERVABLES]
-            part = rows.set_index("observable").loc[shown_labels]
-            ax.errorbar(
-                range(len(shown_labels)),
-                part["value"],
-                yerr=part["std"],
-                fmt="o",
-                capsize=4,
-                color=MEASURED,
-                label="value ± 1 std",
-            )
-            ax.set_xticks(range(len(shown_labels)), [str(x) for x in shown_labels])
-            ax.set_xlim(-0.5, len(shown_labels) - 0.5)
-            ax.tick_params(axis="x", labelrotation=90 if len(shown_labels) > 5 else 0, labelsize=8)
-            ax.set_xlabel("observable (Pauli string, qubit 0 rightmost)")
-            ax.legend(fontsize=7)
-        ax.axhline(0, color="grey", linewidth=0.6)
-        for bound in (-1, 1):
-            ax.axhline(bound, color="grey", linewidth=0.6, linestyle="--")
-        ax.set_ylim(-1.15, 1.15)
-        ax.set_ylabel("expectation value")
-        ax.set_title(f"#{index} {circuit_label(metadata)}", fontsize=9)
-        ax.grid(alpha=0.3)
-    _hide_unused(axes, len(shown))
-    cut = f" (first {len(shown)} of {len(circuits)} circuits)" if len(circuits) > len(shown) else ""
-    _suptitle(fig, f"Expectation values with ±1 std error bars{cut}", where)
-    _save(fig, path)
-    return Plot(
-        path.name,
-        "Expectation values",
-        "Each observable's estimated expectation value with its standard error (±1 std)"
-        + (f"; the first {len(shown)} of {len(circuits)} circuits" if cut else "")
-        + ".",
-    )
 
 
 def plot_estimator_summary(table: Any, path: Path, where: str) -> Plot:
     fig = Figure(figsize=(11, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
-    left.hist(table["value"], bins=np.linspace(-1, 1, 41), color=MEASURED)
-    left.set_xlabel("expectation value")
+    errors = table["error"].dropna() if "error" in table else []
+    if len(errors):  # comparable across observables, unlike the values themselves
+        left.hist(errors, bins=41, color=MEASURED)
+        left.set_xlabel("error: measured - ideal expectation value")
+        left.set_title("Errors against the ideal values")
+    else:
+        left.hist(table["value"], bins=np.linspace(-1, 1, 41), color=MEASURED)
+        left.set_xlabel("expectation value")
+        left.set_title("Expectation values")
     left.set_ylabel("number of estimates")
-    left.set_title("Expectation values")
     right.hist(table["std"].dropna(), bins=30, color=IDEAL)
     right.set_xlabel("standard error (std)")
     right.set_ylabel("number of estimates")
@@ -278,8 +292,8 @@ def plot_estimator_summary(table: Any, path: Path, where: str) -> Plot:
     for ax in (left, right):
         ax.grid(alpha=0.3)
     circuits = table["circuit_index"].nunique()
-    _suptitle(fig, f"Distribution across {circuits} circuits", where)
-    _save(fig, path)
+    suptitle(fig, f"Distribution across {circuits} circuits", where)
+    save(fig, path)
     return Plot(path.name, "Distribution across circuits", "Histograms over every estimate.")
 
 
@@ -287,7 +301,8 @@ def plot_estimator_summary(table: Any, path: Path, where: str) -> Plot:
 
 
 def sweep_metrics(views: list[RunView]) -> list[dict[str, Any]]:
-    """Per point (and observable): the headline metric, its ±1 std error and what it is."""
+    """Per point (and observable): the headline metric, its ±1 std error and what it is
+    (Estimator: one row per observable, with the mean of its ideal values)."""
     rows = []
     for view in views:
         table = view.table
@@ -304,6 +319,7 @@ def sweep_metrics(views: list[RunView]) -> list[dict[str, Any]]:
                         "observable": label,
                         "metric": float(group["value"].mean()),
                         "error": float(np.sqrt((group["std"] ** 2).sum()) / len(group)),
+                        "ideal": _mean_or_nan(group.get("ideal_value")),
                         "kind": "expectation value",
                     }
                 )
@@ -337,65 +353,89 @@ def plot_sweep(views: list[RunView], out: Path) -> list[Plot]:
         points = {r["point"] for r in rows}
         subset = [v for v in views if v.run_dir.name in points]
         keys = swept_keys(subset) if len(subset) > 1 else []
-        if primitive == "estimator":
-            rows = _align_observables(rows)
         for key in keys:
             path = out / f"sweep-{primitive}-{_slug(key)}.png"
-            plots.append(_plot_against(rows, key, [k for k in keys if k != key], primitive, path))
+            others = [k for k in keys if k != key]
+            if primitive == "sampler":
+                plots.append(_plot_against(rows, key, others, path))
+            else:
+                plots.append(_plot_observables_against(rows, key, others, path))
+    table = sweep_table(views)
+    if table is not None:
+        where = f"Sweep of {len(views)} points"
+        series = SERIES if table[SERIES].nunique() > 1 else None
+        lines = "combination of the swept keys that do not set the width"
+        figures = [plot_widths(table, out / "sweep-widths.png", where, series, lines)]
+        if table["backend"].nunique() == 1:  # one device: its benchmarks side by side
+            figures.append(plot_volumetric(table, out / "sweep-volumetric.png", where))
+        plots.extend(plot for plot in figures if plot is not None)
     return plots
 
 
-def _align_observables(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per-observable rows if every point measured the same observables, else their mean."""
-    by_point: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_point.setdefault(row["point"], []).append(row)
-    label_sets = {frozenset(str(r["observable"]) for r in group) for group in by_point.values()}
-    if len(label_sets) == 1:
-        return rows
-    merged = []
-    for group in by_point.values():
-        errors = np.array([r["error"] for r in group])
-        merged.append(
-            {
-                **group[0],
-                "observable": "mean over observables",
-                "metric": float(np.mean([r["metric"] for r in group])),
-                "error": float(np.sqrt((errors**2).sum()) / len(group)),
-            }
-        )
-    return merged
+def sweep_table(views: list[RunView]) -> Any:
+    """Every point's table in one, with `series`: the point's values of the swept keys that
+    do not set the width (one line each in the per-width figure); None if nothing ran."""
+    import pandas as pd
+
+    keys = [k for k in swept_keys(views) if not k.endswith("num_qubits")]
+    parts = []
+    for view in views:
+        if view.table is None or not len(view.table):
+            continue
+        label = ", ".join(f"{k}={_fmt(view.overrides[k])}" for k in keys if k in view.overrides)
+        parts.append(view.table.assign(**{SERIES: label or "all points"}))
+    if not parts:
+        return None
+    return pd.concat(parts, ignore_index=True)
 
 
-def _plot_against(
-    rows: list[dict[str, Any]], key: str, others: list[str], primitive: str, path: Path
-) -> Plot:
-    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
-    ax = fig.subplots()
+def _positions(rows: list[dict[str, Any]], key: str) -> tuple[bool, list[str]]:
+    """Whether `key`'s values are numbers, else its categories in order."""
     values = [r["overrides"].get(key) for r in rows]
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-    categories = sorted({_fmt(v) for v in values}) if not numeric else []
+    return numeric, ([] if numeric else sorted({_fmt(v) for v in values}))
+
+
+def _xs(group: list[dict[str, Any]], key: str, numeric: bool, categories: list[str], shift: float):
+    """The group sorted along `key`, and its x positions (categories slightly apart)."""
+    if numeric:
+        group.sort(key=lambda r: r["overrides"].get(key))
+        return [float(r["overrides"].get(key)) for r in group]
     position = {c: i for i, c in enumerate(categories)}
+    group.sort(key=lambda r: position[_fmt(r["overrides"].get(key))])
+    return [position[_fmt(r["overrides"].get(key))] + shift for r in group]
+
+
+def _key_axis(ax: Any, rows: list[dict[str, Any]], key: str) -> None:
+    numeric, categories = _positions(rows, key)
+    values = [r["overrides"].get(key) for r in rows]
+    if not numeric:
+        ax.set_xticks(range(len(categories)), categories)
+        ax.set_xlim(-0.5, len(categories) - 0.5)
+    elif all(float(v).is_integer() for v in values):
+        ax.set_xticks(sorted({int(v) for v in values}))
+    ax.set_xlabel(_axis_label(key))
+
+
+def _plot_against(rows: list[dict[str, Any]], key: str, others: list[str], path: Path) -> Plot:
+    """Sampler: the headline probability per point against `key`."""
+    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    ax = fig.subplots()
+    numeric, categories = _positions(rows, key)
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
-        combo = tuple(_fmt(row["overrides"].get(k)) for k in others)
-        groups.setdefault((combo, str(row["observable"])), []).append(row)
+        groups.setdefault(tuple(_fmt(row["overrides"].get(k)) for k in others), []).append(row)
     kinds = sorted({r["kind"] for r in rows})
     mixed = len(kinds) > 1
-    titled = len(others) == 1 and primitive == "sampler"
+    titled = len(others) == 1
     ordered = sorted(groups.items(), key=lambda item: item[0])
-    for number, ((combo, observable), group) in enumerate(ordered):
+    for number, (combo, group) in enumerate(ordered):
         color = f"C{number % 10}"
-        if numeric:
-            group.sort(key=lambda r: r["overrides"].get(key))
-            xs = [float(r["overrides"].get(key)) for r in group]
-        else:  # categories side by side, slightly apart so that error bars do not overlap
-            shift = (number - (len(ordered) - 1) / 2) * min(0.08, 0.4 / len(ordered))
-            group.sort(key=lambda r: position[_fmt(r["overrides"].get(key))])
-            xs = [position[_fmt(r["overrides"].get(key))] + shift for r in group]
-        parts = [] if primitive == "sampler" else [observable]
+        shift = (number - (len(ordered) - 1) / 2) * min(0.08, 0.4 / len(ordered))
+        xs = _xs(group, key, numeric, categories, shift)
+        label = None
         if combo:
-            parts.append(
+            label = (
                 combo[0]
                 if titled
                 else ", ".join(f"{k}={v}" for k, v in zip(others, combo, strict=True))
@@ -407,7 +447,7 @@ def _plot_against(
             color=color,
             capsize=3,
             linestyle="-" if numeric and len(group) > 1 else "none",
-            label=" · ".join(parts) or None,
+            label=label,
         )
         for x, row in zip(xs, group, strict=True):
             hollow = row["kind"] == "top-outcome probability" and mixed
@@ -420,21 +460,10 @@ def _plot_against(
                 markerfacecolor="white" if hollow else color,
                 linestyle="none",
             )
-    if not numeric:
-        ax.set_xticks(range(len(categories)), categories)
-        ax.set_xlim(-0.5, len(categories) - 0.5)
-    elif all(float(v).is_integer() for v in values):
-        ax.set_xticks(sorted({int(v) for v in values}))
-    ax.set_xlabel(_axis_label(key))
-    if primitive == "sampler":
-        ax.set_ylabel("probability" if mixed else kinds[0])
-        ax.set_ylim(0, 1.05)
-        what = " / ".join(kinds)
-    else:
-        ax.set_ylabel("expectation value")
-        ax.set_ylim(-1.1, 1.1)
-        ax.axhline(0, color="grey", linewidth=0.6)
-        what = "expectation value"
+    _key_axis(ax, rows, key)
+    ax.set_ylabel("probability" if mixed else kinds[0])
+    ax.set_ylim(0, 1.05)
+    what = " / ".join(kinds)
     ax.grid(alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
     if mixed:
@@ -444,13 +473,14 @@ def _plot_against(
             )
             labels.append(kind + (" (ideal outcomes known)" if face == "black" else ""))
     if handles:
-        title = others[0] if titled else ("observable" if primitive == "estimator" else None)
-        ax.legend(handles, labels, fontsize=8, title=title, title_fontsize=8)
+        ax.legend(
+            handles, labels, fontsize=8, title=others[0] if titled else None, title_fontsize=8
+        )
     fig.suptitle(
         f"{what.capitalize()} vs {_axis_label(key)}\n(mean per sweep point, error bars ±1 std)",
         fontsize=11,
     )
-    _save(fig, path)
+    save(fig, path)
     caption = (
         f"Sweep: {what} (mean over each point's circuit results; error bars ±1 std from shot "
         f"noise) against {key}"
@@ -464,6 +494,79 @@ def _plot_against(
         + "."
     )
     return Plot(path.name, f"{what} vs {key}", caption)
+
+
+def _plot_observables_against(
+    rows: list[dict[str, Any]], key: str, others: list[str], path: Path
+) -> Plot:
+    """Estimator: one panel per observable, its mean value per point against `key` with
+    the mean of its ideal values marked; observables are never averaged together."""
+    labels = list(dict.fromkeys(str(r["observable"]) for r in rows))
+    shown = labels[:MAX_PANELS]
+    fig, axes = grid(len(shown))
+    numeric, categories = _positions(rows, key)
+    combos = sorted({tuple(_fmt(r["overrides"].get(k)) for k in others) for r in rows})
+    known = False
+    for ax, label in zip(axes, shown, strict=False):
+        mine = [r for r in rows if str(r["observable"]) == label]
+        for number, combo in enumerate(combos):
+            group = [r for r in mine if tuple(_fmt(r["overrides"].get(k)) for k in others) == combo]
+            if not group:
+                continue
+            shift = (number - (len(combos) - 1) / 2) * min(0.08, 0.4 / len(combos))
+            xs = _xs(group, key, numeric, categories, shift)
+            name = ", ".join(f"{k}={v}" for k, v in zip(others, combo, strict=True)) or None
+            ax.errorbar(
+                xs,
+                [r["metric"] for r in group],
+                yerr=[r["error"] for r in group],
+                fmt="o-" if numeric and len(group) > 1 else "o",
+                color=f"C{number % 10}",
+                capsize=3,
+                label=name,
+            )
+            ideal = [r["ideal"] for r in group]
+            if not all(math.isnan(v) for v in ideal):
+                known = True
+                ax.scatter(xs, ideal, marker="_", s=260, color=IDEAL, linewidths=2.5, zorder=3)
+        _key_axis(ax, rows, key)
+        ax.set_ylim(-1.15, 1.15)
+        ax.axhline(0, color="grey", linewidth=0.6)
+        ax.set_title(label, fontsize=9, family="monospace")
+        ax.set_ylabel("expectation value")
+        ax.grid(alpha=0.3)
+    hide_unused(axes, len(shown))
+    handles, texts = axes[0].get_legend_handles_labels()
+    if not handles:
+        handles.append(Line2D([], [], marker="o", color="C0"))
+        texts.append("mean measured value ± 1 std")
+    if known:
+        handles.append(Line2D([], [], marker="_", markersize=14, color=IDEAL, linestyle="none"))
+        texts.append("ideal value")
+    if handles:
+        fig.legend(handles, texts, loc="outside lower center", ncols=min(4, len(handles)))
+    cut = f" (first {len(shown)} of {len(labels)} observables)" if len(labels) > len(shown) else ""
+    fig.suptitle(
+        f"Expectation value vs {_axis_label(key)}, one panel per observable{cut}\n"
+        "(mean over each point's results, error bars ±1 std)",
+        fontsize=11,
+    )
+    save(fig, path)
+    return Plot(
+        path.name,
+        f"expectation values vs {key}",
+        f"Sweep: each observable in its own panel, its mean value over each point's circuit "
+        f"results (error bars ±1 std from the estimates' standard errors) against {key}"
+        + (" with the ideal value marked in green" if known else "")
+        + (f", one series per value of {', '.join(others)}" if others else "")
+        + "; values of different observables are never averaged together.",
+    )
+
+
+def _mean_or_nan(column: Any) -> float:
+    if column is None or not column.notna().any():
+        return math.nan
+    return float(column.mean())
 
 
 # --- HTML --------------------------------------------------------------------------------
@@ -517,6 +620,10 @@ def render_html(
             parts.append(f'<p class="note">{missing_points} point(s) never started.</p>')
         parts.append(_points_table(sections, keys))
         parts.extend(_figure(plot) for plot in sweep_plots)
+        table = sweep_table(views)
+        if table is not None:
+            series = [SERIES] if table[SERIES].nunique() > 1 else []
+            parts.append(_means_html(metric_means(table, by=series), series))
     for section in sections:
         parts.append(_section_html(section, path, out, is_sweep))
     parts.append(f"<script>{IMAGES_SCRIPT}</script>")
@@ -561,6 +668,9 @@ def _section_html(section: RunSection, path: Path, out: Path, is_sweep: bool) ->
         parts.extend(_figure(plot) for plot in section.plots)
     else:
         parts.append('<p class="note">No circuit results to plot yet.</p>')
+    if view.table is not None and len(view.table) and "num_qubits" in view.table:
+        parts.append(_means_html(metric_means(view.table, by=[]), []))
+        parts.append(_volume_html(quantum_volume(view.table, by=[])))
     config = view.run_dir / HYDRA_DIR / SAVED_CONFIG_FILE
     parts.append("<h3>Config</h3>")
     if config.is_file():
@@ -573,6 +683,56 @@ def _section_html(section: RunSection, path: Path, out: Path, is_sweep: bool) ->
         parts.append('<p class="note">no .hydra/config.yaml in this folder</p>')
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _means_html(means: Any, keys: list[str]) -> str:
+    """Each metric's mean per width with its 95% interval, as a table."""
+    if means.empty:
+        return ""
+    e = html.escape
+    names = {**SAMPLER_METRICS, **ESTIMATOR_METRICS}
+    head = [*keys, "metric", "qubits", "mean", "95% interval", "results", "interval"]
+    rows = []
+    for row in means.to_dict("records"):
+        name = names[row["metric"]] + (f" {row['observable']}" if row["observable"] else "")
+        interval = "-" if math.isnan(row["low"]) else f"[{row['low']:.3f}, {row['high']:.3f}]"
+        cells = [*(str(row[k]) for k in keys), name, str(row["num_qubits"])]
+        cells += [f"{row['mean']:.3f}", interval, str(row["n"]), row["interval"] or "-"]
+        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
+    header = "".join(f"<th>{e(h)}</th>" for h in head)
+    return (
+        f'<h3>Metrics per width</h3><table class="means"><tr>{header}</tr>{"".join(rows)}</table>'
+    )
+
+
+def _volume_html(verdicts: Any) -> str:
+    """IBM's Quantum Volume verdict per width, as a table."""
+    if verdicts.empty:
+        return ""
+    e = html.escape
+    head = ["qubits", "circuits", "mean HOP", "sigma", "mean - 2 sigma", "verdict"]
+    rows = []
+    for row in verdicts.itertuples(index=False):
+        if row.passed:
+            verdict = "passed"
+        elif not row.enough_circuits:
+            verdict = (
+                "above" if row.above_threshold else "not above"
+            ) + " 2/3; fewer than 100 circuits"
+        else:
+            verdict = "failed"
+        cells = [str(row.num_qubits), str(row.num_circuits), f"{row.mean:.3f}"]
+        cells += [f"{row.sigma:.3f}", f"{row.lower:.3f}", verdict]
+        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
+    achieved = volume(verdicts)
+    summary = f"Quantum Volume {achieved}" if achieved else "no width passes"
+    header = "".join(f"<th>{e(h)}</th>" for h in head)
+    return (
+        "<h3>Quantum Volume</h3><p>IBM's rule: a width passes when the mean heavy-output "
+        "probability minus two sigma exceeds 2/3 on at least 100 circuits. "
+        f'<b class="volume">{e(summary)}</b>.</p>'
+        f'<table class="volume"><tr>{header}</tr>{"".join(rows)}</table>'
+    )
 
 
 def _jobs_html(view: RunView, out: Path) -> str:
@@ -612,29 +772,6 @@ def _figure(plot: Plot) -> str:
 # --- helpers -----------------------------------------------------------------------------
 
 _META = ("generator", "num_qubits", "ansatz", "reps", "depth", "index_in_width", "file")
-
-
-def _grid(panels: int) -> tuple[Figure, list[Any]]:
-    panels = max(panels, 1)
-    cols = min(4, panels)
-    rows = math.ceil(panels / cols)
-    fig = Figure(figsize=(max(7.0, 4.2 * cols), 3.4 * rows + 1.2), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
-    return fig, axes
-
-
-def _hide_unused(axes: Sequence[Any], used: int) -> None:
-    for ax in axes[used:]:
-        ax.set_visible(False)
-
-
-def _suptitle(fig: Figure, title: str, where: str) -> None:
-    chars = max(40, int(fig.get_figwidth() * 11))
-    fig.suptitle(textwrap.fill(title, chars) + "\n" + textwrap.fill(where, chars), fontsize=11)
-
-
-def _save(fig: Figure, path: Path) -> None:
-    fig.savefig(path, dpi=DPI)
 
 
 def _tick_size(labels: list[str]) -> float:

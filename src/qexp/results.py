@@ -21,6 +21,12 @@ For a run folder or a whole sweep (`multirun/DATE/TIME`)::
 
 `load_table` reads the rows each job file stores when it is written (no circuit, no bit
 is decoded), so a sweep of many runs loads in about the time h5py takes to open the files.
+Each row carries its metrics against the circuit's ideal answer (docs/metrics.md); per
+width, over circuits::
+
+    from qexp.results import metric_means, quantum_volume
+    quantum_volume(table)   # IBM's verdict per width, and how many circuits it rests on
+    metric_means(table)     # each metric's mean per width, with its 95% interval
 """
 
 from __future__ import annotations
@@ -39,15 +45,20 @@ import numpy as np
 from qiskit.primitives import PrimitiveResult, PubResult
 
 from qexp import rows
+from qexp.aggregate import metric_means as metric_means  # re-exported
+from qexp.aggregate import quantum_volume as quantum_volume  # re-exported
 from qexp.cli import command
 from qexp.constants import HYDRA_DIR, JOBS_DIR
 from qexp.errors import QexpError, QexpWarning
 from qexp.runs import run_dirs
 from qexp.store import (
+    TABLE_ATTRS,
     CorruptJobFile,
     JobFile,
     JobResults,
     JobTable,
+    StoredIdeal,
+    read_ideals,
     read_job,
     read_results,
     read_table,
@@ -183,8 +194,21 @@ STRING_COLUMNS = frozenset(
     {"run", "run_dir", "job_id", "generator", "backend", "primitive", *rows.STRING_COLUMNS}
 )
 """Table columns that hold text even when it looks like a number (bitstrings, run names)."""
-_JOB_COLUMNS = INFO_COLUMNS[:6]
-_RESERVED = frozenset({"run", "run_dir", *INFO_COLUMNS, *SAMPLER_COLUMNS, *ESTIMATOR_COLUMNS})
+_JOB_COLUMNS = TABLE_ATTRS
+_FLOAT_COLUMNS = (
+    "shots",
+    "precision",
+    "top_probability",
+    "success_probability",
+    *rows.METRIC_COLUMNS,
+    "value",
+    "std",
+    "ideal_value",
+    "error",
+)
+_RESERVED = frozenset(
+    {"run", "run_dir", *INFO_COLUMNS, *SAMPLER_COLUMNS, *ESTIMATOR_COLUMNS, *rows.CIRCUIT_COLUMNS}
+)
 
 
 @dataclass(frozen=True)
@@ -282,6 +306,20 @@ def counts(path: Path | str, *, skip_corrupt: bool = False) -> list[dict[str, An
     return records
 
 
+def load_ideals(
+    run_dir: Path | str, *, skip_corrupt: bool = False
+) -> dict[tuple[int, int], StoredIdeal]:
+    """(circuit index, parameter index) -> what the run's job files keep of the ideal each
+    Sampler row was scored against: its probability at every measured outcome (ascending,
+    as in `counts`), its likeliest outcomes, its scalars (docs/hdf5-schema.md, `ideal/`)."""
+    found = {}
+    for job_path in job_paths(run_dir):
+        ideals = _read_or_skip(read_ideals, job_path, skip_corrupt) or []
+        for ideal in ideals:
+            found[ideal.circuit_index, ideal.parameter_index] = ideal
+    return found
+
+
 def export_counts_json(path: Path | str, out: Path | str, *, skip_corrupt: bool = False) -> Path:
     """Write `counts(path)` to the JSON file `out` (a list of records); return `out`."""
     from qexp.atomic import write_text
@@ -351,7 +389,8 @@ def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.D
     result_names += [*(ESTIMATOR_COLUMNS if "estimator" in kinds else ())]
     result_names += [k for k in result_keys if k not in result_names]
     names = ["run", "run_dir", *override_names.values(), *meta_names.values(), *INFO_COLUMNS]
-    data: dict[str, list[Any]] = {name: [] for name in [*names, *result_names]}
+    data: dict[str, Any] = {name: [] for name in names}
+    chunks: dict[str, list[Any]] = {name: [] for name in result_names}
     for run_dir, overrides, table in blocks:
         index = np.asarray(table.columns.get("circuit_index", []), dtype=np.int64)
         n = len(index)
@@ -370,15 +409,20 @@ def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.D
         ).tolist()
         for key in result_names:
             values = table.columns.get(key)
-            data[key] += [None] * n if values is None else list(values)
+            if values is None:
+                values = [None] * n if key in rows.STRING_COLUMNS else np.full(n, math.nan)
+            chunks[key].append(values)
+    for key, parts in chunks.items():  # numbers stay arrays: no Python float per cell
+        numeric = all(isinstance(p, np.ndarray) and p.dtype.kind in "biuf" for p in parts)
+        data[key] = np.concatenate(parts) if numeric and parts else [v for p in parts for v in p]
     table = pd.DataFrame(data, columns=[*names, *result_names])
     if len(table):
         for column in [*override_names.values(), *meta_names.values()]:
             table[column] = _numeric_if_possible(table[column])
-        for column in ("num_outcomes", "observable_index"):
+        for column in ("num_outcomes", "observable_index", "isa_depth"):
             if column in table and table[column].notna().all():
                 table[column] = table[column].astype(np.int64)
-    for column in ("shots", "precision", "top_probability", "success_probability", "value", "std"):
+    for column in _FLOAT_COLUMNS:
         if column in table:
             table[column] = pd.to_numeric(table[column]).astype(float)
     renames, merged = {}, []
@@ -496,7 +540,7 @@ def _numeric_if_possible(column: pd.Series) -> pd.Series:
 
     if pd.api.types.is_numeric_dtype(column):
         return column
-    values = [v for v in column if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+    kind = pd.api.types.infer_dtype(column, skipna=True)  # one pass in C
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
         return pd.to_numeric(column)
     return column

@@ -1,9 +1,11 @@
 """`python -m qexp.show DIR`: a run's (or a sweep's) results at a glance, in the terminal.
 
 Per run: the config essentials (generator, widths, backend, primitive, shots or
-precision), the jobs and their status (from manifest.json), and per circuit the most
-frequent outcomes with their probabilities (Sampler) or each observable's value ± std
-(Estimator). Long runs are cut after `--circuits` circuit results; a sweep starts with one
+precision), the jobs and their status (from manifest.json), per circuit the most
+frequent outcomes with their probabilities and the metrics against the ideal answer
+(Sampler) or each observable's value ± std beside its ideal value (Estimator), then per
+width each metric's mean with its 95% interval and, for Quantum Volume circuits, IBM's
+verdict. Long runs are cut after `--circuits` circuit results; a sweep starts with one
 line per point. Nothing is re-run. Exits 0 when DIR holds a run folder it could read.
 """
 
@@ -23,13 +25,14 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from qexp.aggregate import ESTIMATOR_METRICS, SAMPLER_METRICS, metric_means, quantum_volume, volume
 from qexp.cli import command, setup_logging
 from qexp.constants import HYDRA_DIR, MANIFEST_FILE, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
 from qexp.manifest import Manifest
-from qexp.results import counts, job_paths, load_table, run_overrides
+from qexp.results import counts, job_paths, load_ideals, load_table, run_overrides
 from qexp.runs import run_dirs
-from qexp.store import is_complete
+from qexp.store import StoredIdeal, is_complete
 from qexp.sweep import sweep_points
 
 log = logging.getLogger("qexp")
@@ -54,6 +57,8 @@ class RunView:
     """Sampler: `qexp.results.counts` of the run."""
     table: Any = None
     """`qexp.results.load_table` of the run (a pandas DataFrame)."""
+    ideals: dict[tuple[int, int], StoredIdeal] = field(default_factory=dict)
+    """Sampler: `qexp.results.load_ideals` of the run, by (circuit, parameter) index."""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -67,13 +72,18 @@ class RunView:
         return config_essentials(self.config, self.manifest)
 
     def headline(self) -> tuple[str, float] | None:
-        """(what, value): mean success probability, else mean top probability, else mean
-        expectation value over the run's circuit results."""
+        """(what, value) over the run's circuit results. Sampler: mean success probability,
+        else mean top-outcome probability. Estimator: mean |measured - ideal| where the
+        ideal values are known, else the mean standard error: values of different
+        observables are never averaged together."""
         table = self.table
         if table is None or not len(table):
             return None
         if "value" in table and table["value"].notna().any():
-            return "mean expectation value", float(table["value"].mean())
+            errors = table.get("error")
+            if errors is not None and errors.notna().any():
+                return "mean |error|", float(errors.abs().mean())
+            return "mean std", float(table["std"].mean())
         success = table.get("success_probability")
         if success is not None and success.notna().all():
             return "mean success probability", float(success.mean())
@@ -100,6 +110,7 @@ def read_run(run_dir: Path, *, with_counts: bool = True) -> RunView:
             view.table = load_table(run_dir, skip_corrupt=True)
             if with_counts and view.table is not None and "top_outcome" in view.table:
                 view.records = counts(run_dir, skip_corrupt=True)
+                view.ideals = load_ideals(run_dir, skip_corrupt=True)
         except (QexpError, OSError) as exc:
             view.problems.append(str(exc))
     view.problems.extend(str(w.message) for w in caught)
@@ -216,10 +227,20 @@ def jobs_table(view: RunView) -> Table | Text:
     return table
 
 
+CIRCUIT_METRICS = {
+    "success_probability": "P(ideal)",
+    "hellinger_fidelity": "fidelity",
+    "normalized_fidelity": "norm. fid.",
+    "heavy_output_probability": "HOP",
+}
+"""Per-circuit metric columns of the Sampler view: table column -> header."""
+
+
 def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
     records = view.records
     parameterized = any(r["parameter_index"] for r in records)
-    known = any(r["ideal_outcomes"] for r in records)
+    scores = _scores(view.table)
+    shown = [column for column in CIRCUIT_METRICS if any(column in row for row in scores.values())]
     table = Table(title="circuits (Sampler)", title_justify="left", show_edge=False)
     table.add_column("#", justify="right")
     table.add_column("circuit")
@@ -227,8 +248,8 @@ def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
         table.add_column("point", justify="right")
     table.add_column("shots", justify="right")
     table.add_column(f"top outcomes: probability (up to {outcomes})")
-    if known:
-        table.add_column("P(ideal)", justify="right")
+    for column in shown:
+        table.add_column(CIRCUIT_METRICS[column], justify="right")
     for record in records[:limit]:
         shots = record["shots"]
         top = list(record["counts"].items())[:outcomes]
@@ -246,15 +267,27 @@ def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
         if parameterized:
             row.append(str(record["parameter_index"]))
         row += [str(shots), text]
-        if known:
-            ideal_outcomes = record["ideal_outcomes"] or ()
-            hits = sum(record["counts"].get(bits, 0) for bits in ideal_outcomes)
-            row.append(f"{hits / shots:.3f}" if ideal_outcomes else "-")
+        found = scores.get((record["circuit_index"], record["parameter_index"]), {})
+        row += [f"{found[column]:.3f}" if column in found else "-" for column in shown]
         table.add_row(*row)
     if len(records) > limit:
         table.caption = _more(len(records) - limit, view.run_dir)
         table.caption_justify = "left"
     return table
+
+
+def _scores(frame: Any) -> dict[tuple[int, int], dict[str, float]]:
+    """(circuit index, parameter index) -> the row's known metrics, from the table."""
+    if frame is None or not len(frame):
+        return {}
+    columns = [c for c in CIRCUIT_METRICS if c in frame]
+    found = {}
+    for row in frame[["circuit_index", "parameter_index", *columns]].itertuples(index=False):
+        values = dict(zip(columns, row[2:], strict=True))
+        found[int(row[0]), int(row[1])] = {
+            k: float(v) for k, v in values.items() if not math.isnan(v)
+        }
+    return found
 
 
 def estimator_table(view: RunView, limit: int) -> Table:
@@ -269,7 +302,8 @@ def estimator_table(view: RunView, limit: int) -> Table:
     table.add_column("circuit")
     if parameterized:
         table.add_column("point", justify="right")
-    table.add_column("observable: expectation value ± std")
+    known = "ideal_value" in frame and frame["ideal_value"].notna().any()
+    table.add_column("observable: expectation value ± std" + ("  (ideal value)" if known else ""))
     metadata_columns = [c for c in frame.columns if c in _METADATA_HINTS]
     for (index, point), rows in groups[:limit]:
         first = rows.iloc[0]
@@ -281,6 +315,8 @@ def estimator_table(view: RunView, limit: int) -> Table:
                 lines.append("\n")
             lines.append(f"{row['observable'] or '?'}", style="bold")
             lines.append(f"  {row['value']:+.4f} ± {row['std']:.4f}")
+            if known and not math.isnan(row["ideal_value"]):
+                lines.append(f"  (ideal {row['ideal_value']:+.4f})", style="green")
         if len(ordered) > MAX_OBSERVABLES:
             lines.append(f"\n+{len(ordered) - MAX_OBSERVABLES} more observables", style="dim")
         row_cells = [str(index), circuit_label(metadata)]
@@ -294,6 +330,69 @@ def estimator_table(view: RunView, limit: int) -> Table:
 
 
 _METADATA_HINTS = ("generator", "num_qubits", "ansatz", "reps", "depth", "index_in_width", "file")
+
+
+def widths_table(view: RunView) -> Table | None:
+    """Each metric's mean per width with its 95% interval (`qexp.aggregate.metric_means`)."""
+    if view.table is None or not len(view.table) or "num_qubits" not in view.table:
+        return None
+    means = metric_means(view.table, by=[])
+    if means.empty:
+        return None
+    names = {**SAMPLER_METRICS, **ESTIMATOR_METRICS}
+    table = Table(
+        title="per width: mean with its 95% interval", title_justify="left", show_edge=False
+    )
+    for column in ("metric", "qubits", "mean", "95% interval", "results", "interval"):
+        table.add_column(column, justify="right" if column in ("qubits", "results") else "left")
+    for row in means.itertuples(index=False):
+        name = names[row.metric] + (f" {row.observable}" if row.observable else "")
+        interval = "-" if math.isnan(row.low) else f"[{row.low:.3f}, {row.high:.3f}]"
+        table.add_row(
+            name, str(row.num_qubits), f"{row.mean:.3f}", interval, str(row.n), row.interval
+        )
+    return table
+
+
+def volume_table(view: RunView) -> Table | None:
+    """IBM's Quantum Volume verdict per width (`qexp.aggregate.quantum_volume`)."""
+    if view.table is None or not len(view.table):
+        return None
+    verdicts = quantum_volume(view.table, by=[])
+    if verdicts.empty:
+        return None
+    table = Table(
+        title="Quantum Volume: mean heavy-output probability - 2 sigma must exceed 2/3 "
+        "on >= 100 circuits",
+        title_justify="left",
+        show_edge=False,
+    )
+    for column in ("qubits", "circuits", "mean HOP", "sigma", "mean - 2 sigma", "verdict"):
+        table.add_column(column, justify="right")
+    for row in verdicts.itertuples(index=False):
+        if row.passed:
+            verdict = Text("passed", style="green")
+        elif not row.enough_circuits:
+            above = "above" if row.above_threshold else "not above"
+            verdict = Text(f"{above} 2/3; too few circuits (< 100)", style="yellow")
+        else:
+            verdict = Text("failed", style="red")
+        table.add_row(
+            str(row.num_qubits),
+            str(row.num_circuits),
+            f"{row.mean:.3f}",
+            f"{row.sigma:.3f}",
+            f"{row.lower:.3f}",
+            verdict,
+        )
+    achieved = volume(verdicts)
+    table.caption = (
+        f"Quantum Volume 2^{int(math.log2(achieved))} = {achieved}"
+        if achieved
+        else "no width passes: no Quantum Volume shown by this run"
+    )
+    table.caption_justify = "left"
+    return table
 
 
 def run_panel(view: RunView, title: str, limit: int, outcomes: int) -> Group:
@@ -325,6 +424,7 @@ def run_panel(view: RunView, title: str, limit: int, outcomes: int) -> Group:
         parts.append(estimator_table(view, limit))  # alone, or beside the Sampler's
     if not view.records and not estimated:
         parts.append(Text("no circuit results in this folder yet", style="yellow"))
+    parts.extend(t for t in (widths_table(view), volume_table(view)) if t is not None)
     parts.append(Text(""))
     return Group(*parts)
 

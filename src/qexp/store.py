@@ -40,6 +40,7 @@ from qiskit_ibm_runtime.results import EstimatorPubResult
 from qexp import __version__, rows
 from qexp.atomic import atomic_path
 from qexp.circuits.base import CircuitSpec
+from qexp.circuits.ideal import Ideal
 from qexp.cli import command
 from qexp.constants import HDF5_SCHEMA_VERSION, JOBS_DIR
 from qexp.errors import QexpError, QexpWarning
@@ -57,6 +58,10 @@ DATA_GROUP = "data"
 """One dataset per result field, the field's values of every PUB concatenated."""
 TABLE_GROUP = "table"
 """One dataset per table column: the rows `load_table` shows, one per circuit result."""
+IDEAL_GROUP = "ideal"
+"""Sampler: what each row's metrics were computed from, one entry per row with an ideal."""
+IDEAL_TOP = 16
+"""Likeliest ideal outcomes kept per entry (the report draws them beside the measured)."""
 
 JOB_ATTRS = (
     "job_index",
@@ -75,6 +80,9 @@ JOB_ATTRS = (
     "attempt",
 )
 """Job attributes the runner passes to `write_job`; absent ones read back as None."""
+
+TABLE_ATTRS = ("job_index", "job_id", "backend", "primitive", "shots", "precision")
+"""The job attributes each table row repeats (`JobTable.attrs`)."""
 
 VERSION_PACKAGES = ("qiskit", "qiskit-ibm-runtime", "qiskit-aer", "h5py", "numpy")
 WRITER_ATTRS = frozenset(
@@ -125,10 +133,30 @@ class PubRecord:
     """Estimator only: the logical (unmapped) Pauli strings, in PUB order."""
     natural_observables: tuple[str, ...] = ()
     ideal_outcomes: tuple[str, ...] | None = None
+    ideals: tuple[Ideal, ...] | None = field(default=None, compare=False, repr=False)
+    """Sampler: the ideal distribution at each parameter point, where one is known. Held
+    only until the file is written, which keeps what reproduces the metrics (`ideal/`)."""
+    ideal_values: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """Estimator: the ideal value of each observable at each point, (observables, points)."""
+    isa_depth: int | None = None
+    """Depth of the circuit as it ran (transpiled for the backend, measurements included)."""
 
     @classmethod
-    def of(cls, index: int, spec: CircuitSpec, observables: Sequence[str] | None = None) -> Any:
+    def of(
+        cls,
+        index: int,
+        spec: CircuitSpec,
+        observables: Sequence[str] | None = None,
+        *,
+        max_exact_qubits: int | None = None,
+        isa_depth: int | None = None,
+    ) -> Any:
+        """The record of `spec`; with `max_exact_qubits`, its ideal answers are computed
+        here (for the Sampler when `observables` is None, else for the Estimator)."""
         params = spec.parameter_values
+        ideals, values = None, None
+        if max_exact_qubits is not None:
+            ideals, values = _ideal_answers(spec, observables, max_exact_qubits)
         return cls(
             index=index,
             metadata=spec.metadata,
@@ -139,7 +167,26 @@ class PubRecord:
             observables=None if observables is None else tuple(observables),
             natural_observables=tuple(spec.observables),
             ideal_outcomes=spec.ideal_outcomes,
+            ideals=ideals,
+            ideal_values=values,
+            isa_depth=isa_depth,
         )
+
+
+def _ideal_answers(
+    spec: CircuitSpec, observables: Sequence[str] | None, max_exact_qubits: int
+) -> tuple[tuple[Ideal, ...] | None, np.ndarray | None]:
+    """(distributions, None) for the Sampler, (None, values) for the Estimator; None where
+    no exact answer is known or the simulator cannot run the circuit."""
+    from qiskit.exceptions import QiskitError
+
+    try:
+        if observables is None:
+            found = spec.ideals(max_exact_qubits)
+            return (None if found is None else tuple(found)), None
+        return None, spec.ideal_values(tuple(observables), max_exact_qubits)
+    except QiskitError:  # a circuit Aer cannot simulate still runs; it has no metrics
+        return None, None
 
 
 @dataclass(frozen=True)
@@ -172,10 +219,32 @@ class JobResults:
 
 
 @dataclass(frozen=True)
+class StoredIdeal:
+    """What a job file keeps of the ideal one Sampler row was scored against (`ideal/`)."""
+
+    circuit_index: int
+    parameter_index: int
+    form: str
+    """`dense` (simulated) or `stabilizer` (known at any width)."""
+    num_bits: int
+    uniform_fidelity: float
+    median: float
+    """Of all 2**n ideal probabilities (dense form; NaN otherwise): the heavy-output threshold."""
+    support_fraction: float
+    measured: np.ndarray
+    """The ideal probability of each distinct measured outcome, outcomes ascending."""
+    top: dict[str, float]
+    """The likeliest ideal outcomes (bitstrings) and their probabilities, likeliest first."""
+    ideal: Ideal | None = None
+    """The whole ideal where the file keeps it: stabilizer forms (any width)."""
+
+
+@dataclass(frozen=True)
 class JobTable:
     """A job file's table rows and the metadata of its circuits, by circuit index."""
 
     attrs: dict[str, Any]
+    """The job attributes each row repeats (`TABLE_ATTRS`; more from version 1 files)."""
     columns: dict[str, np.ndarray | list[Any]]
     metadata: dict[int, dict[str, Any]]
 
@@ -225,7 +294,10 @@ def write_job(
         info = [_pub_info(r, p) for r, p in zip(records, pub_results, strict=True)]
         _bytes_dataset(pubs, INFO_DATASET, json.dumps(info, cls=PlainEncoder).encode())
         _write_data(f.create_group(DATA_GROUP), pub_results)
-        _write_table(f.create_group(TABLE_GROUP), records, pub_results)
+        found = rows.merge([rows.pub_rows(p, r) for r, p in zip(records, pub_results, strict=True)])
+        _write_table(f.create_group(TABLE_GROUP), found.columns)
+        if found.ideals:
+            _write_ideals(f.create_group(IDEAL_GROUP), found.ideals)
         f.attrs["complete"] = True
 
 
@@ -347,14 +419,8 @@ def _offsets(sizes: Sequence[int]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
 
 
-def _write_table(
-    group: h5py.Group, records: Sequence[PubRecord], results: Sequence[PubResult]
-) -> None:
-    blocks = [
-        rows.pub_rows(result, record.index, record.observables, record.ideal_outcomes)
-        for record, result in zip(records, results, strict=True)
-    ]
-    for name, column in rows.merge(blocks).items():
+def _write_table(group: h5py.Group, columns: Mapping[str, list[Any]]) -> None:
+    for name, column in columns.items():
         if name in rows.STRING_COLUMNS:
             data = np.array(["" if v is None else v for v in column], dtype=STR)
             ds = group.create_dataset(name, data=data)
@@ -363,6 +429,58 @@ def _write_table(
         else:
             data = np.array([math.nan if v is None else v for v in column])
             group.create_dataset(name, data=data, **(_GZIP if data.size > 64 else {}))
+
+
+def _write_ideals(group: h5py.Group, kept: Sequence[rows.KeptIdeal]) -> None:
+    """Per Sampler row with an ideal: its scalars, its probability at each measured
+    outcome, its likeliest outcomes, and a stabilizer form's checks (the ideal itself, at
+    any width, in n**2 bits). A dense ideal is never kept whole: its metrics need only its
+    probabilities at the measured outcomes."""
+    ideals = [k.ideal for k in kept]
+    scalars: dict[str, Any] = {
+        "circuit_index": np.array([k.circuit_index for k in kept], dtype=np.int64),
+        "parameter_index": np.array([k.parameter_index for k in kept], dtype=np.int64),
+        "form": _ascii(["dense" if i.is_dense else "stabilizer" for i in ideals]),
+        "num_bits": np.array([i.num_bits for i in ideals], dtype=np.int64),
+        "uniform_fidelity": np.array([i.uniform_fidelity for i in ideals]),
+        "median": np.array([math.nan if i.median is None else i.median for i in ideals]),
+        "support_fraction": np.array([i.support_fraction for i in ideals]),
+    }
+    for name, data in scalars.items():
+        group.create_dataset(name, data=data)
+    group.attrs["top_limit"] = IDEAL_TOP
+    _ragged(group, "measured", [np.asarray(k.measured, dtype=float) for k in kept])
+    top = [i.likeliest(IDEAL_TOP) for i in ideals]
+    width = max(i.num_bits for i in ideals)
+    labels = [
+        [rows.bitstring(x, i.num_bits) for x, _ in t] for i, t in zip(ideals, top, strict=True)
+    ]
+    _ragged(group, "top_outcomes", [_ascii(found, width) for found in labels])
+    _ragged(group, "top_probabilities", [np.array([p for _, p in t], dtype=float) for t in top])
+    if any(i.checks is not None for i in ideals):
+        size = (width + 7) // 8
+        checks, parities = [], []
+        for i in ideals:
+            a = np.zeros((0, i.num_bits), np.uint8) if i.checks is None else i.checks
+            packed = np.packbits(a, axis=1, bitorder="little")
+            checks.append(np.pad(packed, ((0, 0), (0, size - packed.shape[1]))))
+            parities.append(np.zeros(0, np.uint8) if i.parities is None else i.parities)
+        _ragged(group, "checks", checks)
+        _ragged(group, "parities", parities)
+
+
+def _ascii(texts: Sequence[str], width: int = 0) -> np.ndarray:
+    """Fixed-length ASCII strings: no heap object per string, and they compress."""
+    return np.array(texts, dtype=f"S{max(width, *map(len, texts), 1)}")
+
+
+def _ragged(group: h5py.Group, name: str, blocks: Sequence[np.ndarray]) -> h5py.Dataset:
+    """Blocks of varying length as one dataset, block i at `ds[offsets[i]:offsets[i + 1]]`."""
+    data = np.concatenate(blocks) if blocks else np.zeros(0)
+    options = {**_GZIP, "shuffle": True} if data.size > 64 else {}
+    ds = group.create_dataset(name, data=data, **options)
+    ds.attrs["offsets"] = _offsets([len(b) for b in blocks])
+    return ds
 
 
 def result_type_name(pub_result: PubResult) -> str:
@@ -513,6 +631,12 @@ def read_table(path: Path | str) -> JobTable:
     return read_checked(Path(path), _read_table)
 
 
+def read_ideals(path: Path | str) -> list[StoredIdeal]:
+    """What a job file keeps of the ideals its Sampler rows were scored against, in row
+    order; empty for files without them (Estimator jobs, files before metrics)."""
+    return read_checked(Path(path), _read_ideals)
+
+
 def job_attrs(f: h5py.File) -> dict[str, Any]:
     attrs: dict[str, Any] = {key: None for key in JOB_ATTRS}
     attrs.update({key: _py(value) for key, value in f.attrs.items()})
@@ -634,9 +758,16 @@ def _read_table(f: h5py.File) -> JobTable:
         from qexp import store_v1
 
         return store_v1.read_table(f)
+    table = f[TABLE_GROUP]
+    if "top_outcome" in table and "hellinger_fidelity" not in table:
+        return table_from_results(_read_results(f))  # written before the metrics were
     columns: dict[str, np.ndarray | list[Any]] = {}
-    for name, ds in f[TABLE_GROUP].items():
-        if ds.dtype.kind == "O":
+    group_id = table.id
+    for raw in group_id:  # h5py's low-level calls: a sweep's table reads thousands of these
+        dataset_id = h5py.h5d.open(group_id, raw)
+        name = raw.decode()
+        if dataset_id.dtype.kind == "O":
+            ds = table[name]
             values: list[Any] = list(ds.asstr()[()])
             if "none" in ds.attrs:
                 values = [
@@ -644,19 +775,87 @@ def _read_table(f: h5py.File) -> JobTable:
                 ]
             columns[name] = values
         else:
-            columns[name] = ds[()]
+            data = np.empty(dataset_id.shape, dataset_id.dtype)
+            if data.size:
+                dataset_id.read(h5py.h5s.ALL, h5py.h5s.ALL, data)
+            columns[name] = data
     info = _read_info(f)
     metadata = {int(entry["index"]): entry.get("metadata") or {} for entry in info}
-    return JobTable(attrs=job_attrs(f), columns=columns, metadata=metadata)
+    return JobTable(attrs=_table_attrs(f), columns=columns, metadata=metadata)
+
+
+def _table_attrs(f: h5py.File) -> dict[str, Any]:
+    """The job attributes a table row shows (absent ones are None)."""
+    attrs = f.attrs
+    found = {}
+    for key in TABLE_ATTRS:
+        try:
+            found[key] = _py(attrs[key])
+        except KeyError:
+            found[key] = None
+    return found
+
+
+def _read_ideals(f: h5py.File) -> list[StoredIdeal]:
+    if schema_version(f) == 1 or IDEAL_GROUP not in f:
+        return []
+    group = f[IDEAL_GROUP]
+    scalars = {name: group[name][()] for name in _IDEAL_SCALARS}
+    forms = [form.decode() for form in group["form"][()]]
+    measured = _ragged_blocks(group["measured"])
+    outcomes = _ragged_blocks(group["top_outcomes"])
+    chances = _ragged_blocks(group["top_probabilities"])
+    checks = _ragged_blocks(group["checks"]) if "checks" in group else None
+    parities = _ragged_blocks(group["parities"]) if "parities" in group else None
+    found = []
+    for k, form in enumerate(forms):
+        n = int(scalars["num_bits"][k])
+        ideal = None
+        if form == "stabilizer" and checks is not None and parities is not None:
+            bits = np.unpackbits(checks[k], axis=1, bitorder="little")[:, :n]
+            ideal = Ideal.stabilizer(bits.reshape(-1, n), parities[k])
+        found.append(
+            StoredIdeal(
+                circuit_index=int(scalars["circuit_index"][k]),
+                parameter_index=int(scalars["parameter_index"][k]),
+                form=form,
+                num_bits=n,
+                uniform_fidelity=float(scalars["uniform_fidelity"][k]),
+                median=float(scalars["median"][k]),
+                support_fraction=float(scalars["support_fraction"][k]),
+                measured=measured[k],
+                top={x.decode(): float(q) for x, q in zip(outcomes[k], chances[k], strict=True)},
+                ideal=ideal,
+            )
+        )
+    return found
+
+
+_IDEAL_SCALARS = (
+    "circuit_index",
+    "parameter_index",
+    "num_bits",
+    "uniform_fidelity",
+    "median",
+    "support_fraction",
+)
+
+
+def _ragged_blocks(ds: h5py.Dataset) -> list[Any]:
+    data = ds[()]
+    offsets = ds.attrs["offsets"]
+    return [data[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
 
 
 def table_from_results(found: JobResults) -> JobTable:
-    """Table rows computed from results: for files that do not store them (version 1)."""
+    """Table rows computed from results: for files that do not store them (version 1, and
+    version 2 files written before the metrics, scored where the generator named its
+    ideal outcomes)."""
     blocks = [
-        rows.pub_rows(result, record.index, record.observables, record.ideal_outcomes)
+        rows.pub_rows(result, record)
         for record, result in zip(found.records, found.results, strict=True)
     ]
-    merged = rows.merge(blocks)
+    merged = rows.merge(blocks).columns
     columns: dict[str, np.ndarray | list[Any]] = {
         name: list(values)
         if name in rows.STRING_COLUMNS

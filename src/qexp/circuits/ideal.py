@@ -15,6 +15,7 @@ Outcomes are integers, bit j being qubit j (as `BitArray` and `measure_all` orde
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,7 +23,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from qiskit import QuantumCircuit
-from qiskit.quantum_info import Clifford, Pauli, StabilizerState
+from qiskit.circuit import ControlFlowOp
+from qiskit.exceptions import QiskitError
+from qiskit.quantum_info import Clifford, Pauli, StabilizerState, Statevector
 
 if TYPE_CHECKING:
     from qexp.circuits.base import CircuitSpec
@@ -69,6 +72,24 @@ class Ideal:
         """One bitstring with certainty: n checks, x_j = bit j of `outcome`."""
         bits = [(int(outcome) >> j) & 1 for j in range(num_bits)]
         return cls.stabilizer(np.eye(num_bits, dtype=np.uint8), np.array(bits, dtype=np.uint8))
+
+    @classmethod
+    def uniform_over(cls, outcomes: Sequence[int], num_bits: int) -> Ideal | None:
+        """Equally likely `outcomes` (GHZ's two, QFT's or a mirror circuit's one), in
+        stabilizer form at any width; None unless they form an affine subspace over GF(2),
+        the only sets a stabilizer state gives with equal probabilities."""
+        found = sorted({int(x) for x in outcomes})
+        if not found or any(x >> num_bits for x in found):
+            return None
+        base = found[0]
+        shifts = np.array([x ^ base for x in found[1:]], dtype=object)
+        span = _row_reduce(outcome_bits(shifts, num_bits))[0]
+        if 1 << span.shape[0] != len(found):
+            return None
+        checks = _null_space(span, num_bits)
+        base_bits = outcome_bits(np.array([base], dtype=object), num_bits)[0]
+        parities = (checks.astype(np.int64) @ base_bits.astype(np.int64)) & 1
+        return cls.stabilizer(checks, parities.astype(np.uint8))
 
     @classmethod
     def from_clifford(cls, clifford: Clifford) -> Ideal:
@@ -154,6 +175,24 @@ class Ideal:
         if 1 << (self.num_bits - self.checks.shape[0]) > limit:
             return None
         return sorted(_enumerate_solutions(self.checks, self.parities))
+
+    def likeliest(self, limit: int = 16) -> list[tuple[int, float]]:
+        """The most likely outcomes with their probabilities, most likely first (ties: the
+        smaller outcome first); a stabilizer form gives its outcomes only when it has at
+        most `limit` of them (all equally likely), else none."""
+        if self.probabilities is not None:
+            p = self.probabilities
+            if p.size > limit:  # O(2**n) selection first: a full sort at 20 qubits costs 0.1 s
+                candidates = np.flatnonzero(p >= np.partition(p, p.size - limit)[p.size - limit])
+            else:
+                candidates = np.arange(p.size)
+            order = candidates[np.lexsort((candidates, -p[candidates]))][:limit]
+            return [(int(x), float(p[x])) for x in order if p[x] > _ZERO]
+        found = self.outcomes(limit)
+        if found is None:
+            return []
+        share = 2.0 ** -(self.support_bits or 0)
+        return [(x, share) for x in found]
 
     def bitstrings(self, limit: int = 64) -> tuple[str, ...] | None:
         """`outcomes` as bitstrings, qubit 0 rightmost (as `BitArray.get_counts` writes them)."""
@@ -259,6 +298,39 @@ def _enumerate_solutions(checks: np.ndarray, parities: np.ndarray) -> list[int]:
     return solutions
 
 
+def _row_reduce(matrix: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Reduced row echelon form over GF(2): the independent rows and their pivot columns."""
+    a = np.asarray(matrix, dtype=np.uint8).copy() & 1
+    rows, cols = a.shape
+    pivots: list[int] = []
+    row = 0
+    for col in range(cols):
+        if row == rows:
+            break
+        hits = np.flatnonzero(a[row:, col])
+        if hits.size == 0:
+            continue
+        pivot = row + int(hits[0])
+        a[[row, pivot]] = a[[pivot, row]]
+        others = np.flatnonzero(a[:, col])
+        a[others[others != row]] ^= a[row]
+        pivots.append(col)
+        row += 1
+    return a[:row], pivots
+
+
+def _null_space(span: np.ndarray, num_bits: int) -> np.ndarray:
+    """Independent rows c with span @ c = 0 (mod 2), for `span` in reduced echelon form."""
+    pivots = [int(np.flatnonzero(r)[0]) for r in span]
+    free = [c for c in range(num_bits) if c not in pivots]
+    basis = np.zeros((len(free), num_bits), dtype=np.uint8)
+    for k, col in enumerate(free):
+        basis[k, col] = 1
+        for r, pivot in enumerate(pivots):
+            basis[k, pivot] = span[r, col]
+    return basis
+
+
 def as_clifford(circuit: QuantumCircuit) -> Clifford | None:
     """The circuit's Clifford tableau, or None when a gate is not Clifford."""
     if circuit.parameters or circuit.num_clbits:
@@ -285,6 +357,8 @@ def distributions(
     state's.
     """
     circuit = spec.circuit
+    if not _pure(circuit):
+        return None
     if "measure" in circuit.count_ops():
         measured = _measured_qubits(circuit)
         if measured is None or circuit.num_qubits > max_exact_qubits:
@@ -314,6 +388,8 @@ def expectation_values(
     """
     labels = list(observables)
     circuit = spec.circuit
+    if not _pure(circuit):
+        return None
     if circuit.num_clbits:
         from qexp.primitives import without_final_measurements
 
@@ -331,6 +407,15 @@ def expectation_values(
         return None
     state = StabilizerState(clifford)
     return np.array([[float(np.real(state.expectation_value(Pauli(label))))] for label in labels])
+
+
+def _pure(circuit: QuantumCircuit) -> bool:
+    """No reset and no classical branching: the state before the final measurements is one
+    pure state, which a statevector simulation gives exactly (a reset would be sampled)."""
+    return not any(
+        inst.operation.name == "reset" or isinstance(inst.operation, ControlFlowOp)
+        for inst in circuit.data
+    )
 
 
 def _basis_expectation(label: str, outcome: int) -> float:
@@ -353,13 +438,31 @@ def _simulator():
 
 def _runnable(circuit: QuantumCircuit, simulator) -> QuantumCircuit:
     """The circuit in gates Aer knows; untouched when it already is (Quantum Volume's
-    `unitary` blocks would otherwise be re-synthesized for nothing)."""
+    `unitary` blocks would otherwise be re-synthesized for nothing). Unknown gates are
+    replaced by their definitions, which costs microseconds where building a pass manager
+    for Aer's target costs about 0.1 s per circuit."""
+    names = _aer_gates()
+    for _ in range(_DECOMPOSE_ROUNDS):
+        unknown = {inst.operation.name for inst in circuit.data} - names
+        if not unknown:
+            return circuit
+        circuit = circuit.decompose(gates_to_decompose=sorted(unknown))
     from qiskit import transpile
 
-    names = set(simulator.target.operation_names)
-    if all(inst.operation.name in names for inst in circuit.data):
-        return circuit
     return transpile(circuit, simulator, optimization_level=0)
+
+
+STATEVECTOR_QUBITS = 10
+"""Widest fixed circuit simulated with `qiskit.quantum_info.Statevector` rather than Aer."""
+
+_DECOMPOSE_ROUNDS = 8
+"""Definition levels unrolled before falling back to the transpiler."""
+
+
+@functools.cache
+def _aer_gates() -> frozenset[str]:
+    """The instructions Aer's statevector method runs (its `target` is rebuilt per access)."""
+    return frozenset(_simulator().target.operation_names)
 
 
 def _binds(circuit: QuantumCircuit, parameter_values: np.ndarray | None) -> list[dict] | None:
@@ -398,7 +501,17 @@ def _simulate_probabilities(
     qubits: Sequence[int] | None = None,
 ) -> list[np.ndarray]:
     """Probabilities of every outcome of `qubits` (all qubits by default; qubits[0] is the
-    least significant bit), at each parameter point."""
+    least significant bit), at each parameter point.
+
+    A small fixed circuit goes through `Statevector` (a fraction of a millisecond, where an
+    Aer job costs a few); wider or parameterized ones through Aer."""
+    if circuit.num_qubits <= STATEVECTOR_QUBITS and not circuit.parameters:
+        try:
+            state = Statevector(circuit)
+        except QiskitError:  # an instruction without a matrix or definition: Aer decides
+            pass
+        else:
+            return [np.asarray(state.probabilities(None if qubits is None else list(qubits)))]
     simulator = _simulator()
     prepared = circuit.copy()
     if qubits is None:

@@ -1,0 +1,140 @@
+"""Per width, over circuits: each metric's mean with its 95% interval, and the Quantum Volume
+verdict, as functions of a `load_table` DataFrame.
+
+`show`, the report and a user's notebook call these, and they call `qexp.metrics`, so a
+number never differs between them. Both are re-exported by `qexp.results`::
+
+    from qexp.results import load_table, metric_means, quantum_volume
+    table = load_table("outputs/2026-11-30/12-00-00")
+    quantum_volume(table)   # one row per width: mean HOP, sigma, circuits, passed
+    metric_means(table)     # one row per width and metric: mean, 95% interval, how
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from qexp import metrics
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SAMPLER_METRICS = {
+    "success_probability": "success probability",
+    "hellinger_fidelity": "Hellinger fidelity",
+    "normalized_fidelity": "normalized fidelity",
+    "heavy_output_probability": "heavy-output probability",
+}
+"""Table column -> name, in the order they are shown."""
+ESTIMATOR_METRICS = {"error": "error (measured - ideal)"}
+WILSON = "Wilson over shots"
+BOOTSTRAP = "bootstrap over circuit results"
+QV_GENERATOR = "quantum_volume"
+MEAN_COLUMNS = ("metric", "observable", "num_qubits", "mean", "low", "high", "n", "interval")
+
+
+def metric_means(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per group of `by`, width and metric: the mean over circuit results with its 95%
+    interval.
+
+    A width with one circuit result gets that result's Wilson interval (a probability over
+    shots; fidelities have none: NaN); more results get a percentile bootstrap over them
+    (`metrics.mean_interval`), which holds the spread between circuits. Estimator errors are
+    kept apart per observable (`observable`), never averaged across observables. `by`:
+    columns to keep apart (default: `run` when the table holds several runs).
+    """
+    import pandas as pd
+
+    keys = _keys(table, by)
+    found: list[dict[str, Any]] = []
+    for metric in [*SAMPLER_METRICS, *ESTIMATOR_METRICS]:
+        if metric not in table or not table[metric].notna().any():
+            continue
+        part = table[table[metric].notna()]
+        extra = ["observable"] if metric in ESTIMATOR_METRICS else []
+        for group_keys, group in part.groupby(
+            [*keys, "num_qubits", *extra], sort=True, dropna=False
+        ):
+            labels = dict(zip([*keys, "num_qubits", *extra], _tuple(group_keys), strict=True))
+            labels.setdefault("observable", None)
+            found.append({**labels, "metric": metric, **_mean(group, metric)})
+    return pd.DataFrame(found, columns=[*keys, *MEAN_COLUMNS])
+
+
+def quantum_volume(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
+    """IBM's Quantum Volume verdict per width (`metrics.quantum_volume_verdict`) from the
+    heavy-output probabilities of the table's `quantum_volume` circuits.
+
+    Columns: `num_qubits`, `num_circuits` (what the verdict rests on; the protocol asks for
+    at least 100), `mean`, `sigma`, `lower` (mean - 2 sigma), `above_threshold` (lower >
+    2/3), `enough_circuits` and `passed` (both). `by`: as for `metric_means`.
+    """
+    import pandas as pd
+
+    keys = _keys(table, by)
+    columns = [*keys, "num_qubits", "num_circuits", "mean", "sigma", "lower"]
+    columns += ["above_threshold", "enough_circuits", "passed"]
+    if "heavy_output_probability" not in table or "generator" not in table:
+        return pd.DataFrame([], columns=columns)
+    part = table[(table["generator"] == QV_GENERATOR) & table["heavy_output_probability"].notna()]
+    found = []
+    for group_keys, group in part.groupby([*keys, "num_qubits"], sort=True):
+        verdict = metrics.quantum_volume_verdict(group["heavy_output_probability"].to_numpy())
+        found.append(
+            [
+                *_tuple(group_keys),
+                verdict.num_circuits,
+                verdict.mean,
+                verdict.sigma,
+                verdict.lower,
+                verdict.above_threshold,
+                verdict.enough_circuits,
+                verdict.passed,
+            ]
+        )
+    return pd.DataFrame(found, columns=columns)
+
+
+def volume(verdicts: pd.DataFrame) -> int | None:
+    """2**n for the widest passing width n (Cross et al. 2019), None when none passes."""
+    passed = verdicts[verdicts["passed"]]
+    return None if passed.empty else 2 ** int(passed["num_qubits"].max())
+
+
+def _mean(group: pd.DataFrame, metric: str) -> dict[str, Any]:
+    values = group[metric].to_numpy(dtype=float)
+    if len(values) > 1:
+        estimate = metrics.mean_interval(values)
+        return {
+            "mean": estimate.value,
+            "low": estimate.low,
+            "high": estimate.high,
+            "n": len(values),
+            "interval": BOOTSTRAP,
+        }
+    low, high = f"{metric}_low", f"{metric}_high"
+    if low in group and high in group:
+        row = group.iloc[0]
+        return {
+            "mean": float(values[0]),
+            "low": float(row[low]),
+            "high": float(row[high]),
+            "n": 1,
+            "interval": WILSON,
+        }
+    return {"mean": float(values[0]), "low": math.nan, "high": math.nan, "n": 1, "interval": ""}
+
+
+def _keys(table: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
+    if by is not None:
+        return list(by)
+    return ["run"] if "run" in table and table["run"].nunique() > 1 else []
+
+
+def _tuple(keys: Any) -> tuple[Any, ...]:
+    values = keys if isinstance(keys, tuple) else (keys,)
+    return tuple(v.item() if isinstance(v, np.generic) else v for v in values)
