@@ -28,7 +28,8 @@ from qexp import circuits, metrics
 from qexp.aggregate import BOOTSTRAP, WILSON, metric_means, quantum_volume
 from qexp.circuits.qft import QftConfig
 from qexp.circuits.quantum_volume import QuantumVolumeConfig
-from qexp.config import load
+from qexp.config import load, primitive_configs
+from qexp.partition import JobPlan
 from qexp.prepare import PrepareContext, Preparer, _Worker
 from qexp.results import load_ideals, load_run, load_table
 from qexp.store import PubRecord, dump_circuits, read_job, write_job
@@ -334,7 +335,7 @@ def _context(max_exact_qubits: int, *overrides: str) -> PrepareContext:
     cfg = load(compose_config(*overrides))
     return PrepareContext(
         circuits=cfg.circuits,
-        primitive=cfg.primitive,
+        primitives=primitive_configs(cfg),
         seed=cfg.seed,
         target=AerSimulator().target,
         optimization_level=1,
@@ -354,7 +355,7 @@ def test_ideals_come_from_the_worker_and_respect_max_exact_qubits():
     assert narrow.isa_depth == local.pubs()[0][0].depth() > 0
     preparer = Preparer(context, workers=1)  # a real worker process
     try:
-        shipped = preparer.prepare(0, [0, 1]).result(timeout=300)
+        shipped = preparer.prepare(JobPlan(0, (0, 1))).result(timeout=300)
     finally:
         preparer.close()
     assert shipped.records[0].ideals[0].probabilities == pytest.approx(
