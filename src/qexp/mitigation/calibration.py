@@ -48,15 +48,26 @@ def shots_per_circuit(shots: int, num_circuits: int) -> int:
 
 
 def measured_qubits(isa: QuantumCircuit) -> list[int] | None:
-    """The physical qubit read into each classical bit by the ISA circuit's final
-    measurements (mthree's `final_measurement_mapping`), bit 0 first; None when a bit is
-    not written by a final measurement (mid-circuit readout is not corrected)."""
-    from mthree.utils import final_measurement_mapping
+    """The physical qubit read into each classical bit of the ISA circuit, bit 0 first.
 
-    mapping = final_measurement_mapping(isa)
-    if sorted(mapping) != list(range(isa.num_clbits)) or not mapping:
+    None when the tensored readout model does not describe the bits: a bit written by no
+    measurement or by several, or one that a later operation reads (feed-forward, where the
+    rest of the circuit depends on the misread value). A measurement followed by more gates
+    on its qubit is corrected like a final one (same qubit, same readout).
+    """
+    source: dict[int, int] = {}
+    for inst in isa.data:
+        if not inst.clbits:
+            continue
+        if inst.operation.name != "measure":
+            return None
+        bit = isa.find_bit(inst.clbits[0]).index
+        if bit in source:
+            return None
+        source[bit] = isa.find_bit(inst.qubits[0]).index
+    if not source or sorted(source) != list(range(isa.num_clbits)):
         return None
-    return [int(mapping[bit]) for bit in range(isa.num_clbits)]
+    return [source[bit] for bit in range(isa.num_clbits)]
 
 
 def circuits(
