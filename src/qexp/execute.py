@@ -245,7 +245,7 @@ class BatchLoop:
             self._failed(plan, failure, batch)
             return
         self._started(plan, job, batch)
-        log.info("job %d submitted: %s (%d PUBs)", plan.index, job.job_id(), len(prepared.records))
+        log.info("job %d submitted: %s (%d PUBs)", plan.index, job.job_id(), len(plan.circuits))
 
     def _started(self, plan: JobPlan, job: Any, batch: Any) -> None:
         self.manifest.submitted(plan.index, job.job_id(), _batch_id(batch))
