@@ -97,14 +97,6 @@ def _write_distributions(group: h5py.Group, job: MitigatedJob) -> None:
     group.attrs["measured_qubits"] = json.dumps(job.measured_qubits)
 
 
-def is_complete(path: Path) -> bool:
-    try:
-        with h5py.File(path, "r") as f:
-            return bool(f.attrs.get("complete", False))
-    except Exception:
-        return False
-
-
 def read_attrs(path: Path) -> dict[str, Any] | None:
     """The file's root attributes; None when it is missing, unreadable or incomplete."""
     try:

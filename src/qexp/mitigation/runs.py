@@ -196,7 +196,7 @@ def join(run_dir: Path, tables: list[store.JobTable]) -> list[store.JobTable]:
 
 def _joined(run_dir: Path, table: store.JobTable) -> store.JobTable:
     path = path_of(run_dir, int(table.attrs["job_index"]))
-    if table.attrs.get("primitive") != "sampler" or not files.is_complete(path):
+    if table.attrs.get("primitive") != "sampler" or not store.is_complete(path):
         return table
     extra = files.read_table(path)
     where = {
