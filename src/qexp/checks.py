@@ -19,6 +19,7 @@ from qiskit.primitives import PrimitiveResult
 
 from qexp.circuits.base import CircuitSpec
 from qexp.circuits.catalog import CircuitInfo
+from qexp.constants import CALIBRATION
 from qexp.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def fits(cfg: Any) -> Callable[[str], bool]:
     """Whether the check applies to a job of a given primitive (in a run of both, a
     Sampler check skips the Estimator's jobs and the other way round)."""
     wanted = None if cfg is None else FITS.get(cfg.name)
-    return lambda primitive: wanted is None or primitive == wanted
+    return lambda primitive: primitive != CALIBRATION and (wanted is None or primitive == wanted)
 
 
 def validate(cfg: Any, primitives: Sequence[str], catalog: Sequence[CircuitInfo]) -> None:

@@ -9,6 +9,12 @@ MANIFEST_SCHEMA_VERSION = 2
 """Version of manifest.json, documented beside the HDF5 schema."""
 
 JOBS_DIR = "jobs"
+CALIBRATION = "calibration"
+"""The kind of job that calibrates readout (`mitigation=m3`), beside the primitives' jobs."""
+CALIBRATION_DIR = "calibration"
+"""Calibration jobs' files (the job-file schema), apart from the experiment's `jobs/`."""
+MITIGATED_DIR = "mitigated"
+"""Mitigated distributions and their metrics, one file per Sampler job (never the raw data)."""
 MANIFEST_FILE = "manifest.json"
 CIRCUITS_FILE = "circuits.jsonl"
 """Each job's circuit digests, appended before its first submission (resume checks them)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from qiskit import QuantumCircuit
 
 from qexp import cost, primitives
+from qexp.constants import CALIBRATION
 from qexp.errors import QexpError
 from qexp.partition import JobPlan
 from qexp.plan import RunPlan
@@ -57,6 +58,8 @@ def estimate(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstimate:
         pubs = future.result().pubs()
         per_point = primitives.shots_per_execution(plan.primitive(job))
         runs = [plan.catalog[i].num_points * per_point for i in job.circuits]
+        if job.primitive == CALIBRATION:  # its own circuits, each PUB with its shots
+            runs = [pub[2] for pub in pubs]
         timed.append([(_measured(pub[0]), n) for pub, n in zip(pubs, runs, strict=True)])
     circuits = sorted({i for job in jobs for i in job.circuits})
     seconds = None

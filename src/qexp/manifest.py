@@ -20,6 +20,8 @@ from typing import Any
 from qexp import __version__
 from qexp.atomic import write_text
 from qexp.constants import (
+    CALIBRATION,
+    CALIBRATION_DIR,
     CIRCUITS_FILE,
     JOBS_DIR,
     MANIFEST_FILE,
@@ -78,7 +80,7 @@ class Manifest:
             JobEntry(
                 p.index,
                 list(p.circuits),
-                file=f"{JOBS_DIR}/{job_file_name(p.index)}",
+                file=f"{_folder(p.primitive)}/{job_file_name(p.index)}",
                 primitive=p.primitive,
             )
             for p in plans
@@ -148,6 +150,11 @@ class Manifest:
     def set_status(self, index: int, status: str) -> None:
         self.jobs[index].status = status
         self.save()
+
+
+def _folder(kind: str) -> str:
+    """Calibration jobs' files apart from the experiment's, which readers of results list."""
+    return CALIBRATION_DIR if kind == CALIBRATION else JOBS_DIR
 
 
 def _entry(job: JobEntry) -> dict[str, Any]:

@@ -177,6 +177,26 @@ def sampler_metrics(
     return row
 
 
+def distribution_metrics(
+    outcomes: np.ndarray, probabilities: np.ndarray, ideal: Ideal
+) -> dict[str, float]:
+    """`sampler_metrics` of a probability distribution instead of counts (a readout-mitigated
+    one): the same columns and the same rules, without the Wilson intervals, which count
+    shots and do not apply to a corrected distribution."""
+    p = np.asarray(probabilities, dtype=float)
+    q = ideal.probability(outcomes)
+    fidelity = min(float(np.sqrt(p * q).sum()), 1.0) ** 2
+    row = {
+        "hellinger_fidelity": fidelity,
+        "normalized_fidelity": _rescaled(fidelity, ideal.uniform_fidelity),
+    }
+    if ideal.support_fraction <= 0.5:
+        row["success_probability"] = float(p[q > _POSSIBLE].sum())
+    if ideal.is_dense:
+        row["heavy_output_probability"] = float(p[ideal.is_heavy(outcomes)].sum())
+    return row
+
+
 def estimator_metrics(values: np.ndarray, ideal_values: np.ndarray) -> dict[str, np.ndarray]:
     """`ideal_value` and `error` for each observable and parameter point."""
     ideal = np.asarray(ideal_values, dtype=float)

@@ -83,20 +83,25 @@ def plan_jobs(
 
 
 def plan_mixed(
-    costs: Mapping[str, Sequence[int]], max_circuits: int, max_executions: int
+    costs: Mapping[str, Sequence[int]],
+    max_circuits: int,
+    max_executions: int,
+    extra: Sequence[str] = (),
 ) -> list[JobPlan]:
     """Jobs for several primitives on the same circuits: one circuit range per job of each
     primitive, so a range is transpiled once for all of them.
 
     The ranges come from the most expensive primitive per circuit, so every job keeps
     within `max_circuits` and its own primitive's `max_executions`. Jobs are numbered range
-    by range, each range's primitives in the order given.
+    by range, each range's primitives in the order given, then the `extra` jobs each range
+    gets (`calibration`: a few circuits of its own, whatever the range's size).
     """
     names = list(costs)
     widest = [max(per) for per in zip(*(costs[name] for name in names), strict=True)]
     ranges = plan_jobs(widest, max_circuits, max_executions)
+    kinds = [*names, *extra]
     return [
-        JobPlan(len(names) * r.index + k, r.circuits, name)
+        JobPlan(len(kinds) * r.index + k, r.circuits, name)
         for r in ranges
-        for k, name in enumerate(names)
+        for k, name in enumerate(kinds)
     ]

@@ -18,6 +18,7 @@ from qexp import backends, checks, circuits, partition, primitives, transpile
 from qexp.circuits.catalog import CircuitInfo
 from qexp.config import primitive_configs
 from qexp.config.schema import QexpConfig
+from qexp.constants import CALIBRATION
 from qexp.errors import ConfigError
 from qexp.partition import JobPlan
 from qexp.prepare import PrepareContext, Preparer, default_workers
@@ -44,10 +45,18 @@ class RunPlan:
         return primitive_configs(self.config)
 
     def primitive(self, job: JobPlan) -> Any:
-        """The config of the primitive `job` runs."""
+        """The config of the primitive `job` runs (a calibration job runs the Sampler, its
+        shots given in each PUB)."""
+        if job.primitive == CALIBRATION:
+            sampler = self.primitives["sampler"]
+            return primitives.SamplerConfig(
+                shots=self.config.mitigation.shots, implementation=sampler.implementation
+            )
         return self.primitives[job.primitive or next(iter(self.primitives))]
 
     def implementation_of(self, job: JobPlan) -> str:
+        if job.primitive == CALIBRATION:
+            return self.implementations["sampler"]
         return self.implementations[job.primitive or next(iter(self.implementations))]
 
     @property
@@ -129,6 +138,8 @@ def _partition(cfg: QexpConfig, catalog: list[CircuitInfo]) -> list[JobPlan]:
         for name, prim in primitive_configs(cfg).items()
     }
     limits = (cfg.partition.max_circuits, cfg.partition.max_executions)
+    if cfg.mitigation is not None:  # each range's calibration job beside its Sampler job
+        return partition.plan_mixed(costs, *limits, extra=(CALIBRATION,))
     if len(costs) == 1:
         (prim,) = primitive_configs(cfg).values()
         return partition.plan_jobs(
@@ -155,6 +166,7 @@ def _preparer(
         target_fingerprint=transpile.target_fingerprint(target) if cache_dir else "",
         check_clifford=check_clifford,
         max_exact_qubits=cfg.metrics.max_exact_qubits,
+        mitigation=cfg.mitigation,
     )
     return Preparer(context, workers)
 

@@ -16,6 +16,7 @@ hold a lock.
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
 import os
 import signal
@@ -31,7 +32,9 @@ from qexp import circuits, primitives, transpile
 from qexp.circuits.catalog import CircuitInfo
 from qexp.circuits.ideal import MAX_EXACT_QUBITS
 from qexp.circuits.identity import digest
+from qexp.constants import CALIBRATION
 from qexp.errors import ConfigError, RunError
+from qexp.mitigation import calibration
 from qexp.partition import JobPlan
 from qexp.store import PubRecord, dump_circuits
 from qexp.transpile_cache import TranspileCache
@@ -56,6 +59,8 @@ class PrepareContext:
     """Survey only: also check that every circuit is Clifford (Aer's stabilizer method)."""
     max_exact_qubits: int = MAX_EXACT_QUBITS
     """`metrics.max_exact_qubits`: each circuit's ideal answer is computed here, once."""
+    mitigation: Any = None
+    """`mitigation=m3`: each circuit range also gets its calibration job's PUBs."""
 
 
 @dataclass
@@ -77,6 +82,9 @@ class PreparedJob:
     """ISA circuits taken from the transpile cache."""
     transpiled_here: bool = True
     """False for the other primitives of a circuit range transpiled once for all of them."""
+    file_attrs: dict[str, Any] = field(default_factory=dict)
+    """Root attributes the job's file gets from its preparation (a calibration job: the
+    physical qubits each circuit of its range measured)."""
     _pubs: list[tuple] | None = field(default=None, repr=False)
 
     def pubs(self) -> list[tuple]:
@@ -118,6 +126,8 @@ class Preparer:
         self._groups: dict[tuple[int, ...], tuple[Future, set[str]]] = {}
         """Circuit ranges being prepared for several primitives, until each has asked."""
         self.primitives = list(context.primitives)
+        if context.mitigation is not None:
+            self.primitives.append(CALIBRATION)
 
     def prepare(self, job: JobPlan) -> Future[PreparedJob]:
         """A future PreparedJob; in-process preparation is done before this returns.
@@ -290,16 +300,72 @@ class _Worker:
         isa, reused = self._isa(bare, [digest(circuit) for circuit in bare])
         digests = [digest(spec.circuit) for spec in specs]
         prepared = {}
+        sampled: list[QuantumCircuit] = []
         for name, primitive in ctx.primitives.items():
             logical = [primitives.logical_circuit(primitive, spec) for spec in specs]
             own = isa
             if name == "sampler":
-                own = [measured(c, lg) for c, lg in zip(isa, logical, strict=True)]
+                own = sampled = [measured(c, lg) for c, lg in zip(isa, logical, strict=True)]
             prepared[name] = self._assemble(
                 -1, primitive, circuit_indices, specs, own, digests, reused, ship
             )
             prepared[name].transpiled_here = len(prepared) == 1
+        if ctx.mitigation is not None:
+            prepared[CALIBRATION] = self._calibration(circuit_indices, sampled, digests, ship)
         return prepared
+
+    def _calibration(
+        self,
+        circuit_indices: Sequence[int],
+        sampled: list[QuantumCircuit],
+        digests: list[str],
+        ship: bool,
+    ) -> PreparedJob:
+        """The range's calibration job: mthree's calibration circuits on exactly the
+        physical qubits its Sampler ISA circuits read, as ISA circuits of the device."""
+        cfg = self.context.mitigation
+        read = {
+            i: calibration.measured_qubits(c) for i, c in zip(circuit_indices, sampled, strict=True)
+        }
+        qubits = sorted({q for found in read.values() if found for q in found})
+        if not qubits:  # every bit read mid-circuit: calibrate the qubits read at all
+            qubits = sorted({c.find_bit(q).index for c in sampled for q in _read(c)})
+        states = calibration.prepared_states(len(qubits), cfg.method)
+        width = max(c.num_qubits for c in sampled)
+        isa = calibration.circuits(states, qubits, width, self.context.target)
+        shots = calibration.shots_per_circuit(cfg.shots, len(isa))
+        records = [
+            PubRecord(
+                index=k,
+                metadata={
+                    "generator": CALIBRATION,
+                    "method": cfg.method,
+                    "prepared": calibration.bitstring(state),
+                    "num_qubits": len(qubits),
+                    "physical_qubits": qubits,
+                },
+                ideal_outcomes=(calibration.bitstring(state),),
+            )
+            for k, state in enumerate(states)
+        ]
+        payload: list[QuantumCircuit] | bytes = isa
+        if ship:
+            buffer = io.BytesIO()
+            qpy.dump(isa, buffer)
+            payload = buffer.getvalue()
+        return PreparedJob(
+            index=-1,
+            isa=payload,
+            pub_args=[(None, shots)] * len(isa),
+            records=records,
+            circuits_qpy=dump_circuits(isa),
+            digests=digests,
+            transpiled_here=False,
+            file_attrs={
+                calibration.MEASURED_QUBITS_ATTR: json.dumps({str(i): q for i, q in read.items()}),
+                "calibration_method": cfg.method,
+            },
+        )
 
     def _assemble(
         self,
@@ -398,6 +464,11 @@ def measured(isa: QuantumCircuit, logical: QuantumCircuit) -> QuantumCircuit:
     for inst in measures:
         out.measure(physical[qubit[inst.qubits[0]]], out.clbits[clbit[inst.clbits[0]]])
     return out
+
+
+def _read(circuit: QuantumCircuit) -> list[Any]:
+    """The qubits some measurement of `circuit` reads."""
+    return [inst.qubits[0] for inst in circuit.data if inst.operation.name == "measure"]
 
 
 def _is_clifford(circuit: QuantumCircuit) -> bool:

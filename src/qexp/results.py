@@ -355,6 +355,8 @@ def load_table(path: Path | str, *, skip_corrupt: bool = False) -> pd.DataFrame:
     """
     import pandas as pd
 
+    from qexp.mitigation import runs as mitigation_runs
+
     blocks: list[tuple[Path, dict[str, Any], JobTable]] = []
     for run_dir in run_dirs(Path(path)):
         overrides = run_overrides(run_dir)
@@ -363,6 +365,7 @@ def load_table(path: Path | str, *, skip_corrupt: bool = False) -> pd.DataFrame:
             for job_path in job_paths(run_dir)
             if (table := _read_or_skip(read_table, job_path, skip_corrupt)) is not None
         ]
+        tables = mitigation_runs.join(run_dir, tables)  # `<metric>_mitigated` columns
         tables.sort(key=lambda t: _first(t.columns.get("circuit_index")))
         blocks += [(run_dir, overrides, table) for table in tables]
     return _frame(pd, blocks)

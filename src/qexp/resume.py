@@ -20,7 +20,7 @@ from qexp import cloud, folder, runner
 from qexp.cli import command, exit_now, setup_logging
 from qexp.config import load
 from qexp.config.saved import load_saved, saved_config_path
-from qexp.constants import HYDRA_DIR, JOBS_DIR, MANIFEST_FILE
+from qexp.constants import CALIBRATION_DIR, HYDRA_DIR, JOBS_DIR, MANIFEST_FILE, MITIGATED_DIR
 from qexp.errors import QexpError, RunInterrupted
 from qexp.estimate import check_budget
 from qexp.lock import RunLock
@@ -204,7 +204,7 @@ def _differences(then: Any, now: Any, key: str = "") -> list[str]:
 
 def _remove_stale_temp_files(run_dir: Path) -> None:
     """Temporary files of writes a crash interrupted: never complete, never read."""
-    for where in (run_dir, run_dir / JOBS_DIR):
+    for where in (run_dir, run_dir / JOBS_DIR, run_dir / CALIBRATION_DIR, run_dir / MITIGATED_DIR):
         for tmp in where.glob(".*.tmp"):
             tmp.unlink(missing_ok=True)
 

@@ -18,7 +18,7 @@ from qexp import cloud, estimate, flaky, folder, primitives
 from qexp.cli import command
 from qexp.config import primitive_configs
 from qexp.config.schema import QexpConfig
-from qexp.constants import JOBS_DIR
+from qexp.constants import CALIBRATION, JOBS_DIR
 from qexp.errors import RunError, RunInterrupted
 from qexp.execute import BatchLoop, Hooks, Outcome, Policy
 from qexp.lock import RunLock
@@ -139,6 +139,8 @@ def execute(
     finally:
         writer.close()
     transpiled.report(plan)
+    if cfg.mitigation is not None:
+        _mitigate(run_dir, manifest)
     report = _report(plan, manifest, run_dir, outcome, time.monotonic() - started)
     if outcome.stopped == "interrupted":
         counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
@@ -149,6 +151,21 @@ def execute(
     if outcome.stopped or not report.complete:
         raise RunError(_failure_message(report, manifest))
     return report
+
+
+def _mitigate(run_dir: Path, manifest: Manifest) -> None:
+    """Mitigated files for the pairs of jobs now done; the raw files are complete already,
+    so a failure here is said, and `load_table` tries again on first read."""
+    from qexp.mitigation import runs
+
+    try:
+        runs.complete(run_dir, manifest)
+    except Exception as exc:
+        log.error(
+            "readout mitigation failed (%s: %s); the raw results are complete",
+            type(exc).__name__,
+            exc,
+        )
 
 
 class _TranspileCount:
@@ -287,7 +304,7 @@ def job_attrs(plan: RunPlan, job: JobPlan, config_yaml: str) -> dict[str, Any]:
     prim = plan.primitive(job)
     return {
         "backend": plan.backend_name,
-        "primitive": prim.name,
+        "primitive": job.primitive or prim.name,
         "implementation": plan.implementation_of(job),
         "shots": prim.shots,
         "precision": prim.precision if prim.name == "estimator" and prim.shots is None else None,
@@ -371,7 +388,9 @@ def describe_plan(plan: RunPlan, limit: int = 10) -> str:
     """The jobs a run would submit, with IBM's execution counts: the cost, known first."""
     cfg = plan.config
     costs = [
-        sum(plan.catalog[i].num_points for i in job.circuits)
+        2 * plan.primitive(job).shots  # each qubit read `shots` times in |0> and in |1>
+        if job.primitive == CALIBRATION
+        else sum(plan.catalog[i].num_points for i in job.circuits)
         * primitives.shots_per_execution(plan.primitive(job))
         for job in plan.jobs
     ]

@@ -45,6 +45,7 @@ class JobWriter:
         attempt = entry.attempts[-1] if entry.attempts else None
         attrs = {
             **self.attrs(job),
+            **prepared.file_attrs,
             "job_index": job.index,
             "job_id": runtime_job.job_id(),
             "batch_id": (attempt.batch_id if attempt else None) or "",

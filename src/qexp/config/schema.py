@@ -18,6 +18,7 @@ from qexp.checks import CHECK_SCHEMAS
 from qexp.circuits import SCHEMAS as CIRCUIT_SCHEMAS
 from qexp.config.help import SCHEMA_GROUP, register_resolvers
 from qexp.metrics import MetricsConfig
+from qexp.mitigation.config import M3Config
 from qexp.partition import PartitionConfig
 from qexp.transpile import TranspileConfig
 
@@ -54,6 +55,8 @@ class QexpConfig:
     backend: Any = MISSING
     primitive: Any = MISSING
     check: Any = None
+    mitigation: Any = None
+    """Readout mitigation (`mitigation=m3`), or None."""
     partition: PartitionConfig = field(default_factory=PartitionConfig)
     transpile: TranspileConfig = field(default_factory=TranspileConfig)
     run: RunConfig = field(default_factory=RunConfig)
@@ -77,10 +80,19 @@ GROUPS: dict[str, dict[str, type]] = {
     "backend": BACKEND_SCHEMAS,
     "primitive": PRIMITIVE_SCHEMAS,
     "check": CHECK_SCHEMAS,
+    "mitigation": {"m3": M3Config},
 }
 
-DISCRIMINATORS = {"circuits": "name", "backend": "kind", "primitive": "name", "check": "name"}
+DISCRIMINATORS = {
+    "circuits": "name",
+    "backend": "kind",
+    "primitive": "name",
+    "check": "name",
+    "mitigation": "name",
+}
 """The key naming each group's choice: set by `group=choice`, never on its own."""
+OPTIONAL_GROUPS = frozenset({"check", "mitigation"})
+"""Groups whose default is null: nothing chosen."""
 
 
 def register() -> None:

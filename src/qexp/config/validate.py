@@ -16,8 +16,9 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from qexp import backends, circuits, metrics, partition, primitives, transpile
-from qexp.config.schema import DISCRIMINATORS, GROUPS, QexpConfig, RunConfig
+from qexp.config.schema import DISCRIMINATORS, GROUPS, OPTIONAL_GROUPS, QexpConfig, RunConfig
 from qexp.errors import ConfigError
+from qexp.mitigation import config as mitigation
 
 PROGRESS_MODES = ("auto", "bar", "log", "off")
 
@@ -43,7 +44,7 @@ def _check_structure(cfg: DictConfig) -> None:
         if OmegaConf.is_missing(cfg, group):
             raise ConfigError(group, "???", f"a {group}= choice", f"add {_example(group)}")
         node = cfg[group]
-        if node is None and group == "check":
+        if node is None and group in OPTIONAL_GROUPS:
             continue
         if group == "primitive" and isinstance(node, DictConfig) and is_mixed(node):
             for name in map(str, node):  # primitive=[sampler,estimator]: one node each
@@ -140,6 +141,7 @@ def validate(cfg: QexpConfig) -> None:
     partition.validate(cfg.partition)
     transpile.validate(cfg.transpile)
     metrics.validate(cfg.metrics)
+    mitigation.validate(cfg.mitigation, list(primitive_configs(cfg)))
     _validate_run(cfg.run)
 
 
