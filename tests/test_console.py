@@ -235,7 +235,7 @@ def test_help_lists_only_the_groups_a_user_chooses_from(cli):
     section = done.stdout.split("== Configuration groups ==")[1].split("== Config ==")[0]
     listed = dict(line.split(": ", 1) for line in section.splitlines() if ": " in line)
     listed.pop("Compose your configuration from those groups (group=option)", None)
-    app_groups = ["backend", "check", "circuits", "experiment", "primitive"]
+    app_groups = ["backend", "check", "circuits", "experiment", "mitigation", "primitive"]
     assert sorted(listed) == sorted([*app_groups, "hydra/launcher"])
     for group in app_groups:
         files = sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
