@@ -63,6 +63,7 @@ def runs(tmp_path_factory) -> dict[str, Path]:
             "primitive=estimator",
             "primitive.precision=0.1",
         ),
+        "mixed": ("primitive=[sampler,estimator]", "primitive.sampler.shots=200"),
     }
     for name, overrides in cases.items():
         run_config(root / name, *overrides, "run.progress=off")
@@ -394,7 +395,9 @@ def test_metrics_report_has_every_figure_of_merit(metrics_report):
     assert "error (measured - ideal) IZ" in text  # per observable, never averaged
 
 
-@pytest.mark.parametrize("name", ["sampler", "estimator", "ansatz_sampler", "ansatz_estimator"])
+@pytest.mark.parametrize(
+    "name", ["sampler", "estimator", "ansatz_sampler", "ansatz_estimator", "mixed"]
+)
 def test_run_report_renders_every_plot(runs, name):
     report = build_report(runs[name])
     assert report == runs[name] / "report" / "report.html"
@@ -407,6 +410,8 @@ def test_run_report_renders_every_plot(runs, name):
     for href in links.hrefs:
         if href.endswith(".h5"):
             assert (report.parent / href).resolve().is_file(), href
+    if name == "mixed":  # a run of both primitives: the counts and the observables
+        assert {"counts.png", "observables.png"} <= set(links.images)
 
 
 def test_report_of_a_run_with_many_circuits_adds_distributions(tmp_path):

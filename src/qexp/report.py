@@ -133,11 +133,15 @@ def run_plots(view: RunView, out: Path, prefix: str, title: str) -> list[Plot]:
         plots.append(plot_counts(view.records, view.ideals, out / f"{prefix}counts.png", where))
         if len(view.records) > MAX_PANELS:
             plots.append(plot_sampler_summary(table, out / f"{prefix}summary.png", where))
-    elif table is not None and len(table) and "value" in table:
-        plots.append(plot_observables(table, out / f"{prefix}observables.png", where))
-        groups = table.groupby(["circuit_index"]).ngroups
+    estimated = table
+    if table is not None and "primitive" in table:  # a run of both: the Estimator's rows
+        estimated = table[table["primitive"] == "estimator"]
+    if estimated is not None and len(estimated) and "value" in estimated:
+        plots.append(plot_observables(estimated, out / f"{prefix}observables.png", where))
+        groups = estimated.groupby(["circuit_index"]).ngroups
         if groups > MAX_PANELS:
-            plots.append(plot_estimator_summary(table, out / f"{prefix}summary.png", where))
+            path = out / f"{prefix}estimator-summary.png"
+            plots.append(plot_estimator_summary(estimated, path, where))
     if table is not None and "num_qubits" in table and table["circuit_index"].nunique() > 1:
         figures = (
             plot_widths(table, out / f"{prefix}widths.png", where),
