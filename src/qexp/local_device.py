@@ -43,7 +43,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from qiskit.circuit import Barrier, ControlFlowOp, Delay, QuantumCircuit, QuantumRegister
+from qiskit.circuit import Barrier, Delay, QuantumCircuit, QuantumRegister
+from qiskit.circuit.controlflow import CONTROL_FLOW_OP_NAMES
 from qiskit.providers import BackendV2
 from qiskit.result import Result
 from qiskit_aer import AerSimulator
@@ -65,12 +66,28 @@ def local_device(name: str) -> LocalDevice:
 
 def active_qubits(circuit: QuantumCircuit) -> tuple[int, ...]:
     """Indices of the qubits some instruction other than a barrier acts on, ascending."""
+    return _scan(circuit)[0]
+
+
+def _scan(circuit: QuantumCircuit) -> tuple[tuple[int, ...], bool]:
+    """(active qubits, whether nothing acts on a qubit once it is measured), in one pass.
+
+    Reads each instruction's name and qubits only: asking for its `operation` builds a
+    Python gate object, and made planning a job of 100 circuits 6 times slower.
+    """
     index = {q: i for i, q in enumerate(circuit.qubits)}
-    used: set[int] = set()
+    used: set[Any] = set()
+    measured: set[Any] = set()
+    final_measurements = True
     for instruction in circuit.data:
-        if instruction.operation.name != "barrier":
-            used.update(index[q] for q in instruction.qubits)
-    return tuple(sorted(used))
+        name, qubits = instruction.name, instruction.qubits
+        if final_measurements and not measured.isdisjoint(qubits):
+            final_measurements = False
+        if name == "measure":
+            measured.update(qubits)
+        if name != "barrier":
+            used.update(qubits)
+    return tuple(sorted(index[q] for q in used)), final_measurements
 
 
 def restrict(circuit: QuantumCircuit, qubits: Sequence[int]) -> QuantumCircuit:
@@ -93,7 +110,7 @@ def restrict(circuit: QuantumCircuit, qubits: Sequence[int]) -> QuantumCircuit:
         out.add_register(creg)
     for instruction in circuit.data:
         kept = [new_of[q] for q in instruction.qubits if q in new_of]
-        if instruction.operation.name == "barrier":
+        if instruction.name == "barrier":
             if kept:
                 barrier = Barrier(len(kept), label=instruction.operation.label)
                 out._append(instruction.replace(operation=barrier, qubits=kept))
@@ -106,7 +123,7 @@ def needs_whole_device(circuit: QuantumCircuit) -> bool:
     """Whether re-indexing could change what the circuit returns, so it runs as it is."""
     if circuit.num_vars or circuit.num_stretches:
         return True
-    return any(_is_aer_state_instruction(i.operation.name) for i in circuit.data)
+    return any(_is_aer_state_instruction(name) for name in circuit.count_ops())
 
 
 def _is_aer_state_instruction(name: str) -> bool:
@@ -120,17 +137,14 @@ def density_matrix_fits(circuit: QuantumCircuit) -> bool:
     flow; otherwise Aer runs shot by shot and a density matrix costs 2**k times a state
     vector. Every instruction must also be one Aer simulates on a density matrix.
     """
+    return _density_matrix_runs_all(circuit) and _scan(circuit)[1]
+
+
+def _density_matrix_runs_all(circuit: QuantumCircuit) -> bool:
+    """Every instruction is one Aer simulates on a density matrix, and none is control flow."""
+    names = circuit.count_ops().keys()
     supported = _density_matrix_instructions()
-    measured: set[Any] = set()
-    for instruction in circuit.data:
-        operation = instruction.operation
-        if isinstance(operation, ControlFlowOp) or operation.name not in supported:
-            return False
-        if measured.intersection(instruction.qubits):
-            return False
-        if operation.name == "measure":
-            measured.update(instruction.qubits)
-    return True
+    return supported.issuperset(names) and CONTROL_FLOW_OP_NAMES.isdisjoint(names)
 
 
 @functools.cache
@@ -435,10 +449,11 @@ class LocalDevice(AerSimulator):
         everything = tuple(range(circuit.num_qubits))
         if needs_whole_device(circuit):
             return _Plan(everything, circuit, method)
-        qubits = active_qubits(circuit)
+        qubits, final_measurements = _scan(circuit)
         run = circuit if qubits == everything else restrict(circuit, qubits)
         if method == "automatic":
-            method = simulation_method(len(qubits), shots, density_matrix_fits(circuit))
+            fits = final_measurements and _density_matrix_runs_all(circuit)
+            method = simulation_method(len(qubits), shots, fits)
         return _Plan(qubits, run, method)
 
     def _merge(self, runs: list[Result], per_circuit: list[list[Any]], job_id: str) -> Result:
