@@ -287,6 +287,22 @@ def test_planning_reads_what_each_circuit_does():
     assert needs_whole_device(saved)
 
 
+def test_small_density_matrices_run_in_one_thread_with_the_same_bits():
+    circuits = [random_circuit(5, 4, max_operands=2, measure=True, seed=s) for s in range(4)]
+    isa = generate_preset_pass_manager(1, backend=fake_provider.FakeManilaV2(), seed_transpiler=1)
+    isa = isa.run(circuits)
+    serial = local_device("FakeManilaV2").run(isa, shots=300, seed_simulator=3, memory=True)
+    threaded = local_device("FakeManilaV2")
+    threaded.set_options(max_parallel_threads=2)  # a count set on the options is kept
+    parallel = threaded.run(isa, shots=300, seed_simulator=3, memory=True)
+    serial_result, parallel_result = serial.result(), parallel.result()
+    assert [e.metadata["method"] for e in serial_result.results] == ["density_matrix"] * 4
+    assert [e.metadata["parallel_state_update"] for e in serial_result.results] == [1] * 4
+    assert [e.metadata["parallel_state_update"] for e in parallel_result.results] == [2] * 4
+    for i in range(4):
+        assert serial_result.get_memory(i) == parallel_result.get_memory(i)
+
+
 def test_restrict_keeps_every_bit_where_it_was():
     """On an ideal simulator the re-indexed circuit gives the original's bits, shot for shot."""
     q, a, b = QuantumRegister(27, "q"), ClassicalRegister(3, "a"), ClassicalRegister(2, "b")
