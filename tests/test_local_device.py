@@ -30,7 +30,9 @@ from scipy.stats import chi2
 from qexp.local_device import (
     LocalDevice,
     active_qubits,
+    density_matrix_fits,
     local_device,
+    needs_whole_device,
     restrict,
     simulation_method,
 )
@@ -253,6 +255,52 @@ def test_aer_save_instructions_run_on_the_whole_device(manila):
 
 
 # Re-indexing and bit order
+
+
+def test_planning_reads_what_each_circuit_does():
+    """Barriers do not make a qubit active; a density matrix serves all shots only when
+    every measurement is final and nothing is control flow; Aer's save instructions keep
+    the whole device."""
+    qc = QuantumCircuit(6, 2)
+    qc.h(4)
+    qc.cx(4, 1)
+    qc.barrier()
+    qc.measure([1, 4], [0, 1])
+    assert active_qubits(qc) == (1, 4)
+    assert density_matrix_fits(qc)
+    assert not needs_whole_device(qc)
+
+    again = qc.copy()
+    again.x(4)  # acts on a measured qubit: shot by shot
+    assert not density_matrix_fits(again)
+
+    flow = QuantumCircuit(2, 1)
+    flow.h(0)
+    with flow.if_test((flow.clbits[0], 1)):
+        flow.x(1)
+    assert not density_matrix_fits(flow)
+    assert active_qubits(flow) == (0, 1)
+
+    saved = QuantumCircuit(2)
+    saved.h(0)
+    saved.save_statevector()
+    assert needs_whole_device(saved)
+
+
+def test_small_density_matrices_run_in_one_thread_with_the_same_bits():
+    circuits = [random_circuit(5, 4, max_operands=2, measure=True, seed=s) for s in range(4)]
+    isa = generate_preset_pass_manager(1, backend=fake_provider.FakeManilaV2(), seed_transpiler=1)
+    isa = isa.run(circuits)
+    serial = local_device("FakeManilaV2").run(isa, shots=300, seed_simulator=3, memory=True)
+    threaded = local_device("FakeManilaV2")
+    threaded.set_options(max_parallel_threads=2)  # a count set on the options is kept
+    parallel = threaded.run(isa, shots=300, seed_simulator=3, memory=True)
+    serial_result, parallel_result = serial.result(), parallel.result()
+    assert [e.metadata["method"] for e in serial_result.results] == ["density_matrix"] * 4
+    assert [e.metadata["parallel_state_update"] for e in serial_result.results] == [1] * 4
+    assert [e.metadata["parallel_state_update"] for e in parallel_result.results] == [2] * 4
+    for i in range(4):
+        assert serial_result.get_memory(i) == parallel_result.get_memory(i)
 
 
 def test_restrict_keeps_every_bit_where_it_was():

@@ -7,19 +7,25 @@ memory stays bounded by what the running jobs need, and sends back the ISA circu
 bytes (several times cheaper than pickling circuits), the job file's records and the
 logical circuits already serialized. Small runs skip the pool and prepare in-process.
 
-Workers are forked from this process when it runs a single thread (the command line,
-before any job starts: instant, and Qiskit is already imported); otherwise they come from
-a `forkserver`, never from a fork of a process whose simulator or transpiler threads could
-hold a lock.
+Workers are forked from this process, when the pool is made, if it has started no thread
+of its own (the command line, before any job starts: instant, and Qiskit is already
+imported). The idle BLAS thread pools that numpy and scipy start on import do not count:
+they are fork-safe. Otherwise workers come from a `forkserver`, never from a fork of a
+process whose simulator, writer or runtime threads could hold a lock. A worker's garbage
+collector ignores every object it started with (`gc.freeze`): it never walks Qiskit's
+module-level objects, which made parsing and transpiling several times slower, and its
+collections leave the memory pages it shares with this process untouched.
 """
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Sequence
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -115,12 +121,15 @@ class Preparer:
         self.pool: ProcessPoolExecutor | None = None
         self.local: _Worker | None = None
         if workers > 0:
+            mp_context = _context()
             self.pool = ProcessPoolExecutor(
                 max_workers=workers,
-                mp_context=_context(),
+                mp_context=mp_context,
                 initializer=_init_worker,
                 initargs=(context,),
             )
+            if mp_context.get_start_method() == "fork":
+                _fork_workers(self.pool)
         else:
             self.local = _Worker(context)
         self._groups: dict[tuple[int, ...], tuple[Future, set[str]]] = {}
@@ -203,11 +212,21 @@ def default_workers(num_circuits: int, num_jobs: int, requested: int | None) -> 
 
 
 def _context() -> Any:
-    if _threads() == 1:
+    if threading.active_count() == 1 and 0 < _threads() <= _LIBRARY_THREADS:
         return multiprocessing.get_context("fork")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["qexp._forkserver"])
     return ctx
+
+
+def _fork_workers(pool: ProcessPoolExecutor) -> None:
+    """Fork every worker now, while this process has no thread of its own, with what exists
+    now frozen out of their garbage collector (this process's own is left as it was)."""
+    gc.freeze()
+    try:
+        pool.submit(_started)  # a fork pool starts all its workers at its first task
+    finally:
+        gc.unfreeze()
 
 
 def _threads() -> int:
@@ -216,6 +235,11 @@ def _threads() -> int:
         return len(os.listdir("/proc/self/task"))
     except OSError:
         return 0  # unknown: take the safe way
+
+
+_LIBRARY_THREADS = max(_threads(), 1)
+"""Threads once Qiskit, numpy, scipy and the runtime are imported (this module's imports):
+the main thread and the BLAS pools, idle and fork-safe."""
 
 
 # --- in a worker process ------------------------------------------------------------------
@@ -231,7 +255,12 @@ def _init_worker(context: PrepareContext) -> None:
     for name in ("SIGINT", "SIGTERM", "SIGUSR1", "SIGUSR2"):
         signal.signal(getattr(signal, name), signal.SIG_IGN)
     os.environ["QISKIT_IN_PARALLEL"] = "TRUE"  # one thread per worker: the pool is the parallelism
+    gc.freeze()  # what the worker starts with lives as long as it does
     _worker = _Worker(context)
+
+
+def _started() -> None:
+    """The first task of a forked pool: it only makes the pool start its workers."""
 
 
 def _prepare(

@@ -1,0 +1,60 @@
+"""Preparing partitions in worker processes: when they are forked, and that they change nothing."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from conftest import run_config
+
+from qexp import prepare
+from qexp.results import load_run
+
+
+def test_workers_are_never_forked_while_another_thread_runs():
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert prepare._context().get_start_method() == "forkserver"
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_workers_are_never_forked_once_native_threads_started(monkeypatch):
+    """A simulator's thread pool (OpenMP) is not a thread Python knows of."""
+    monkeypatch.setattr(prepare, "_threads", lambda: prepare._LIBRARY_THREADS + 1)
+    assert prepare._context().get_start_method() == "forkserver"
+
+
+def test_workers_are_forked_beside_the_libraries_idle_thread_pools(monkeypatch):
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(prepare, "_threads", lambda: prepare._LIBRARY_THREADS)
+    assert prepare._context().get_start_method() == "fork"
+
+
+def test_partitions_prepared_in_workers_give_the_bits_of_in_process_preparation(tmp_path):
+    """Each circuit is transpiled alone by one seeded pass manager, wherever it runs."""
+    common = (
+        "circuits=random",
+        "circuits.num_qubits=[2,3]",
+        "circuits.count=40",
+        "circuits.depth=4",
+        "partition.max_circuits=30",
+        "primitive.shots=200",
+        "transpile.cache=false",
+        "seed=11",
+    )
+    in_process = run_config(tmp_path / "in_process", *common, "transpile.workers=0")
+    in_workers = run_config(tmp_path / "in_workers", *common, "transpile.workers=2")
+    assert in_process.jobs == in_workers.jobs == {**in_workers.jobs, "done": 3}
+    digests = [
+        (path / "circuits.jsonl").read_text().splitlines()
+        for path in (tmp_path / "in_process", tmp_path / "in_workers")
+    ]
+    assert sorted(digests[0]) == sorted(digests[1])
+    for a, b in zip(
+        load_run(tmp_path / "in_process"), load_run(tmp_path / "in_workers"), strict=True
+    ):
+        assert np.array_equal(a.data.meas.array, b.data.meas.array)
