@@ -57,12 +57,22 @@ def generate(cfg: QasmConfig, seed: int, indices: Sequence[int] | None = None) -
 def files(path: str) -> list[Path]:
     """The files `path` names, sorted, as absolute paths; a ConfigError if there are none.
 
-    Listing is cheap (one directory scan, no per-file resolving), and is done afresh each
-    time, so a resume sees files added since the run started.
+    A folder's listing is kept while the folder is unchanged (its modification time), so the
+    partitions of a run do not list it again, and a resume sees files added since.
     """
     if not isinstance(path, str) or not path.strip():
         raise ConfigError(KEY, path, "a file, folder or glob of OpenQASM files", _fix())
-    return _files(path, os.getcwd())
+    cwd = os.getcwd()
+    expanded = os.path.join(cwd, os.path.expanduser(path))
+    if not (_GLOB_CHARS & set(path)) and os.path.isdir(expanded):
+        return list(_listing(path, cwd, os.stat(expanded).st_mtime_ns))
+    return _files(path, cwd)
+
+
+@functools.lru_cache(maxsize=8)
+def _listing(path: str, cwd: str, mtime_ns: int) -> tuple[Path, ...]:
+    """A folder's *.qasm files, sorted, for one version of the folder (`mtime_ns`)."""
+    return tuple(_files(path, cwd))
 
 
 def _files(path: str, cwd: str) -> list[Path]:
