@@ -76,6 +76,30 @@ def test_qasm_file_gets_its_exact_distribution(tmp_path):
     assert ideal.bitstrings() == ("00", "11")
 
 
+def test_qasm_files_with_their_own_gate_definitions_equal_statevector(tmp_path):
+    """qasm2.dumps writes `gate xx_plus_yy ...` and friends into the file: those gates are
+    applied through their definitions, standard ones through their matrices."""
+    from qiskit import qasm2
+    from qiskit.circuit.random import random_circuit
+
+    for i in range(12):
+        circuit = random_circuit(5, 10, max_operands=3, seed=70 + i)
+        circuit.measure_all()
+        (tmp_path / f"c{i:02}.qasm").write_text(qasm2.dumps(circuit))
+    specs = circuits.generate(QasmConfig(path=str(tmp_path)), seed=1)
+    defined = {
+        inst.operation.name
+        for spec in specs
+        for inst in spec.circuit.data
+        if type(inst.operation).__module__ == "qiskit.qasm2.parse"
+    }
+    assert defined  # the files do define gates of their own
+    for spec in specs:
+        expected = Statevector(spec.circuit.remove_final_measurements(inplace=False))
+        (ideal,) = spec.ideals()
+        np.testing.assert_allclose(ideal.probabilities, expected.probabilities(), atol=1e-12)
+
+
 def test_each_parameter_point_gets_its_own_distribution():
     (spec,) = circuits.generate(AnsatzConfig(num_qubits=3, num_points=4), seed=2)
     ideals = spec.ideals()

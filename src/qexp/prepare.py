@@ -315,8 +315,8 @@ class _Worker:
         (primitive,) = ctx.primitives.values()
         specs = circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
         logical = [primitives.logical_circuit(primitive, spec) for spec in specs]
-        isa, reused = self._isa(logical, [digest(circuit) for circuit in logical])
         digests = [digest(spec.circuit) for spec in specs]
+        isa, reused = self._isa(logical, digests, specs)
         return self._assemble(index, primitive, circuit_indices, specs, isa, digests, reused, ship)
 
     def prepare_group(self, circuit_indices: Sequence[int], ship: bool) -> dict[str, PreparedJob]:
@@ -326,8 +326,8 @@ class _Worker:
         ctx = self.context
         specs = circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
         bare = [primitives.without_final_measurements(spec.circuit) for spec in specs]
-        isa, reused = self._isa(bare, [digest(circuit) for circuit in bare])
         digests = [digest(spec.circuit) for spec in specs]
+        isa, reused = self._isa(bare, digests, specs)
         prepared = {}
         sampled: list[QuantumCircuit] = []
         for name, primitive in ctx.primitives.items():
@@ -441,11 +441,21 @@ class _Worker:
         )
 
     def _isa(
-        self, logical: list[QuantumCircuit], digests: list[str]
+        self, logical: list[QuantumCircuit], digests: list[str], specs: list[Any]
     ) -> tuple[list[QuantumCircuit], int]:
-        """ISA circuits: from the cache where it has them, transpiled (and cached) else."""
+        """ISA circuits: from the cache where it has them, transpiled (and cached) else.
+
+        A circuit is cached under its own digest: the one of the circuit as generated
+        (`digests`) when the primitive runs it unchanged, else its own."""
         cache = self.cache
-        keys = [cache.key(d) for d in digests] if cache else []
+        keys = (
+            [
+                cache.key(d if circuit is spec.circuit else digest(circuit))
+                for circuit, d, spec in zip(logical, digests, specs, strict=True)
+            ]
+            if cache
+            else []
+        )
         found: list[QuantumCircuit | None] = (
             [cache.get(k) for k in keys] if cache else [None] * len(logical)
         )

@@ -19,11 +19,12 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.circuit import ControlFlowOp
+from qiskit.circuit.library import UnitaryGate
 from qiskit.exceptions import QiskitError
 from qiskit.quantum_info import Clifford, Pauli, StabilizerState, Statevector
 
@@ -507,7 +508,7 @@ def _simulate_probabilities(
     Aer job costs a few); wider or parameterized ones through Aer."""
     if circuit.num_qubits <= STATEVECTOR_QUBITS and not circuit.parameters:
         try:
-            state = Statevector(circuit)
+            state = Statevector(_amplitudes(circuit))
         except QiskitError:  # an instruction without a matrix or definition: Aer decides
             pass
         else:
@@ -523,6 +524,51 @@ def _simulate_probabilities(
     ).result()
     points = 1 if parameter_values is None else len(parameter_values)
     return [np.asarray(result.data(i)["p"], dtype=float) for i in range(points)]
+
+
+def _amplitudes(circuit: QuantumCircuit) -> np.ndarray:
+    """The statevector of a small fixed circuit from |0...0>, gate by gate with numpy.
+
+    `Statevector(circuit)` builds an `Operator` per instruction and one from the
+    definition of every gate a QASM file defines itself (`gate xx_plus_yy ...`): about
+    5 ms for a 5-qubit depth-10 random circuit. Here a standard gate's matrix comes from
+    Qiskit directly and a defined gate is applied through its definition: about 1.4 ms.
+    """
+    n = circuit.num_qubits
+    state = np.zeros((2,) * n, dtype=complex)
+    state[(0,) * n] = 1.0
+    return _apply(state, circuit, list(range(n))).reshape(-1)
+
+
+def _apply(state: np.ndarray, circuit: QuantumCircuit, positions: list[int]) -> np.ndarray:
+    """`circuit` applied to `state` (one axis per qubit, qubit q on axis n-1-q), its qubit
+    i being the state's qubit positions[i]."""
+    n = state.ndim
+    where = dict(zip(circuit.qubits, positions, strict=True))
+    for inst in circuit.data:
+        op = inst.operation
+        if op.name == "barrier":
+            continue
+        qubits = [where[q] for q in inst.qubits]
+        if inst.clbits or op.name in _NON_UNITARY:
+            raise QiskitError(f"{op.name} is not a gate")
+        if not _has_matrix(op) and op.definition is not None:
+            state = _apply(state, op.definition, qubits)
+            continue
+        matrix = np.asarray(op.to_matrix(), dtype=complex)  # QiskitError when it has none
+        k = len(qubits)
+        axes = [n - 1 - q for q in reversed(qubits)]
+        state = np.tensordot(matrix.reshape((2,) * (2 * k)), state, axes=(range(k, 2 * k), axes))
+        state = np.moveaxis(state, range(k), axes)
+    return state
+
+
+def _has_matrix(op: Any) -> bool:
+    """A matrix cheaper than the op's definition: a standard gate's, a unitary's own."""
+    return getattr(op, "_standard_gate", None) is not None or isinstance(op, UnitaryGate)
+
+
+_NON_UNITARY = frozenset({"measure", "reset", "delay", "initialize", "save_probabilities"})
 
 
 def _simulate_expectations(
