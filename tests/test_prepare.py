@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
+import pytest
 from conftest import run_config
 
 from qexp import prepare
@@ -34,9 +36,23 @@ def test_workers_are_forked_beside_the_libraries_idle_thread_pools(monkeypatch):
     assert prepare._context().get_start_method() == "fork"
 
 
-def test_partitions_prepared_in_workers_give_the_bits_of_in_process_preparation(tmp_path):
-    """Each circuit is transpiled alone by one seeded pass manager, wherever it runs."""
+@pytest.mark.parametrize("backend", ["backend=aer", "backend=fake"])
+def test_partitions_prepared_and_simulated_in_workers_give_the_bits_of_one_process(
+    tmp_path, monkeypatch, backend
+):
+    """Each circuit is transpiled alone by one seeded pass manager, and each Aer run gets
+    its seed in its options, wherever they run."""
+    offloaded = []
+    simulate = prepare.Preparer.simulate
+
+    def counted(self, circuits_qpy, options):
+        result = simulate(self, circuits_qpy, options)
+        offloaded.append(os.getpid() != result.metadata.get("qexp_pid"))
+        return result
+
+    monkeypatch.setattr(prepare.Preparer, "simulate", counted)
     common = (
+        backend,
         "circuits=random",
         "circuits.num_qubits=[2,3]",
         "circuits.count=40",
@@ -48,6 +64,7 @@ def test_partitions_prepared_in_workers_give_the_bits_of_in_process_preparation(
     )
     in_process = run_config(tmp_path / "in_process", *common, "transpile.workers=0")
     in_workers = run_config(tmp_path / "in_workers", *common, "transpile.workers=2")
+    assert len(offloaded) >= 3 and all(offloaded)  # every job's Aer runs, in a worker
     assert in_process.jobs == in_workers.jobs == {**in_workers.jobs, "done": 3}
     digests = [
         (path / "circuits.jsonl").read_text().splitlines()

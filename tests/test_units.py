@@ -148,3 +148,28 @@ def test_dry_run_plans_and_prices_the_jobs_but_submits_nothing(tmp_path):
     assert report.jobs == {"planned": 3} and report.files == []
     assert "1500 in all, at most 600 per job" in (report.planned or "")
     assert not (tmp_path / "run/jobs").exists() and not (tmp_path / "run/manifest.json").exists()
+
+
+def test_isa_depth_through_the_dag_equals_the_circuits_own_count():
+    from qiskit import QuantumCircuit
+    from qiskit.circuit.random import random_circuit
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    from qexp import transpile
+
+    pm = transpile.pass_manager(1, FakeManilaV2().target, seed=3)
+    circuits = [random_circuit(4, 6, max_operands=2, measure=True, seed=s) for s in range(8)]
+    ghz = QuantumCircuit(3)
+    ghz.h(0)
+    ghz.cx(0, 1)
+    ghz.cx(1, 2)
+    ghz.measure_all()  # a barrier, then the measurements
+    branching = QuantumCircuit(2, 1)
+    branching.h(0)
+    branching.measure(0, 0)
+    with branching.if_test((branching.clbits[0], 1)):
+        branching.x(1)
+    circuits += [ghz, branching]
+    for circuit in [*circuits, *transpile.to_isa(pm, circuits)]:
+        assert transpile.depth(circuit) == circuit.depth()
+    assert transpile.depth(ghz) == 4  # the barrier does not count

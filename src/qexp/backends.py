@@ -165,9 +165,9 @@ def validate(cfg: Any) -> None:
 def connect(cfg: Any, min_num_qubits: int = 1) -> tuple[BackendV2, Any]:
     """Build the backend: `(backend, service)`; `service` is None for local backends."""
     if cfg.kind == "aer":
-        from qiskit_aer import AerSimulator
+        from qexp.offload import LocalSimulator
 
-        return AerSimulator(method=cfg.method), None
+        return LocalSimulator(method=cfg.method), None
     if cfg.kind == "fake":
         from qexp.local_device import local_device
 

@@ -51,6 +51,8 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.jobs import AerJob
 from qiskit_aer.noise import NoiseModel
 
+from qexp.offload import Offload, run_aer
+
 DENSITY_MATRIX_MAX_QUBITS = 12
 """Largest density matrix used by choice: 16 * 4**12 bytes = 256 MiB."""
 DENSITY_MATRIX_SHOTS_FACTOR = 4
@@ -340,6 +342,8 @@ class LocalDevice(AerSimulator):
         self.online_date = device.online_date
         self._noise = DeviceNoise(device)
         self._simulator = AerSimulator()
+        self.offload: Offload | None = None
+        """Where Aer runs go when the run has worker processes (`qexp.offload`)."""
 
     # The device as transpiler and runtime see it.
     @property
@@ -432,13 +436,13 @@ class LocalDevice(AerSimulator):
                 group_options["noise_model"] = self._noise.for_qubits(qubits)
             if seed is not None:
                 group_options["seed_simulator"] = _group_seed(seed, g)
-            result = self._simulator.run(
+            result = run_aer(
                 [plans[i].circuit for i in members],
-                parameter_binds=None
-                if parameter_binds is None
-                else [parameter_binds[i] for i in members],
-                **group_options,
-            ).result()
+                None if parameter_binds is None else [parameter_binds[i] for i in members],
+                group_options,
+                self.offload,
+                self._simulator,
+            )
             runs.append(result)
             experiments = iter(result.results)
             for i in members:
@@ -525,8 +529,11 @@ def _experiment_count(binds: dict | None) -> int:
 
 
 def _describe_submitted(experiment: Any, circuit: QuantumCircuit) -> None:
-    """Let the experiment's header describe the circuit as submitted, on all its qubits."""
+    """Let the experiment's header describe the circuit as submitted, on all its qubits,
+    with its own metadata."""
     header = experiment.header
     if isinstance(header, dict):
         header["n_qubits"] = circuit.num_qubits
         header["qreg_sizes"] = [[r.name, r.size] for r in circuit.qregs]
+        if "metadata" in header:  # a worker process saw a copy through QPY
+            header["metadata"] = circuit.metadata

@@ -100,6 +100,8 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
         jobs = _partition(cfg, catalog)
     workers = default_workers(_count(cfg, catalog), len(jobs) if jobs else 2, cfg.transpile.workers)
     preparer = _preparer(cfg, backend, workers, check_clifford=stabilizer)
+    if preparer.pool is not None and hasattr(backend, "offload"):
+        backend.offload = preparer.simulate  # jobs simulate in the workers (qexp.offload)
     try:
         if catalog is None or (stabilizer and any(i.clifford is None for i in catalog)):
             # QASM files, or circuits the stabilizer method must see: build and check every

@@ -188,6 +188,22 @@ class Preparer:
             parts = [self.local.survey(c) for c in chunks]
         return [info for part in parts for info in part]
 
+    def simulate(self, circuits_qpy: bytes, options: dict[str, Any]) -> Any:
+        """One Aer run in a worker process (`qexp.offload`); blocks until it is done."""
+        from qexp import offload
+
+        pool = self.pool
+        if pool is None:
+            raise offload.Unavailable("no worker processes")
+        try:
+            future = pool.submit(offload.simulate, circuits_qpy, options)
+        except (BrokenExecutor, RuntimeError, EOFError, ConnectionError) as exc:
+            raise offload.Unavailable(f"the workers are gone: {exc}") from exc
+        try:
+            return future.result()
+        except BrokenExecutor as exc:
+            raise offload.Unavailable(f"the workers are gone: {exc}") from exc
+
     @property
     def lookahead(self) -> int:
         """Partitions worth preparing ahead of submission: enough to keep workers busy."""
@@ -421,7 +437,7 @@ class _Worker:
                 spec,
                 obs,
                 max_exact_qubits=self.context.max_exact_qubits,
-                isa_depth=circuit.depth(),
+                isa_depth=transpile.depth(circuit),
             )
             for i, spec, obs, circuit in zip(circuit_indices, specs, observables, isa, strict=True)
         ]
