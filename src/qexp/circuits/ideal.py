@@ -16,6 +16,7 @@ Outcomes are integers, bit j being qubit j (as `BitArray` and `measure_all` orde
 from __future__ import annotations
 
 import functools
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -532,7 +533,7 @@ def _amplitudes(circuit: QuantumCircuit) -> np.ndarray:
     `Statevector(circuit)` builds an `Operator` per instruction and one from the
     definition of every gate a QASM file defines itself (`gate xx_plus_yy ...`): about
     5 ms for a 5-qubit depth-10 random circuit. Here a standard gate's matrix comes from
-    Qiskit directly and a defined gate is applied through its definition: about 1.4 ms.
+    Qiskit directly and a defined gate is applied through its definition: about 0.5 ms.
     """
     n = circuit.num_qubits
     state = np.zeros((2,) * n, dtype=complex)
@@ -557,10 +558,22 @@ def _apply(state: np.ndarray, circuit: QuantumCircuit, positions: list[int]) -> 
             continue
         matrix = np.asarray(op.to_matrix(), dtype=complex)  # QiskitError when it has none
         k = len(qubits)
-        axes = [n - 1 - q for q in reversed(qubits)]
-        state = np.tensordot(matrix.reshape((2,) * (2 * k)), state, axes=(range(k, 2 * k), axes))
-        state = np.moveaxis(state, range(k), axes)
+        axes = tuple(n - 1 - q for q in reversed(qubits))
+        state = np.einsum(_subscripts(n, axes), matrix.reshape((2,) * (2 * k)), state)
     return state
+
+
+@functools.cache
+def _subscripts(n: int, axes: tuple[int, ...]) -> str:
+    """The einsum of a k-qubit gate on `axes` of an n-axis state: one numpy call per gate,
+    half the time of a tensordot and a moveaxis. n + k letters: n <= STATEVECTOR_QUBITS."""
+    letters = string.ascii_letters
+    state = letters[:n]
+    new = letters[n : n + len(axes)]
+    out = list(state)
+    for letter, axis in zip(new, axes, strict=True):
+        out[axis] = letter
+    return f"{new}{''.join(state[a] for a in axes)},{state}->{''.join(out)}"
 
 
 def _has_matrix(op: Any) -> bool:
