@@ -17,6 +17,7 @@ physical qubits sees exactly the noise of those k qubits.
   That recipe is the fake device's, not `AerSimulator.from_backend`'s: the latter builds
   from the Target, which keeps one symmetric readout error per qubit where the device's
   properties give P(1|0) and P(0|1).
+- Its Aer runs go to the run's worker processes when it has some (`qexp.offload`).
 - It is an `AerSimulator` because the executor primitives' local path
   (`fake_provider/executor/run_quantum_program`) uses an `AerSimulator` as it is and builds
   a full-device `AerSimulator.from_backend` noise model, per job, from anything else.

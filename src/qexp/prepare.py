@@ -6,6 +6,7 @@ simulate or queue. A worker builds only its partition's circuits (never the whol
 memory stays bounded by what the running jobs need, and sends back the ISA circuits as QPY
 bytes (several times cheaper than pickling circuits), the job file's records and the
 logical circuits already serialized. Small runs skip the pool and prepare in-process.
+The same workers run local jobs' Aer simulations between partitions (`qexp.offload`).
 
 Workers are forked from this process, when the pool is made, if it has started no thread
 of its own (the command line, before any job starts: instant, and Qiskit is already

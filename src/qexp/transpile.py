@@ -33,8 +33,8 @@ class TranspileConfig:
     cache_max_mb: int = 1024
     """Size cap of the cache; the least recently used entries go first."""
     workers: int | None = None
-    """Processes that generate and transpile partitions; unset: one per core for runs of
-    more than one job and at least 64 circuits, else 0 (in-process)."""
+    """Processes that generate and transpile partitions, and simulate local jobs; unset: one
+    per core for runs of more than one job and at least 64 circuits, else 0 (in-process)."""
 
 
 PARALLEL_MIN_CIRCUITS = 64
