@@ -537,3 +537,54 @@ def test_cloud_jobs_are_polled_a_few_per_tick_round_robin(tmp_path):
     assert max(ticks) <= 10
     assert all(job.status == "done" for job in ledger.jobs)
     assert sorted(set(polls)) == list(range(25))  # every job gets its turn
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_no_worker_process_outlives_the_run(tmp_path, stop):
+    """Workers busy preparing and simulating when the run ends, however it ends, end too
+    (one sending back a result would otherwise block forever on a pipe nobody reads)."""
+    run_dir = tmp_path / "run"
+    overrides = (
+        "backend=fake",
+        "circuits=random",
+        "circuits.num_qubits=[4]",
+        "circuits.count=400",
+        "circuits.depth=12",
+        "partition.max_circuits=20",
+        "primitive.shots=4000",
+        "transpile.workers=2",
+        "transpile.cache=false",
+    )
+    proc = _start(run_dir, *overrides)
+    _wait_for_files(run_dir, 1, proc)
+    workers = _children(proc.pid)
+    assert len(workers) >= 2
+    proc.send_signal(stop)
+    proc.communicate(timeout=120)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]

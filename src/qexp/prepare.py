@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -127,7 +128,7 @@ class Preparer:
                 max_workers=workers,
                 mp_context=mp_context,
                 initializer=_init_worker,
-                initargs=(context,),
+                initargs=(context, os.getpid()),
             )
             if mp_context.get_start_method() == "fork":
                 _fork_workers(self.pool)
@@ -264,16 +265,51 @@ the main thread and the BLAS pools, idle and fork-safe."""
 _worker: _Worker | None = None
 
 
-def _init_worker(context: PrepareContext) -> None:
+def _init_worker(context: PrepareContext, main_pid: int) -> None:
     global _worker
     # Signals are the main process's to handle (Ctrl-C, a scheduler's SIGTERM or SIGUSR1
-    # before a time limit); a worker ends when the main process is gone (its queue closes),
-    # and never runs handlers it inherited by fork (submitit's, for one).
+    # before a time limit); a worker ends when the main process is gone, and never runs
+    # handlers it inherited by fork (submitit's, for one).
     for name in ("SIGINT", "SIGTERM", "SIGUSR1", "SIGUSR2"):
         signal.signal(getattr(signal, name), signal.SIG_IGN)
     os.environ["QISKIT_IN_PARALLEL"] = "TRUE"  # one thread per worker: the pool is the parallelism
     gc.freeze()  # what the worker starts with lives as long as it does
+    threading.Thread(target=_end_with, args=(main_pid,), name="qexp-watch", daemon=True).start()
     _worker = _Worker(context)
+
+
+WATCH_INTERVAL = 0.5
+"""Seconds between a worker's looks at whether the main process still runs."""
+
+
+def _end_with(main_pid: int) -> None:
+    """End this worker once the main process has ended.
+
+    A main process that ends without shutting the pool down (kill -9, or the quick exit
+    of a stopped run that abandons its local jobs) leaves a worker that was sending back
+    a result blocked forever on a full pipe: its sibling, forked with the same pipe,
+    keeps the reading end open, so the write never fails.
+    """
+    while _running(main_pid):
+        time.sleep(WATCH_INTERVAL)
+    os._exit(0)
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists and has not ended (a zombie has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel (which counts a zombie as running)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
 
 def _started() -> None:
