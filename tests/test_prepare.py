@@ -47,7 +47,7 @@ def test_partitions_prepared_and_simulated_in_workers_give_the_bits_of_one_proce
 
     def counted(self, circuits_qpy, options):
         result = simulate(self, circuits_qpy, options)
-        offloaded.append(os.getpid() != result.metadata.get("qexp_pid"))
+        offloaded.append(result.metadata["qexp_pid"] != os.getpid())
         return result
 
     monkeypatch.setattr(prepare.Preparer, "simulate", counted)

@@ -32,14 +32,11 @@ instruction: their noise is local too.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import functools
 import threading
-import uuid
 import warnings
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +49,7 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.jobs import AerJob
 from qiskit_aer.noise import NoiseModel
 
-from qexp.offload import Offload, run_aer
+from qexp.offload import ThreadedSimulator, run_aer
 
 DENSITY_MATRIX_MAX_QUBITS = 12
 """Largest density matrix used by choice: 16 * 4**12 bytes = 256 MiB."""
@@ -329,7 +326,7 @@ class _Plan:
     method: str
 
 
-class LocalDevice(AerSimulator):
+class LocalDevice(ThreadedSimulator):
     """A fake device that simulates each circuit on the qubits it touches, with their noise.
 
     Circuits on the same qubits with the same method share one Aer run. Under one
@@ -343,8 +340,6 @@ class LocalDevice(AerSimulator):
         self.online_date = device.online_date
         self._noise = DeviceNoise(device)
         self._simulator = AerSimulator()
-        self.offload: Offload | None = None
-        """Where Aer runs go when the run has worker processes (`qexp.offload`)."""
 
     # The device as transpiler and runtime see it.
     @property
@@ -372,17 +367,6 @@ class LocalDevice(AerSimulator):
     def properties(self) -> Any:
         return self._device.properties()
 
-    def __deepcopy__(self, memo: dict) -> LocalDevice:
-        """A clone with its own options, sharing device, noise cache and simulator.
-
-        The runtime copies the backend for every local job; the executor path then sets a
-        seed on its copy, so copies must not share options, and need share nothing else.
-        """
-        clone = copy.copy(self)
-        clone._options = copy.copy(self._options)
-        clone._options_configuration = dict(self._options_configuration)
-        return clone
-
     def run(
         self,
         circuits: QuantumCircuit | Iterable[QuantumCircuit],
@@ -390,34 +374,17 @@ class LocalDevice(AerSimulator):
         **run_options: Any,
     ) -> AerJob:
         """Run like `AerSimulator.run`, each circuit on its own qubits. Returns at once."""
-        if isinstance(circuits, QuantumCircuit):
-            circuits = [circuits]
-        # One thread per job, not Aer's single shared worker: the job waits on Aer runs
-        # that queue on that worker.
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qexp-local-device")
-        job = AerJob(
-            self,
-            str(uuid.uuid4()),
-            self._execute,
-            circuits=list(circuits),
-            parameter_binds=parameter_binds,
-            run_options=run_options,
-            executor=pool,
-        )
-        job.submit()
-        pool.shutdown(wait=False)
-        return job
+        return self._in_thread(circuits, parameter_binds, run_options)
 
     def _execute(
         self,
         circuits: list[QuantumCircuit],
         parameter_binds: list[dict] | None,
-        run_options: dict[str, Any],
+        options: dict[str, Any],
         job_id: str,
     ) -> Result:
         """Plan each circuit, run each (qubits, method) group once, restore the order."""
-        options = {k: v for k, v in self.options.__dict__.items() if v is not None}
-        options.update({k: v for k, v in run_options.items() if v is not None})
+        options = dict(options)
         seed = options.pop("seed_simulator", None)
         if options.get("noise_model") is not None:
             plans = [_Plan(tuple(range(self.num_qubits)), c, options["method"]) for c in circuits]

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from qiskit import QuantumCircuit, qpy
+from qiskit.qpy.exceptions import QpyError
 from qiskit.result import Result
 from qiskit_aer import AerSimulator
 from qiskit_aer.jobs import AerJob
@@ -53,10 +54,10 @@ def run_aer(
             buffer = io.BytesIO()
             qpy.dump(circuits, buffer)
             return offload(buffer.getvalue(), options)
-        except Unavailable as exc:
+        except Unavailable as exc:  # the simulation's own errors are raised as they are
             log.debug("simulating in this process: %s", exc)
-        except Exception as exc:  # QPY cannot write these circuits
-            log.debug("simulating in this process, QPY failed: %s", exc)
+        except (QpyError, TypeError, ValueError) as exc:  # e.g. metadata JSON cannot hold
+            log.debug("simulating in this process, QPY cannot write the circuits: %s", exc)
     return local.run(circuits, parameter_binds=parameter_binds, **options).result()
 
 
@@ -77,50 +78,42 @@ def simulate(circuits_qpy: bytes, options: dict[str, Any]) -> Result:
     return result
 
 
-class LocalSimulator(AerSimulator):
-    """`backend=aer`: the ideal AerSimulator, with its Target built once and its runs in
-    the run's worker processes when it has some (`offload`).
+class ThreadedSimulator(AerSimulator):
+    """An AerSimulator whose jobs each run `_execute` in a thread of their own, and whose
+    deep copy is a shallow clone with its own options.
 
-    The runtime asks for the backend's `target` at every PUB it submits, and AerSimulator
-    builds a new one at every ask (0.8 s for 1,000 PUBs); the runtime also deep-copies the
-    backend for every job, which here is a shallow clone.
+    One thread per job, not Aer's single shared worker: a job waits on its Aer runs (in a
+    worker process, or queued here), and jobs wait side by side. The runtime copies the
+    backend for every local job, and the executor path sets a seed on its copy, so copies
+    must not share options, and need share nothing else (targets, noise, the offload).
     """
 
-    def __init__(self, method: str = "automatic") -> None:
-        super().__init__(method=method)
-        self._built_target: Any = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.offload: Offload | None = None
+        """Where Aer runs go when the run has worker processes (`Preparer.simulate`)."""
 
-    @property
-    def target(self) -> Any:
-        if self._built_target is None:
-            self._built_target = super().target
-        return self._built_target
-
-    def __deepcopy__(self, memo: dict) -> LocalSimulator:
-        """A clone with its own options, sharing the target and the offload."""
+    def __deepcopy__(self, memo: dict) -> ThreadedSimulator:
         clone = copy.copy(self)
         clone._options = copy.copy(self._options)
         clone._options_configuration = dict(self._options_configuration)
         return clone
 
-    def run(
+    def _in_thread(
         self,
         circuits: QuantumCircuit | Iterable[QuantumCircuit],
-        parameter_binds: list[dict] | None = None,
-        **run_options: Any,
+        parameter_binds: list[dict] | None,
+        run_options: dict[str, Any],
     ) -> AerJob:
-        """Run like `AerSimulator.run`; returns at once."""
-        if self.offload is None:
-            return super().run(circuits, parameter_binds=parameter_binds, **run_options)
+        """An AerJob running `_execute(circuits, parameter_binds, options, job_id)` with the
+        backend's options and the run's merged; returns at once."""
         if isinstance(circuits, QuantumCircuit):
             circuits = [circuits]
-        # One thread per job: the job waits on its worker, and jobs wait side by side.
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qexp-local-simulator")
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"qexp-{self.name}")
         job = AerJob(
             self,
             str(uuid.uuid4()),
-            self._execute,
+            self._execute_merged,
             circuits=list(circuits),
             parameter_binds=parameter_binds,
             run_options=run_options,
@@ -130,7 +123,7 @@ class LocalSimulator(AerSimulator):
         pool.shutdown(wait=False)
         return job
 
-    def _execute(
+    def _execute_merged(
         self,
         circuits: list[QuantumCircuit],
         parameter_binds: list[dict] | None,
@@ -139,8 +132,55 @@ class LocalSimulator(AerSimulator):
     ) -> Result:
         options = {k: v for k, v in self.options.__dict__.items() if v is not None}
         options.update({k: v for k, v in run_options.items() if v is not None})
-        local = AerSimulator()
-        result = run_aer(circuits, parameter_binds, options, self.offload, local)
+        return self._execute(circuits, parameter_binds, options, job_id)
+
+    def _execute(
+        self,
+        circuits: list[QuantumCircuit],
+        parameter_binds: list[dict] | None,
+        options: dict[str, Any],
+        job_id: str,
+    ) -> Result:
+        raise NotImplementedError
+
+
+class LocalSimulator(ThreadedSimulator):
+    """`backend=aer`: the ideal AerSimulator, with its Target built once and its runs in
+    the run's worker processes when it has some (`offload`).
+
+    The runtime asks for the backend's `target` at every PUB it submits, and AerSimulator
+    builds a new one at every ask (0.8 s for 1,000 PUBs).
+    """
+
+    def __init__(self, method: str = "automatic") -> None:
+        super().__init__(method=method)
+        self._built_target: Any = None
+
+    @property
+    def target(self) -> Any:
+        if self._built_target is None:
+            self._built_target = super().target
+        return self._built_target
+
+    def run(
+        self,
+        circuits: QuantumCircuit | Iterable[QuantumCircuit],
+        parameter_binds: list[dict] | None = None,
+        **run_options: Any,
+    ) -> AerJob:
+        """Run like `AerSimulator.run` (which it does, without an offload); returns at once."""
+        if self.offload is None:
+            return super().run(circuits, parameter_binds=parameter_binds, **run_options)
+        return self._in_thread(circuits, parameter_binds, run_options)
+
+    def _execute(
+        self,
+        circuits: list[QuantumCircuit],
+        parameter_binds: list[dict] | None,
+        options: dict[str, Any],
+        job_id: str,
+    ) -> Result:
+        result = run_aer(circuits, parameter_binds, options, self.offload, AerSimulator())
         result.job_id = job_id
         result.backend_name = self.name
         return result

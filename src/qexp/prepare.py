@@ -25,6 +25,7 @@ import io
 import json
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
@@ -205,6 +206,8 @@ class Preparer:
             return future.result()
         except BrokenExecutor as exc:
             raise offload.Unavailable(f"the workers are gone: {exc}") from exc
+        except pickle.PicklingError as exc:  # the run's options cannot be sent
+            raise offload.Unavailable(f"the run cannot be sent: {exc}") from exc
 
     @property
     def lookahead(self) -> int:
@@ -430,14 +433,9 @@ class _Worker:
             )
             for k, state in enumerate(states)
         ]
-        payload: list[QuantumCircuit] | bytes = isa
-        if ship:
-            buffer = io.BytesIO()
-            qpy.dump(isa, buffer)
-            payload = buffer.getvalue()
         return PreparedJob(
             index=-1,
-            isa=payload,
+            isa=_shipped(isa, ship),
             pub_args=[(None, shots)] * len(isa),
             records=records,
             circuits_qpy=dump_circuits(isa),
@@ -478,14 +476,9 @@ class _Worker:
             )
             for i, spec, obs, circuit in zip(circuit_indices, specs, observables, isa, strict=True)
         ]
-        payload: list[QuantumCircuit] | bytes = isa
-        if ship:
-            buffer = io.BytesIO()
-            qpy.dump(isa, buffer)
-            payload = buffer.getvalue()
         return PreparedJob(
             index=index,
-            isa=payload,
+            isa=_shipped(isa, ship),
             pub_args=pub_args,
             records=records,
             circuits_qpy=dump_circuits([spec.circuit for spec in specs]),
@@ -539,6 +532,16 @@ class _Worker:
             clifford = _is_clifford(spec.circuit) if ctx.check_clifford else None
             infos.append(replace(CircuitInfo.of(spec, digest(spec.circuit)), clifford=clifford))
         return infos
+
+
+def _shipped(isa: list[QuantumCircuit], ship: bool) -> list[QuantumCircuit] | bytes:
+    """The ISA circuits as a worker sends them back: QPY bytes, several times cheaper to
+    send than pickled circuits; as they are in this process."""
+    if not ship:
+        return isa
+    buffer = io.BytesIO()
+    qpy.dump(isa, buffer)
+    return buffer.getvalue()
 
 
 def measured(isa: QuantumCircuit, logical: QuantumCircuit) -> QuantumCircuit:
