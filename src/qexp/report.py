@@ -28,7 +28,6 @@ import html
 import logging
 import math
 import re
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +41,7 @@ from matplotlib.patches import Patch
 
 from qexp import __version__, metrics
 from qexp.aggregate import ESTIMATOR_METRICS, SAMPLER_METRICS, metric_means, quantum_volume, volume
-from qexp.cli import command, setup_logging
+from qexp.cli import command, exit_now, setup_logging
 from qexp.constants import HYDRA_DIR, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
 from qexp.figures import (
@@ -840,4 +839,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

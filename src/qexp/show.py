@@ -15,7 +15,6 @@ import argparse
 import json
 import logging
 import math
-import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qexp.aggregate import ESTIMATOR_METRICS, SAMPLER_METRICS, metric_means, quantum_volume, volume
-from qexp.cli import command, setup_logging
+from qexp.cli import command, exit_now, setup_logging
 from qexp.constants import HYDRA_DIR, MANIFEST_FILE, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
 from qexp.manifest import Manifest
@@ -532,4 +531,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
 from rich.console import Console, Group
@@ -18,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qexp import folder
-from qexp.cli import command, setup_logging
+from qexp.cli import command, exit_now, setup_logging
 from qexp.constants import DRY_RUN_FILE, MANIFEST_FILE
 from qexp.lock import holder
 from qexp.manifest import Manifest
@@ -133,4 +132,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
