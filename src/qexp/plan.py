@@ -99,25 +99,32 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
     if jobs is None and catalog is not None:
         jobs = _partition(cfg, catalog)
     workers = default_workers(_count(cfg, catalog), len(jobs) if jobs else 2, cfg.transpile.workers)
+    implementations: dict[str, str] = {}
+
+    def choose_implementations() -> None:  # imports the runtime: most of a second
+        for name, prim in primitive_configs(cfg).items():
+            implementations[name] = _implementation(cfg, prim)
+
+    if catalog is None or (stabilizer and any(i.clifford is None for i in catalog)):
+        # QASM files, or circuits the stabilizer method must see: build and check every
+        # circuit before anything runs. This process imports the runtime meanwhile: the
+        # survey's workers are forked before, the workers that transpile after, so that they
+        # share its imports (the transpiler loads the runtime's plugins).
+        surveyor = _preparer(cfg, None, workers, check_clifford=stabilizer)
+        try:
+            catalog = surveyor.survey(_count(cfg, catalog), meanwhile=choose_implementations)
+        finally:
+            surveyor.close(wait=True)
+    else:
+        choose_implementations()
+    _check(cfg, catalog, backend, stabilizer)
+    for name, implementation in implementations.items():
+        _check_executor_support(cfg, primitive_configs(cfg)[name], catalog, implementation)
+    if jobs is None:
+        jobs = _partition(cfg, catalog)
     preparer = _preparer(cfg, backend, workers, check_clifford=stabilizer)
     if preparer.pool is not None and hasattr(backend, "offload"):
         backend.offload = preparer.simulate  # jobs simulate in the workers (qexp.offload)
-    try:
-        if catalog is None or (stabilizer and any(i.clifford is None for i in catalog)):
-            # QASM files, or circuits the stabilizer method must see: build and check every
-            # circuit before anything runs
-            catalog = preparer.survey(_count(cfg, catalog))
-        _check(cfg, catalog, backend, stabilizer)
-        implementations = {
-            name: _implementation(cfg, prim) for name, prim in primitive_configs(cfg).items()
-        }
-        for name, implementation in implementations.items():
-            _check_executor_support(cfg, primitive_configs(cfg)[name], catalog, implementation)
-        if jobs is None:
-            jobs = _partition(cfg, catalog)
-    except BaseException:
-        preparer.close()
-        raise
     return RunPlan(cfg, catalog, backend, service, implementations, jobs, preparer)
 
 

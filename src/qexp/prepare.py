@@ -29,11 +29,12 @@ import pickle
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import scipy.linalg  # noqa: F401  (its BLAS threads start here: see _LIBRARY_THREADS)
 from qiskit import QuantumCircuit, qpy
 from qiskit.transpiler import StagedPassManager, Target
 
@@ -180,14 +181,27 @@ class Preparer:
             future.set_exception(exc)
         return future
 
-    def survey(self, count: int, chunk: int = 50) -> list[CircuitInfo]:
+    def survey(
+        self, count: int, chunk: int = 50, meanwhile: Callable[[], object] | None = None
+    ) -> list[CircuitInfo]:
         """Build and check every circuit of the run once (QASM files, resume's identity
-        check), in parallel; raises the first ConfigError in circuit order."""
+        check), in parallel; raises the first ConfigError in circuit order.
+
+        `meanwhile` runs in this process while the workers read (the runtime's imports)."""
         chunks = [tuple(range(i, min(i + chunk, count))) for i in range(0, count, chunk)]
         if self.pool is not None:
-            parts = list(self.pool.map(_survey, chunks))
+            futures = [self.pool.submit(_survey, c) for c in chunks]
+            try:
+                if meanwhile is not None:
+                    meanwhile()
+                parts = [future.result() for future in futures]
+            finally:
+                for future in futures:
+                    future.cancel()
         else:
             assert self.local is not None
+            if meanwhile is not None:
+                meanwhile()
             parts = [self.local.survey(c) for c in chunks]
         return [info for part in parts for info in part]
 
@@ -214,9 +228,10 @@ class Preparer:
         """Partitions worth preparing ahead of submission: enough to keep workers busy."""
         return 2 * self.workers if self.workers else 1
 
-    def close(self) -> None:
+    def close(self, wait: bool = False) -> None:
+        """Stop the workers; `wait` until they and the pool's thread have ended."""
         if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool.shutdown(wait=wait, cancel_futures=True)
             self.pool = None
 
 
@@ -243,11 +258,13 @@ def _context() -> Any:
 def _fork_workers(pool: ProcessPoolExecutor) -> None:
     """Fork every worker now, while this process has no thread of its own, with what exists
     now frozen out of their garbage collector (this process's own is left as it was)."""
+    frozen_before = gc.get_freeze_count() > 0  # the command line froze its imports: keep them so
     gc.freeze()
     try:
         pool.submit(_started)  # a fork pool starts all its workers at its first task
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def _threads() -> int:
@@ -259,8 +276,8 @@ def _threads() -> int:
 
 
 _LIBRARY_THREADS = max(_threads(), 1)
-"""Threads once Qiskit, numpy, scipy and the runtime are imported (this module's imports):
-the main thread and the BLAS pools, idle and fork-safe."""
+"""Threads once Qiskit, numpy and scipy's BLAS are imported (this module's imports; importing
+the runtime later starts no other): the main thread and the BLAS pools, idle and fork-safe."""
 
 
 # --- in a worker process ------------------------------------------------------------------

@@ -17,14 +17,11 @@ once here. Version 1 files are still read (`qexp.store_v1`).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import importlib
 import io
 import json
 import math
 import platform
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -33,9 +30,7 @@ from typing import Any, TypeVar
 
 import h5py
 import numpy as np
-from qiskit.primitives import BitArray, DataBin, PrimitiveResult, PubResult, SamplerPubResult
-from qiskit_ibm_runtime import RuntimeDecoder, RuntimeEncoder
-from qiskit_ibm_runtime.results import EstimatorPubResult
+from qiskit.primitives import BitArray, DataBin, PrimitiveResult, PubResult
 
 from qexp import __version__, rows
 from qexp.atomic import atomic_path
@@ -43,7 +38,7 @@ from qexp.circuits.base import CircuitSpec
 from qexp.circuits.ideal import Ideal
 from qexp.cli import command
 from qexp.constants import HDF5_SCHEMA_VERSION, JOBS_DIR
-from qexp.errors import QexpError, QexpWarning
+from qexp.errors import QexpError
 
 T = TypeVar("T")
 
@@ -92,15 +87,8 @@ WRITER_ATTRS = frozenset(
 )
 """Root attributes `write_job` sets itself; callers may not pass them."""
 
-RESULT_TYPES: dict[str, type[PubResult]] = {
-    "SamplerPubResult": SamplerPubResult,
-    "EstimatorPubResult": EstimatorPubResult,
-    "PubResult": PubResult,
-}
 STR = h5py.string_dtype()
 _GZIP = {"compression": "gzip", "compression_opts": 4}
-_DATACLASS_TAG = "__qexp_dataclass__"
-_DATACLASS_MODULES = frozenset({"qiskit", "qiskit_ibm_runtime", "qiskit_aer", "samplomatic"})
 
 
 class CorruptJobFile(QexpError):
@@ -485,10 +473,19 @@ def _ragged(group: h5py.Group, name: str, blocks: Sequence[np.ndarray]) -> h5py.
 
 def result_type_name(pub_result: PubResult) -> str:
     """The most specific class name of `pub_result` that the reader can rebuild."""
+    from qexp.result_codec import RESULT_TYPES
+
     for cls in type(pub_result).__mro__:
         if RESULT_TYPES.get(cls.__name__) is cls:
             return cls.__name__
     raise TypeError(f"{type(pub_result).__name__} is not a PubResult")
+
+
+def result_type_named(name: str) -> type[PubResult]:
+    """The PubResult class a file names (`result_type_name`)."""
+    from qexp.result_codec import RESULT_TYPES
+
+    return RESULT_TYPES[name]
 
 
 # --- JSON --------------------------------------------------------------------------------
@@ -505,62 +502,16 @@ class PlainEncoder(json.JSONEncoder):
         return super().default(o)
 
 
-class _MetadataEncoder(RuntimeEncoder):
-    """RuntimeEncoder, plus dataclasses (the executor's `Metadata`) and a last-resort repr."""
-
-    def default(self, obj: Any) -> Any:
-        try:
-            return super().default(obj)
-        except TypeError:
-            pass
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            cls = type(obj)
-            fields = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.init}
-            return {_DATACLASS_TAG: f"{cls.__module__}:{cls.__qualname__}", "__value__": fields}
-        warnings.warn(
-            f"result metadata holds a {type(obj).__name__} that cannot be stored as JSON; "
-            "its repr() is stored instead",
-            QexpWarning,
-            stacklevel=2,
-        )
-        return repr(obj)
-
-
-class _MetadataDecoder(RuntimeDecoder):
-    """RuntimeDecoder, plus the dataclasses `_MetadataEncoder` tags."""
-
-    def decode(self, s: str) -> Any:  # type: ignore[override]
-        # Skip RuntimeDecoder.decode's post-processing of job *inputs* ("program"/"params").
-        return json.JSONDecoder.decode(self, s)
-
-    def object_hook(self, obj: Any) -> Any:
-        if _DATACLASS_TAG in obj:
-            return _rebuild_dataclass(obj[_DATACLASS_TAG], obj["__value__"])
-        return super().object_hook(obj)
-
-
-def _rebuild_dataclass(qualified: str, fields: dict[str, Any]) -> Any:
-    """The dataclass instance `module:Class(**fields)`, or `fields` if it cannot be rebuilt."""
-    module_name, _, qualname = qualified.partition(":")
-    if module_name.split(".")[0] not in _DATACLASS_MODULES:
-        return fields
-    try:
-        obj: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-        if not (isinstance(obj, type) and dataclasses.is_dataclass(obj)):
-            return fields
-        return obj(**fields)
-    except (ImportError, AttributeError, TypeError):
-        return fields
-
-
 def dumps_metadata(value: Any) -> str:
-    return json.dumps(value, cls=_MetadataEncoder)
+    from qexp.result_codec import MetadataEncoder
+
+    return json.dumps(value, cls=MetadataEncoder)
 
 
 def loads_metadata(text: str) -> Any:
-    return json.loads(text, cls=_MetadataDecoder)
+    from qexp.result_codec import MetadataDecoder
+
+    return json.loads(text, cls=MetadataDecoder)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -701,7 +652,7 @@ def _read_results(f: h5py.File) -> JobResults:
         data = DataBin(
             shape=tuple(entry["shape"]), **{name: values[name] for name in entry["fields"]}
         )
-        result_type = RESULT_TYPES[entry["result_type"]]
+        result_type = result_type_named(entry["result_type"])
         results.append(result_type(data, metadata=loads_metadata(entry["result_metadata"])))
     return JobResults(attrs=job_attrs(f), records=records, results=results)
 

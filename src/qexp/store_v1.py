@@ -14,7 +14,6 @@ from qiskit.primitives import BitArray, DataBin, PrimitiveResult, PubResult
 
 from qexp.circuits.base import CircuitSpec
 from qexp.store import (
-    RESULT_TYPES,
     JobFile,
     JobResults,
     JobTable,
@@ -23,6 +22,7 @@ from qexp.store import (
     job_attrs,
     load_circuits,
     loads_metadata,
+    result_type_named,
     table_from_results,
 )
 
@@ -91,7 +91,7 @@ def _pub_result(group: h5py.Group) -> PubResult:
     by_field = {ds.attrs["field"]: ds for ds in data_group.values() if "field" in ds.attrs}
     fields = {name: _read_field(by_field[name]) for name in data_group.attrs["field_names"]}
     shape = tuple(int(n) for n in data_group.attrs["shape"])
-    result_type = RESULT_TYPES[group.attrs["result_type"]]
+    result_type = result_type_named(group.attrs["result_type"])
     metadata = loads_metadata(group.attrs["result_metadata_json"])
     return result_type(DataBin(shape=shape, **fields), metadata=metadata)
 
