@@ -90,33 +90,38 @@ class RunPlan:
 def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
     """Describe, connect, check and partition; `jobs` reuses a saved partition (resume)."""
     catalog = circuits.catalog(cfg.circuits, cfg.seed)
-    widest = max((info.num_qubits for info in catalog), default=1) if catalog else 1
-    if catalog is None and cfg.backend.kind == "ibm" and not cfg.backend.name:
-        catalog = _preparer(cfg, None, 0).survey(_count(cfg))  # least_busy needs the width
-        widest = max(info.num_qubits for info in catalog)
-    backend, service = backends.connect(cfg.backend, widest)
     stabilizer = cfg.backend.kind == "aer" and cfg.backend.method == "stabilizer"
     if jobs is None and catalog is not None:
         jobs = _partition(cfg, catalog)
     workers = default_workers(_count(cfg, catalog), len(jobs) if jobs else 2, cfg.transpile.workers)
-    implementations: dict[str, str] = {}
+    least_busy = cfg.backend.kind == "ibm" and not cfg.backend.name  # needs the widest circuit
+    found: dict[str, Any] = {}
 
-    def choose_implementations() -> None:  # imports the runtime: most of a second
-        for name, prim in primitive_configs(cfg).items():
-            implementations[name] = _implementation(cfg, prim)
+    def connect() -> None:
+        """The backend (a service round trip on IBM) and each primitive's implementation
+        (the runtime's imports, most of a second)."""
+        widest = max((info.num_qubits for info in catalog or ()), default=1)
+        found["backend"], found["service"] = backends.connect(cfg.backend, widest)
+        found["implementations"] = {
+            name: _implementation(cfg, prim) for name, prim in primitive_configs(cfg).items()
+        }
 
     if catalog is None or (stabilizer and any(i.clifford is None for i in catalog)):
         # QASM files, or circuits the stabilizer method must see: build and check every
-        # circuit before anything runs. This process imports the runtime meanwhile: the
-        # survey's workers are forked before, the workers that transpile after, so that they
-        # share its imports (the transpiler loads the runtime's plugins).
+        # circuit before anything runs, while this process connects. The checking workers
+        # are forked before the runtime is imported, the transpiling ones after, so that
+        # they share its imports (the transpiler loads the runtime's plugins).
         surveyor = _preparer(cfg, None, workers, check_clifford=stabilizer)
         try:
-            catalog = surveyor.survey(_count(cfg, catalog), meanwhile=choose_implementations)
+            catalog = surveyor.survey(
+                _count(cfg, catalog), meanwhile=None if least_busy else connect
+            )
         finally:
             surveyor.close(wait=True)
-    else:
-        choose_implementations()
+    if not found:
+        connect()
+    backend, service = found["backend"], found["service"]
+    implementations: dict[str, str] = found["implementations"]
     _check(cfg, catalog, backend, stabilizer)
     for name, implementation in implementations.items():
         _check_executor_support(cfg, primitive_configs(cfg)[name], catalog, implementation)

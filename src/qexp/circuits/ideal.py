@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from qiskit import QuantumCircuit
-from qiskit.circuit import ControlFlowOp
+from qiskit.circuit.controlflow import CONTROL_FLOW_OP_NAMES
 from qiskit.circuit.library import UnitaryGate
 from qiskit.exceptions import QiskitError
 from qiskit.quantum_info import Clifford, Pauli, StabilizerState, Statevector
@@ -362,12 +362,9 @@ def distributions(
     if not _pure(circuit):
         return None
     if "measure" in circuit.count_ops():
-        measured = _measured_qubits(circuit)
-        if measured is None or circuit.num_qubits > max_exact_qubits:
+        if circuit.num_qubits > max_exact_qubits or (found := _measured(circuit)) is None:
             return None
-        from qexp.primitives import without_final_measurements
-
-        body = without_final_measurements(circuit)
+        body, measured = found
         return [
             Ideal.dense(p) for p in _simulate_probabilities(body, spec.parameter_values, measured)
         ]
@@ -414,10 +411,8 @@ def expectation_values(
 def _pure(circuit: QuantumCircuit) -> bool:
     """No reset and no classical branching: the state before the final measurements is one
     pure state, which a statevector simulation gives exactly (a reset would be sampled)."""
-    return not any(
-        inst.operation.name == "reset" or isinstance(inst.operation, ControlFlowOp)
-        for inst in circuit.data
-    )
+    names = circuit.count_ops().keys()
+    return "reset" not in names and names.isdisjoint(CONTROL_FLOW_OP_NAMES)
 
 
 def _basis_expectation(label: str, outcome: int) -> float:
@@ -474,13 +469,14 @@ def _binds(circuit: QuantumCircuit, parameter_values: np.ndarray | None) -> list
     return [{p: values[:, i] for i, p in enumerate(circuit.parameters)}]
 
 
-def _measured_qubits(circuit: QuantumCircuit) -> list[int] | None:
-    """The qubit measured into each classical bit, in classical-bit order, when every
-    measurement is final and writes each bit exactly once; else None."""
+def _measured(circuit: QuantumCircuit) -> tuple[QuantumCircuit, list[int]] | None:
+    """The circuit without its final measurements, and the qubit measured into each
+    classical bit, in classical-bit order, when every measurement is final and writes each
+    bit exactly once; else None."""
     from qexp.primitives import without_final_measurements
 
     try:
-        without_final_measurements(circuit)
+        body = without_final_measurements(circuit)
     except ValueError:
         return None
     qubits = {q: i for i, q in enumerate(circuit.qubits)}
@@ -494,7 +490,7 @@ def _measured_qubits(circuit: QuantumCircuit) -> list[int] | None:
             source[clbits[clbit]] = qubits[qubit]
     if sorted(source) != list(range(circuit.num_clbits)):
         return None
-    return [source[i] for i in range(circuit.num_clbits)]
+    return body, [source[i] for i in range(circuit.num_clbits)]
 
 
 def _simulate_probabilities(
@@ -546,21 +542,43 @@ def _apply(state: np.ndarray, circuit: QuantumCircuit, positions: list[int]) -> 
     i being the state's qubit positions[i]."""
     n = state.ndim
     where = dict(zip(circuit.qubits, positions, strict=True))
+    einsum = np.einsum
     for inst in circuit.data:
         op = inst.operation
-        if op.name == "barrier":
+        name = op.name
+        if name == "barrier":
             continue
-        qubits = [where[q] for q in inst.qubits]
-        if inst.clbits or op.name in _NON_UNITARY:
-            raise QiskitError(f"{op.name} is not a gate")
-        if not _has_matrix(op) and op.definition is not None:
-            state = _apply(state, op.definition, qubits)
-            continue
-        matrix = np.asarray(op.to_matrix(), dtype=complex)  # QiskitError when it has none
-        k = len(qubits)
-        axes = tuple(n - 1 - q for q in reversed(qubits))
-        state = np.einsum(_subscripts(n, axes), matrix.reshape((2,) * (2 * k)), state)
+        if inst.clbits or name in _NON_UNITARY:
+            raise QiskitError(f"{name} is not a gate")
+        if getattr(op, "_standard_gate", None) is None and not isinstance(op, UnitaryGate):
+            definition = op.definition
+            if definition is not None:
+                state = _apply(state, definition, [where[q] for q in inst.qubits])
+                continue
+        axes = tuple(n - 1 - where[q] for q in reversed(inst.qubits))
+        state = einsum(_subscripts(n, axes), _tensor(op), state)
     return state
+
+
+def _tensor(op: Any) -> np.ndarray:
+    """The op's matrix as a tensor with one axis per qubit and side; QiskitError if it has
+    none. A standard gate without parameters is built once."""
+    if not op.params and getattr(op, "_standard_gate", None) is not None:
+        return _fixed_tensor(op.name, op.num_qubits, op)
+    matrix = op.to_matrix()  # QiskitError when it has none
+    return np.asarray(matrix, dtype=complex).reshape((2,) * (2 * op.num_qubits))
+
+
+_FIXED: dict[tuple[str, int], np.ndarray] = {}
+
+
+def _fixed_tensor(name: str, num_qubits: int, op: Any) -> np.ndarray:
+    found = _FIXED.get((name, num_qubits))
+    if found is None:
+        found = np.asarray(op.to_matrix(), dtype=complex).reshape((2,) * (2 * num_qubits))
+        found.flags.writeable = False
+        _FIXED[(name, num_qubits)] = found
+    return found
 
 
 @functools.cache
@@ -574,11 +592,6 @@ def _subscripts(n: int, axes: tuple[int, ...]) -> str:
     for letter, axis in zip(new, axes, strict=True):
         out[axis] = letter
     return f"{new}{''.join(state[a] for a in axes)},{state}->{''.join(out)}"
-
-
-def _has_matrix(op: Any) -> bool:
-    """A matrix cheaper than the op's definition: a standard gate's, a unitary's own."""
-    return getattr(op, "_standard_gate", None) is not None or isinstance(op, UnitaryGate)
 
 
 _NON_UNITARY = frozenset({"measure", "reset", "delay", "initialize", "save_probabilities"})
