@@ -119,6 +119,35 @@ def test_mid_circuit_measurements_have_no_ideal(tmp_path):
     assert spec.ideal_values(["ZZ"]) is None
 
 
+@pytest.mark.parametrize(
+    "measurements",
+    [
+        "measure q[0] -> c[0];\nmeasure q[1] -> c[0];\nmeasure q[2] -> c[1];\n",  # c[0] twice
+        "measure q[0] -> c[0];\nmeasure q[2] -> c[1];\nif(c==1) x q[1];\n",  # a condition
+        "measure q[0] -> c[0];\n",  # c[1] never written
+    ],
+)
+def test_measurements_the_final_state_does_not_give_have_no_ideal(tmp_path, measurements):
+    (tmp_path / "odd.qasm").write_text(
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg c[2];\nh q[0];\n'
+        "cx q[0], q[1];\n" + measurements
+    )
+    (spec,) = circuits.generate(QasmConfig(path=str(tmp_path / "odd.qasm")), seed=1)
+    assert spec.ideals() is None
+
+
+def test_a_register_fed_by_some_qubits_in_any_order_gets_their_marginal(tmp_path):
+    (tmp_path / "ans.qasm").write_text(
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg ans[2];\n'
+        "ry(0.7) q[0];\ncx q[0], q[2];\nry(1.9) q[1];\nbarrier q;\n"
+        "measure q[2] -> ans[0];\nmeasure q[1] -> ans[1];\n"
+    )
+    (spec,) = circuits.generate(QasmConfig(path=str(tmp_path / "ans.qasm")), seed=1)
+    (ideal,) = spec.ideals()
+    state = Statevector(spec.circuit.remove_final_measurements(inplace=False))
+    np.testing.assert_allclose(ideal.probabilities, state.probabilities([2, 1]), atol=1e-12)
+
+
 # --- stabilizer (known) outcomes equal Statevector at small width -------------------------------
 
 

@@ -75,3 +75,31 @@ def test_partitions_prepared_and_simulated_in_workers_give_the_bits_of_one_proce
         load_run(tmp_path / "in_process"), load_run(tmp_path / "in_workers"), strict=True
     ):
         assert np.array_equal(a.data.meas.array, b.data.meas.array)
+
+
+def test_partitions_take_the_surveys_digest_only_for_the_text_it_read(tmp_path):
+    """A QASM file is parsed by the survey and again by its partition: the partition keeps
+    the survey's digest for the same file and text, and computes its own for a changed one
+    (a file edited while the run goes on is recorded as it ran)."""
+    from conftest import BELL_QASM2, compose_config
+
+    from qexp import circuits
+    from qexp.circuits.identity import digest
+    from qexp.config import load
+    from qexp.plan import _preparer
+
+    folder = tmp_path / "qasm"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.qasm").write_text(BELL_QASM2)
+    cfg = load(compose_config("circuits=qasm", f"circuits.path={folder}", "transpile.cache=false"))
+    worker = _preparer(cfg, None, 0).local
+    assert worker is not None
+    a, b = worker.survey([0, 1])
+    assert a.source_digest != b.source_digest  # the same text in another file
+    (folder / "b.qasm").write_text(BELL_QASM2.replace("h q[0];", "x q[0];"))
+    specs = circuits.generate(cfg.circuits, cfg.seed, [0, 1])
+    known = ((a.source_digest, "from-survey-a"), (b.source_digest, "from-survey-b"))
+
+    assert prepare._digests(specs, known) == ["from-survey-a", digest(specs[1].circuit)]
+    assert digest(specs[1].circuit) != b.digest  # the edit changed the circuit

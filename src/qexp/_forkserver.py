@@ -11,4 +11,6 @@ import signal
 for _name in ("SIGTERM", "SIGUSR1", "SIGUSR2"):
     signal.signal(getattr(signal, _name), signal.SIG_IGN)
 
+import qiskit_ibm_runtime  # noqa: E402, F401  (the transpiler loads its plugins: once, here)
+
 import qexp.prepare  # noqa: E402, F401  (the workers' code, imported once for every fork)

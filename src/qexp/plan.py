@@ -21,7 +21,7 @@ from qexp.config.schema import QexpConfig
 from qexp.constants import CALIBRATION
 from qexp.errors import ConfigError
 from qexp.partition import JobPlan
-from qexp.prepare import PrepareContext, Preparer, default_workers
+from qexp.prepare import PrepareContext, Preparer, default_workers, import_blas
 from qexp.seeds import derive_seed
 from qexp.transpile_cache import default_dir
 
@@ -96,10 +96,12 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
     workers = default_workers(_count(cfg, catalog), len(jobs) if jobs else 2, cfg.transpile.workers)
     least_busy = cfg.backend.kind == "ibm" and not cfg.backend.name  # needs the widest circuit
     found: dict[str, Any] = {}
+    surveyed = None
 
     def connect() -> None:
         """The backend (a service round trip on IBM) and each primitive's implementation
         (the runtime's imports, most of a second)."""
+        import_blas()  # before the runtime imports it: see qexp.prepare._LIBRARY_THREADS
         widest = max((info.num_qubits for info in catalog or ()), default=1)
         found["backend"], found["service"] = backends.connect(cfg.backend, widest)
         found["implementations"] = {
@@ -113,7 +115,7 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
         # they share its imports (the transpiler loads the runtime's plugins).
         surveyor = _preparer(cfg, None, workers, check_clifford=stabilizer)
         try:
-            catalog = surveyor.survey(
+            catalog = surveyed = surveyor.survey(
                 _count(cfg, catalog), meanwhile=None if least_busy else connect
             )
         finally:
@@ -127,7 +129,7 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
         _check_executor_support(cfg, primitive_configs(cfg)[name], catalog, implementation)
     if jobs is None:
         jobs = _partition(cfg, catalog)
-    preparer = _preparer(cfg, backend, workers, check_clifford=stabilizer)
+    preparer = _preparer(cfg, backend, workers, check_clifford=stabilizer, surveyed=surveyed)
     if preparer.pool is not None and hasattr(backend, "offload"):
         backend.offload = preparer.simulate  # jobs simulate in the workers (qexp.offload)
     return RunPlan(cfg, catalog, backend, service, implementations, jobs, preparer)
@@ -163,7 +165,11 @@ def _partition(cfg: QexpConfig, catalog: list[CircuitInfo]) -> list[JobPlan]:
 
 
 def _preparer(
-    cfg: QexpConfig, backend: BackendV2 | None, workers: int, check_clifford: bool = False
+    cfg: QexpConfig,
+    backend: BackendV2 | None,
+    workers: int,
+    check_clifford: bool = False,
+    surveyed: list[CircuitInfo] | None = None,
 ) -> Preparer:
     target = backend.target if backend is not None else None
     cache_dir = None
@@ -182,7 +188,7 @@ def _preparer(
         max_exact_qubits=cfg.metrics.max_exact_qubits,
         mitigation=cfg.mitigation,
     )
-    return Preparer(context, workers)
+    return Preparer(context, workers, surveyed)
 
 
 def _check(

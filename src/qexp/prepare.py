@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -34,7 +35,6 @@ from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import scipy.linalg  # noqa: F401  (its BLAS threads start here: see _LIBRARY_THREADS)
 from qiskit import QuantumCircuit, qpy
 from qiskit.transpiler import StagedPassManager, Target
 
@@ -107,6 +107,10 @@ class PreparedJob:
         return self._pubs
 
 
+Known = tuple[tuple[str | None, str | None], ...]
+"""Per circuit of a partition, the survey's (source digest, digest)."""
+
+
 class WorkersStopped(RunError):
     """The worker processes (or the forkserver that starts them) died under the run."""
 
@@ -120,8 +124,13 @@ class WorkersStopped(RunError):
 class Preparer:
     """Prepares partitions in a process pool (`workers` > 0) or in this process."""
 
-    def __init__(self, context: PrepareContext, workers: int) -> None:
+    def __init__(
+        self, context: PrepareContext, workers: int, surveyed: list[CircuitInfo] | None = None
+    ) -> None:
         self.workers = workers
+        self.surveyed = surveyed
+        """The survey's view of every circuit, when there was one: partitions take their
+        digests from it for circuits read from the same text."""
         self.pool: ProcessPoolExecutor | None = None
         self.local: _Worker | None = None
         if workers > 0:
@@ -149,10 +158,10 @@ class Preparer:
         range is built and transpiled once, and each primitive's PUBs come from it.
         """
         if not job.primitive:
-            return self._run(_prepare, job.index, tuple(job.circuits))
+            return self._run(_prepare, job.index, tuple(job.circuits), self._known(job))
         group = self._groups.get(job.circuits)
         if group is None or job.primitive in group[1]:  # new range, or prepared again
-            group = (self._run(_prepare_group, tuple(job.circuits)), set())
+            group = (self._run(_prepare_group, tuple(job.circuits), self._known(job)), set())
             self._groups[job.circuits] = group
         group[1].add(job.primitive)
         if len(group[1]) == len(self.primitives):  # every primitive has its future: let go
@@ -167,6 +176,14 @@ class Preparer:
 
         group[0].add_done_callback(pick)
         return future
+
+    def _known(self, job: JobPlan) -> Known | None:
+        """The survey's (source digest, digest) of each circuit of `job`, if it surveyed."""
+        if self.surveyed is None:
+            return None
+        return tuple(
+            (self.surveyed[i].source_digest, self.surveyed[i].digest) for i in job.circuits
+        )
 
     def _run(self, fn: Any, *args: Any) -> Future:
         if self.pool is not None:
@@ -276,8 +293,24 @@ def _threads() -> int:
 
 
 _LIBRARY_THREADS = max(_threads(), 1)
-"""Threads once Qiskit, numpy and scipy's BLAS are imported (this module's imports; importing
-the runtime later starts no other): the main thread and the BLAS pools, idle and fork-safe."""
+"""Threads once Qiskit and numpy are imported (this module's imports), plus those of scipy's
+BLAS (`import_blas`): the main thread and the BLAS pools, idle and fork-safe."""
+
+
+def import_blas() -> None:
+    """Import scipy's linear algebra, whose BLAS starts its own pool of idle threads, and
+    count them among the library's (`_LIBRARY_THREADS`).
+
+    The runtime imports it, after this module and after the workers that check QASM files
+    are forked; called before that import, this keeps the transpiling workers forked too.
+    """
+    global _LIBRARY_THREADS
+    if "scipy.linalg" in sys.modules:
+        return
+    before = _threads()
+    import scipy.linalg  # noqa: F401
+
+    _LIBRARY_THREADS += max(_threads() - before, 0)
 
 
 # --- in a worker process ------------------------------------------------------------------
@@ -337,19 +370,35 @@ def _started() -> None:
 
 
 def _prepare(
-    index: int, circuit_indices: tuple[int, ...], worker: _Worker | None = None
+    index: int,
+    circuit_indices: tuple[int, ...],
+    known: Known | None = None,
+    worker: _Worker | None = None,
 ) -> PreparedJob:
     worker = worker or _worker
     assert worker is not None
-    return worker.prepare(index, circuit_indices, ship=worker is _worker)
+    return worker.prepare(index, circuit_indices, ship=worker is _worker, known=known)
 
 
 def _prepare_group(
-    circuit_indices: tuple[int, ...], worker: _Worker | None = None
+    circuit_indices: tuple[int, ...], known: Known | None = None, worker: _Worker | None = None
 ) -> dict[str, PreparedJob]:
     worker = worker or _worker
     assert worker is not None
-    return worker.prepare_group(circuit_indices, ship=worker is _worker)
+    return worker.prepare_group(circuit_indices, ship=worker is _worker, known=known)
+
+
+def _digests(specs: list[Any], known: Known | None) -> list[str]:
+    """Each circuit's digest: the survey's when the circuit was read from the same file and
+    text, else computed here."""
+    if known is None:
+        return [digest(spec.circuit) for spec in specs]
+    return [
+        found
+        if source is not None and source == spec.source_digest and found
+        else digest(spec.circuit)
+        for spec, (source, found) in zip(specs, known, strict=True)
+    ]
 
 
 def _survey(circuit_indices: tuple[int, ...]) -> list[CircuitInfo]:
@@ -382,24 +431,28 @@ class _Worker:
             )
         return self._pm
 
-    def prepare(self, index: int, circuit_indices: Sequence[int], ship: bool) -> PreparedJob:
+    def prepare(
+        self, index: int, circuit_indices: Sequence[int], ship: bool, known: Known | None = None
+    ) -> PreparedJob:
         """The job's PUBs, for a run of one primitive."""
         ctx = self.context
         (primitive,) = ctx.primitives.values()
         specs = circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
         logical = [primitives.logical_circuit(primitive, spec) for spec in specs]
-        digests = [digest(spec.circuit) for spec in specs]
+        digests = _digests(specs, known)
         isa, reused = self._isa(logical, digests, specs)
         return self._assemble(index, primitive, circuit_indices, specs, isa, digests, reused, ship)
 
-    def prepare_group(self, circuit_indices: Sequence[int], ship: bool) -> dict[str, PreparedJob]:
+    def prepare_group(
+        self, circuit_indices: Sequence[int], ship: bool, known: Known | None = None
+    ) -> dict[str, PreparedJob]:
         """Each primitive's PUBs for one circuit range, transpiled once: the circuits
         without their final measurements are transpiled, and the Sampler's measurements
         are put back on the physical qubits the layout gave each measured qubit."""
         ctx = self.context
         specs = circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
         bare = [primitives.without_final_measurements(spec.circuit) for spec in specs]
-        digests = [digest(spec.circuit) for spec in specs]
+        digests = _digests(specs, known)
         isa, reused = self._isa(bare, digests, specs)
         prepared = {}
         sampled: list[QuantumCircuit] = []

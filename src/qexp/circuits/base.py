@@ -34,6 +34,9 @@ class CircuitSpec:
     ideal: Ideal | None = field(default=None, compare=False)
     """The ideal distribution when the generator knows it at any width (GHZ, QFT, Clifford,
     mirror); others are simulated on demand by `ideals`."""
+    source_digest: str | None = field(default=None, compare=False)
+    """A digest of the file and text the circuit was read from (a QASM file): the same
+    text read again is the same circuit, whose digest need not be computed again."""
     _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

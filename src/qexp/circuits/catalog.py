@@ -31,6 +31,8 @@ class CircuitInfo:
     """True or False when known, None when nobody looked (the stabilizer check looks)."""
     digest: str | None = None
     """`qexp.circuits.identity.digest` of the logical circuit, when it was built."""
+    source_digest: str | None = None
+    """`CircuitSpec.source_digest` of the circuit `digest` was computed for."""
 
     @classmethod
     def of(cls, spec: CircuitSpec, digest: str | None = None) -> CircuitInfo:
@@ -41,6 +43,7 @@ class CircuitInfo:
             has_ideal=spec.ideal_outcomes is not None,
             source=spec.metadata.get("file"),
             digest=digest,
+            source_digest=spec.source_digest if digest is not None else None,
         )
 
 

@@ -364,9 +364,10 @@ def distributions(
     if "measure" in circuit.count_ops():
         if circuit.num_qubits > max_exact_qubits or (found := _measured(circuit)) is None:
             return None
-        body, measured = found
+        final, measured = found
         return [
-            Ideal.dense(p) for p in _simulate_probabilities(body, spec.parameter_values, measured)
+            Ideal.dense(p)
+            for p in _simulate_probabilities(circuit, spec.parameter_values, measured, final)
         ]
     if spec.ideal is not None and spec.parameter_values is None:
         return [spec.ideal]
@@ -469,47 +470,58 @@ def _binds(circuit: QuantumCircuit, parameter_values: np.ndarray | None) -> list
     return [{p: values[:, i] for i, p in enumerate(circuit.parameters)}]
 
 
-def _measured(circuit: QuantumCircuit) -> tuple[QuantumCircuit, list[int]] | None:
-    """The circuit without its final measurements, and the qubit measured into each
-    classical bit, in classical-bit order, when every measurement is final and writes each
-    bit exactly once; else None."""
-    from qexp.primitives import without_final_measurements
-
-    try:
-        body = without_final_measurements(circuit)
-    except ValueError:
-        return None
+def _measured(circuit: QuantumCircuit) -> tuple[frozenset[int], list[int]] | None:
+    """The positions of the circuit's final measurements, and the qubit measured into each
+    classical bit, in classical-bit order, when every measurement is final, writes each bit
+    exactly once and no other instruction uses a classical bit; else None. One pass from
+    the end, building no circuit."""
+    data = circuit.data
     qubits = {q: i for i, q in enumerate(circuit.qubits)}
     clbits = {c: i for i, c in enumerate(circuit.clbits)}
+    busy_qubits: set = set()
+    final: set[int] = set()
     source: dict[int, int] = {}
-    for inst in circuit.data:
-        if inst.operation.name == "measure":
-            (qubit,), (clbit,) = inst.qubits, inst.clbits
-            if clbits[clbit] in source:
+    for position in range(len(data) - 1, -1, -1):
+        inst = data[position]
+        name = inst.operation.name
+        if name == "measure" and busy_qubits.isdisjoint(inst.qubits):
+            bit = clbits[inst.clbits[0]]
+            if bit in source:  # a bit written twice
                 return None
-            source[clbits[clbit]] = qubits[qubit]
-    if sorted(source) != list(range(circuit.num_clbits)):
+            source[bit] = qubits[inst.qubits[0]]
+            final.add(position)
+        elif inst.clbits:  # a measurement before a gate on its qubit, or a condition
+            return None
+        elif name != "barrier":
+            busy_qubits.update(inst.qubits)
+    if len(source) != circuit.num_clbits:
         return None
-    return body, [source[i] for i in range(circuit.num_clbits)]
+    return frozenset(final), [source[i] for i in range(circuit.num_clbits)]
 
 
 def _simulate_probabilities(
     circuit: QuantumCircuit,
     parameter_values: np.ndarray | None,
     qubits: Sequence[int] | None = None,
+    final: frozenset[int] = frozenset(),
 ) -> list[np.ndarray]:
     """Probabilities of every outcome of `qubits` (all qubits by default; qubits[0] is the
-    least significant bit), at each parameter point.
+    least significant bit), at each parameter point, of `circuit` without the instructions
+    at positions `final` (its final measurements).
 
-    A small fixed circuit goes through `Statevector` (a fraction of a millisecond, where an
-    Aer job costs a few); wider or parameterized ones through Aer."""
+    A small fixed circuit goes through numpy (a fraction of a millisecond, where an Aer job
+    costs a few); wider or parameterized ones through Aer."""
     if circuit.num_qubits <= STATEVECTOR_QUBITS and not circuit.parameters:
         try:
-            state = Statevector(_amplitudes(circuit))
+            state = Statevector(_amplitudes(circuit, final))
         except QiskitError:  # an instruction without a matrix or definition: Aer decides
             pass
         else:
             return [np.asarray(state.probabilities(None if qubits is None else list(qubits)))]
+    if final:
+        from qexp.primitives import without_final_measurements
+
+        circuit = without_final_measurements(circuit)
     simulator = _simulator()
     prepared = circuit.copy()
     if qubits is None:
@@ -523,7 +535,7 @@ def _simulate_probabilities(
     return [np.asarray(result.data(i)["p"], dtype=float) for i in range(points)]
 
 
-def _amplitudes(circuit: QuantumCircuit) -> np.ndarray:
+def _amplitudes(circuit: QuantumCircuit, skip: frozenset[int] = frozenset()) -> np.ndarray:
     """The statevector of a small fixed circuit from |0...0>, gate by gate with numpy.
 
     `Statevector(circuit)` builds an `Operator` per instruction and one from the
@@ -534,51 +546,53 @@ def _amplitudes(circuit: QuantumCircuit) -> np.ndarray:
     n = circuit.num_qubits
     state = np.zeros((2,) * n, dtype=complex)
     state[(0,) * n] = 1.0
-    return _apply(state, circuit, list(range(n))).reshape(-1)
+    return _apply(state, circuit, list(range(n)), skip).reshape(-1)
 
 
-def _apply(state: np.ndarray, circuit: QuantumCircuit, positions: list[int]) -> np.ndarray:
+def _apply(
+    state: np.ndarray,
+    circuit: QuantumCircuit,
+    positions: list[int],
+    skip: frozenset[int] = frozenset(),
+) -> np.ndarray:
     """`circuit` applied to `state` (one axis per qubit, qubit q on axis n-1-q), its qubit
-    i being the state's qubit positions[i]."""
+    i being the state's qubit positions[i]; the instructions at positions `skip` left out."""
     n = state.ndim
-    where = dict(zip(circuit.qubits, positions, strict=True))
+    where = {q: n - 1 - p for q, p in zip(circuit.qubits, positions, strict=True)}  # axes
     einsum = np.einsum
-    for inst in circuit.data:
+    for k, inst in enumerate(circuit.data):
         op = inst.operation
         name = op.name
-        if name == "barrier":
+        if name == "barrier" or k in skip:
             continue
         if inst.clbits or name in _NON_UNITARY:
             raise QiskitError(f"{name} is not a gate")
-        if getattr(op, "_standard_gate", None) is None and not isinstance(op, UnitaryGate):
+        standard = getattr(op, "_standard_gate", None) is not None
+        if not standard and not isinstance(op, UnitaryGate):
             definition = op.definition
             if definition is not None:
-                state = _apply(state, definition, [where[q] for q in inst.qubits])
+                state = _apply(state, definition, [n - 1 - where[q] for q in inst.qubits])
                 continue
-        axes = tuple(n - 1 - where[q] for q in reversed(inst.qubits))
-        state = einsum(_subscripts(n, axes), _tensor(op), state)
+        axes = tuple([where[q] for q in reversed(inst.qubits)])
+        tensor = _FIXED.get(name) if standard and not op.params else None
+        if tensor is None:
+            tensor = _tensor(op, standard)
+        state = einsum(_subscripts(n, axes), tensor, state)
     return state
 
 
-def _tensor(op: Any) -> np.ndarray:
+def _tensor(op: Any, standard: bool) -> np.ndarray:
     """The op's matrix as a tensor with one axis per qubit and side; QiskitError if it has
-    none. A standard gate without parameters is built once."""
-    if not op.params and getattr(op, "_standard_gate", None) is not None:
-        return _fixed_tensor(op.name, op.num_qubits, op)
-    matrix = op.to_matrix()  # QiskitError when it has none
-    return np.asarray(matrix, dtype=complex).reshape((2,) * (2 * op.num_qubits))
+    none. A standard gate without parameters is built once (`_FIXED`, by name)."""
+    tensor = np.asarray(op.to_matrix(), dtype=complex).reshape((2,) * (2 * op.num_qubits))
+    if standard and not op.params:
+        tensor.flags.writeable = False
+        _FIXED[op.name] = tensor
+    return tensor
 
 
-_FIXED: dict[tuple[str, int], np.ndarray] = {}
-
-
-def _fixed_tensor(name: str, num_qubits: int, op: Any) -> np.ndarray:
-    found = _FIXED.get((name, num_qubits))
-    if found is None:
-        found = np.asarray(op.to_matrix(), dtype=complex).reshape((2,) * (2 * num_qubits))
-        found.flags.writeable = False
-        _FIXED[(name, num_qubits)] = found
-    return found
+_FIXED: dict[str, np.ndarray] = {}
+"""Tensors of the standard gates without parameters, by name (`cx`, `h`, `cx_o0`, ...)."""
 
 
 @functools.cache

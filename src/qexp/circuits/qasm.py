@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import hashlib
 import os
 import re
 from collections.abc import Sequence
@@ -95,8 +96,12 @@ def _files(path: str, cwd: str) -> list[Path]:
 
 def load(file: Path) -> QuantumCircuit:
     """Parse one OpenQASM 2 or 3 file; a ConfigError naming the file if it does not parse."""
+    return _parse(file, _read(file))
+
+
+def _read(file: Path) -> str:
     try:
-        text = file.read_text()
+        return file.read_text()
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(
             KEY,
@@ -104,6 +109,9 @@ def load(file: Path) -> QuantumCircuit:
             f"a readable text file; reading failed: {err}",
             f"make {file} readable, or leave it out of {KEY}",
         ) from err
+
+
+def _parse(file: Path, text: str) -> QuantumCircuit:
     version = 3 if _QASM3_HEADER.search(text) else 2
     try:
         if version == 3:
@@ -120,7 +128,8 @@ def load(file: Path) -> QuantumCircuit:
 
 
 def _spec(file: Path) -> CircuitSpec:
-    circuit = load(file)
+    text = _read(file)
+    circuit = _parse(file, text)
     if circuit.num_qubits == 0:
         raise ConfigError(
             KEY,
@@ -152,7 +161,10 @@ def _spec(file: Path) -> CircuitSpec:
         "file": str(file),
         "seed": None,
     }
-    return CircuitSpec(circuit=circuit, observables=z_observables(circuit.num_qubits))
+    source = hashlib.sha256(f"{file}\0{text}".encode()).hexdigest()
+    return CircuitSpec(
+        circuit=circuit, observables=z_observables(circuit.num_qubits), source_digest=source
+    )
 
 
 def _opaque_gates(circuit: QuantumCircuit) -> set[str]:
