@@ -77,10 +77,12 @@ def test_partitions_prepared_and_simulated_in_workers_give_the_bits_of_one_proce
         assert np.array_equal(a.data.meas.array, b.data.meas.array)
 
 
-def test_partitions_take_the_surveys_digest_only_for_the_text_it_read(tmp_path):
+def test_partitions_take_what_the_survey_found_only_for_the_text_it_read(tmp_path):
     """A QASM file is parsed by the survey and again by its partition: the partition keeps
-    the survey's digest for the same file and text, and computes its own for a changed one
-    (a file edited while the run goes on is recorded as it ran)."""
+    the survey's digest and ideal distributions for the same file and text, and computes
+    its own for a changed one (a file edited while the run goes on is recorded as it ran)."""
+    from dataclasses import replace
+
     from conftest import BELL_QASM2, compose_config
 
     from qexp import circuits
@@ -97,9 +99,14 @@ def test_partitions_take_the_surveys_digest_only_for_the_text_it_read(tmp_path):
     assert worker is not None
     a, b = worker.survey([0, 1])
     assert a.source_digest != b.source_digest  # the same text in another file
+    np.testing.assert_allclose(a.ideals[0].probabilities, [0.5, 0, 0, 0.5], atol=1e-12)
     (folder / "b.qasm").write_text(BELL_QASM2.replace("h q[0];", "x q[0];"))
     specs = circuits.generate(cfg.circuits, cfg.seed, [0, 1])
-    known = ((a.source_digest, "from-survey-a"), (b.source_digest, "from-survey-b"))
+    marked = [replace(info, digest=f"from-survey-{i}") for i, info in enumerate((a, b))]
 
-    assert prepare._digests(specs, known) == ["from-survey-a", digest(specs[1].circuit)]
+    digests = prepare._adopt(specs, tuple(marked), cfg.metrics.max_exact_qubits)
+    assert digests == ["from-survey-0", digest(specs[1].circuit)]
     assert digest(specs[1].circuit) != b.digest  # the edit changed the circuit
+    assert specs[0].ideals(cfg.metrics.max_exact_qubits)[0] is a.ideals[0]  # taken as found
+    (edited,) = specs[1].ideals(cfg.metrics.max_exact_qubits)  # computed for the new text
+    np.testing.assert_allclose(edited.probabilities, [0, 0, 0, 1], atol=1e-12)

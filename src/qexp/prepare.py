@@ -36,11 +36,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from qiskit import QuantumCircuit, qpy
+from qiskit.exceptions import QiskitError
 from qiskit.transpiler import StagedPassManager, Target
 
 from qexp import circuits, primitives, transpile
 from qexp.circuits.catalog import CircuitInfo
-from qexp.circuits.ideal import MAX_EXACT_QUBITS
+from qexp.circuits.ideal import MAX_EXACT_QUBITS, Ideal
 from qexp.circuits.identity import digest
 from qexp.constants import CALIBRATION
 from qexp.errors import ConfigError, RunError
@@ -107,8 +108,12 @@ class PreparedJob:
         return self._pubs
 
 
-Known = tuple[tuple[str | None, str | None], ...]
-"""Per circuit of a partition, the survey's (source digest, digest)."""
+Known = tuple[CircuitInfo, ...]
+"""Per circuit of a partition, what the survey found."""
+
+SURVEY_IDEAL_QUBITS = 6
+"""Widest circuit whose Sampler ideal distributions the survey computes: at most 64
+probabilities (512 bytes) each, which the run's catalog keeps until its job is prepared."""
 
 
 class WorkersStopped(RunError):
@@ -178,12 +183,10 @@ class Preparer:
         return future
 
     def _known(self, job: JobPlan) -> Known | None:
-        """The survey's (source digest, digest) of each circuit of `job`, if it surveyed."""
+        """What the survey found about each circuit of `job`, if it surveyed."""
         if self.surveyed is None:
             return None
-        return tuple(
-            (self.surveyed[i].source_digest, self.surveyed[i].digest) for i in job.circuits
-        )
+        return tuple(self.surveyed[i] for i in job.circuits)
 
     def _run(self, fn: Any, *args: Any) -> Future:
         if self.pool is not None:
@@ -388,17 +391,22 @@ def _prepare_group(
     return worker.prepare_group(circuit_indices, ship=worker is _worker, known=known)
 
 
-def _digests(specs: list[Any], known: Known | None) -> list[str]:
+def _adopt(specs: list[Any], known: Known | None, max_exact_qubits: int) -> list[str]:
     """Each circuit's digest: the survey's when the circuit was read from the same file and
-    text, else computed here."""
+    text, else computed here. Such a circuit also takes the ideal distributions the survey
+    computed, where it already held the gate definitions they need."""
     if known is None:
         return [digest(spec.circuit) for spec in specs]
-    return [
-        found
-        if source is not None and source == spec.source_digest and found
-        else digest(spec.circuit)
-        for spec, (source, found) in zip(specs, known, strict=True)
-    ]
+    digests = []
+    for spec, info in zip(specs, known, strict=True):
+        same = info.digest and info.source_digest and info.source_digest == spec.source_digest
+        if not same:
+            digests.append(digest(spec.circuit))
+            continue
+        digests.append(info.digest)
+        if info.ideals is not None:
+            spec.adopt_ideals(info.ideals, max_exact_qubits)
+    return digests
 
 
 def _survey(circuit_indices: tuple[int, ...]) -> list[CircuitInfo]:
@@ -439,7 +447,7 @@ class _Worker:
         (primitive,) = ctx.primitives.values()
         specs = circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
         logical = [primitives.logical_circuit(primitive, spec) for spec in specs]
-        digests = _digests(specs, known)
+        digests = _adopt(specs, known, ctx.max_exact_qubits)
         isa, reused = self._isa(logical, digests, specs)
         return self._assemble(index, primitive, circuit_indices, specs, isa, digests, reused, ship)
 
@@ -452,7 +460,7 @@ class _Worker:
         ctx = self.context
         specs = circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
         bare = [primitives.without_final_measurements(spec.circuit) for spec in specs]
-        digests = _digests(specs, known)
+        digests = _adopt(specs, known, ctx.max_exact_qubits)
         isa, reused = self._isa(bare, digests, specs)
         prepared = {}
         sampled: list[QuantumCircuit] = []
@@ -600,8 +608,28 @@ class _Worker:
                     "use primitive=sampler for circuits that measure mid-circuit",
                 ) from exc
             clifford = _is_clifford(spec.circuit) if ctx.check_clifford else None
-            infos.append(replace(CircuitInfo.of(spec, digest(spec.circuit)), clifford=clifford))
+            info = CircuitInfo.of(spec, digest(spec.circuit))  # builds the gate definitions
+            infos.append(replace(info, clifford=clifford, ideals=self._small_ideals(spec)))
         return infos
+
+    def _small_ideals(self, spec: Any) -> tuple[Ideal, ...] | None:
+        """The Sampler's ideal distributions of a small circuit read from a file, or None.
+
+        Computed here, where the digest has just built the definitions of the gates the
+        file defines (a third of the cost): the partition that prepares the circuit from
+        the same text takes them."""
+        ctx = self.context
+        if (
+            spec.source_digest is None
+            or "sampler" not in ctx.primitives
+            or spec.circuit.num_qubits > SURVEY_IDEAL_QUBITS
+        ):
+            return None
+        try:
+            found = spec.ideals(ctx.max_exact_qubits)
+        except QiskitError:  # the partition meets the same error, and records no ideal
+            return None
+        return None if found is None else tuple(found)
 
 
 def _shipped(isa: list[QuantumCircuit], ship: bool) -> list[QuantumCircuit] | bytes:

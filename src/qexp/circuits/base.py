@@ -58,6 +58,10 @@ class CircuitSpec:
             self._memo[key] = _ideal.distributions(self, max_exact_qubits)
         return self._memo[key]
 
+    def adopt_ideals(self, ideals: Sequence[Ideal], max_exact_qubits: int) -> None:
+        """Take `ideals` as this circuit's, computed elsewhere for the very same circuit."""
+        self._memo[("ideals", max_exact_qubits)] = list(ideals)
+
     def ideal_values(
         self, observables: Sequence[str], max_exact_qubits: int = MAX_EXACT_QUBITS
     ) -> np.ndarray | None:

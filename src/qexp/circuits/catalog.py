@@ -9,9 +9,10 @@ parallel) by the plan, which also checks every file before anything is submitted
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from qexp.circuits.base import CircuitSpec, z_observables
+from qexp.circuits.ideal import Ideal
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class CircuitInfo:
     """`qexp.circuits.identity.digest` of the logical circuit, when it was built."""
     source_digest: str | None = None
     """`CircuitSpec.source_digest` of the circuit `digest` was computed for."""
+    ideals: tuple[Ideal, ...] | None = field(default=None, compare=False, repr=False)
+    """The Sampler's ideal distributions, when the survey computed them (small circuits it
+    read from files): the partition that reads the same text again takes them."""
 
     @classmethod
     def of(cls, spec: CircuitSpec, digest: str | None = None) -> CircuitInfo:
