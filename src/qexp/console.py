@@ -90,6 +90,15 @@ def adopt_library_output() -> None:
     warnings.showwarning = _log_warning
 
 
+def import_runtime() -> None:
+    """Import qiskit-ibm-runtime (most of a second: a run does it late, beside other work)
+    and route its output through qexp's console, since importing it adds a screen handler
+    of its own."""
+    import qiskit_ibm_runtime  # noqa: F401
+
+    adopt_library_output()
+
+
 def _log_warning(
     message: Warning | str,
     category: type[Warning],

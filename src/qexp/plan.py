@@ -18,6 +18,7 @@ from qexp import backends, checks, circuits, partition, primitives, transpile
 from qexp.circuits.catalog import CircuitInfo
 from qexp.config import primitive_configs
 from qexp.config.schema import QexpConfig
+from qexp.console import import_runtime
 from qexp.constants import CALIBRATION
 from qexp.errors import ConfigError
 from qexp.partition import JobPlan
@@ -102,6 +103,7 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
         """The backend (a service round trip on IBM) and each primitive's implementation
         (the runtime's imports, most of a second)."""
         import_blas()  # before the runtime imports it: see qexp.prepare._LIBRARY_THREADS
+        import_runtime()
         widest = max((info.num_qubits for info in catalog or ()), default=1)
         found["backend"], found["service"] = backends.connect(cfg.backend, widest)
         found["implementations"] = {
@@ -136,7 +138,10 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
 
 
 def survey_digests(plan: RunPlan) -> list[str | None]:
-    """Every circuit's digest, built again now (resume compares them with the run's)."""
+    """Every circuit's digest as it is now (resume compares them with the run's): from the
+    plan's own survey when it built every circuit, else built again."""
+    if all(info.digest is not None for info in plan.catalog):
+        return [info.digest for info in plan.catalog]
     return [info.digest for info in plan.preparer.survey(plan.num_circuits)]
 
 
