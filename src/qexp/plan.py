@@ -10,7 +10,7 @@ about to be submitted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from qiskit.providers import BackendV2
 
@@ -22,7 +22,7 @@ from qexp.console import import_runtime
 from qexp.constants import CALIBRATION
 from qexp.errors import ConfigError
 from qexp.partition import JobPlan
-from qexp.prepare import PrepareContext, Preparer, default_workers, import_blas
+from qexp.prepare import PrepareContext, Preparer, default_workers
 from qexp.seeds import derive_seed
 from qexp.transpile_cache import default_dir
 
@@ -96,20 +96,8 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
         jobs = _partition(cfg, catalog)
     workers = default_workers(_count(cfg, catalog), len(jobs) if jobs else 2, cfg.transpile.workers)
     least_busy = cfg.backend.kind == "ibm" and not cfg.backend.name  # needs the widest circuit
-    found: dict[str, Any] = {}
+    connected: list[_Connection] = []
     surveyed = None
-
-    def connect() -> None:
-        """The backend (a service round trip on IBM) and each primitive's implementation
-        (the runtime's imports, most of a second)."""
-        import_blas()  # before the runtime imports it: see qexp.prepare._LIBRARY_THREADS
-        import_runtime()
-        widest = max((info.num_qubits for info in catalog or ()), default=1)
-        found["backend"], found["service"] = backends.connect(cfg.backend, widest)
-        found["implementations"] = {
-            name: _implementation(cfg, prim) for name, prim in primitive_configs(cfg).items()
-        }
-
     if catalog is None or (stabilizer and any(i.clifford is None for i in catalog)):
         # QASM files, or circuits the stabilizer method must see: build and check every
         # circuit before anything runs, while this process connects. The checking workers
@@ -118,14 +106,12 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
         surveyor = _preparer(cfg, None, workers, check_clifford=stabilizer)
         try:
             catalog = surveyed = surveyor.survey(
-                _count(cfg, catalog), meanwhile=None if least_busy else connect
+                _count(cfg, catalog),
+                meanwhile=None if least_busy else lambda: connected.append(_connect(cfg, None)),
             )
         finally:
             surveyor.close(wait=True)
-    if not found:
-        connect()
-    backend, service = found["backend"], found["service"]
-    implementations: dict[str, str] = found["implementations"]
+    backend, service, implementations = connected[0] if connected else _connect(cfg, catalog)
     _check(cfg, catalog, backend, stabilizer)
     for name, implementation in implementations.items():
         _check_executor_support(cfg, primitive_configs(cfg)[name], catalog, implementation)
@@ -135,6 +121,24 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
     if preparer.pool is not None and hasattr(backend, "offload"):
         backend.offload = preparer.simulate  # jobs simulate in the workers (qexp.offload)
     return RunPlan(cfg, catalog, backend, service, implementations, jobs, preparer)
+
+
+class _Connection(NamedTuple):
+    backend: BackendV2
+    service: Any
+    implementations: dict[str, str]
+
+
+def _connect(cfg: QexpConfig, catalog: list[CircuitInfo] | None) -> _Connection:
+    """The backend (a service round trip on IBM; least_busy needs the `catalog`) and each
+    primitive's implementation, after the runtime's imports (most of a second)."""
+    import_runtime()
+    widest = max((info.num_qubits for info in catalog or ()), default=1)
+    backend, service = backends.connect(cfg.backend, widest)
+    implementations = {
+        name: _implementation(cfg, prim) for name, prim in primitive_configs(cfg).items()
+    }
+    return _Connection(backend, service, implementations)
 
 
 def survey_digests(plan: RunPlan) -> list[str | None]:

@@ -27,7 +27,6 @@ import multiprocessing
 import os
 import pickle
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +34,7 @@ from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import scipy.linalg  # noqa: F401  (its BLAS threads start now: see _LIBRARY_THREADS)
 from qiskit import QuantumCircuit, qpy
 from qiskit.exceptions import QiskitError
 from qiskit.transpiler import StagedPassManager, Target
@@ -296,24 +296,9 @@ def _threads() -> int:
 
 
 _LIBRARY_THREADS = max(_threads(), 1)
-"""Threads once Qiskit and numpy are imported (this module's imports), plus those of scipy's
-BLAS (`import_blas`): the main thread and the BLAS pools, idle and fork-safe."""
-
-
-def import_blas() -> None:
-    """Import scipy's linear algebra, whose BLAS starts its own pool of idle threads, and
-    count them among the library's (`_LIBRARY_THREADS`).
-
-    The runtime imports it, after this module and after the workers that check QASM files
-    are forked; called before that import, this keeps the transpiling workers forked too.
-    """
-    global _LIBRARY_THREADS
-    if "scipy.linalg" in sys.modules:
-        return
-    before = _threads()
-    import scipy.linalg  # noqa: F401
-
-    _LIBRARY_THREADS += max(_threads() - before, 0)
+"""Threads once Qiskit, numpy and scipy's linear algebra are imported (this module's
+imports): the main thread and their BLAS pools, idle and fork-safe (OpenBLAS re-initializes
+itself in a forked child). Imported here, not later by the runtime, so that they count."""
 
 
 # --- in a worker process ------------------------------------------------------------------
