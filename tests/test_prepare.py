@@ -110,3 +110,33 @@ def test_partitions_take_what_the_survey_found_only_for_the_text_it_read(tmp_pat
     assert specs[0].ideals(cfg.metrics.max_exact_qubits)[0] is a.ideals[0]  # taken as found
     (edited,) = specs[1].ideals(cfg.metrics.max_exact_qubits)  # computed for the new text
     np.testing.assert_allclose(edited.probabilities, [0, 0, 0, 1], atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["backend=aer", "backend=fake backend.name=FakeManilaV2"])
+def test_a_runs_workers_are_forked_not_started_afresh(tmp_path, backend):
+    """Workers forked from the command line share its imports; a forkserver's would import
+    Qiskit and the runtime again (seconds). In a fresh process, as `python -m qexp` plans."""
+    import subprocess
+    import sys
+
+    from conftest import BELL_QASM2
+
+    for i in range(40):
+        (tmp_path / f"c{i:02}.qasm").write_text(BELL_QASM2)
+    script = f"""
+import sys
+from conftest import compose_config
+from qexp.config import load
+from qexp.plan import make_plan
+cfg = load(compose_config("circuits=qasm", "circuits.path={tmp_path}", "partition.max_circuits=10",
+                          "transpile.workers=2", *{backend.split()!r}))
+plan = make_plan(cfg)
+print(plan.preparer.pool._mp_context.get_start_method())
+plan.close()
+"""
+    tests = os.path.dirname(__file__)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tests, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "fork"
