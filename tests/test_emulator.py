@@ -242,8 +242,9 @@ def test_requests_are_counted_by_route_with_their_times(ibm_emulator):
 
 def test_jobs_leave_the_queue_in_order_and_finish_in_any_order(emulator_factory):
     """Seed 0 draws extra delays of 0.84, 0.76, 0.42, 0.26 job-lengths: the last job
-    created finishes well before the first."""
-    emulator = emulator_factory("--workers", "4", "--job-seconds", "2", "--seed", "0")
+    created finishes well before the first. Jobs of 4 s, so that a busy machine's slow
+    first simulations (4 at once) stay inside each job's time."""
+    emulator = emulator_factory("--workers", "4", "--job-seconds", "4", "--seed", "0")
     service = emulator.service()
     backend = service.backend(DEVICE)
     circuits = isa([ghz(2)], backend)
@@ -258,7 +259,7 @@ def test_jobs_leave_the_queue_in_order_and_finish_in_any_order(emulator_factory)
     assert running == sorted(running)
     assert finished[3] < finished[2] < finished[0]
     assert all(
-        (end - start).total_seconds() >= 2.0 for start, end in zip(running, finished, strict=True)
+        (end - start).total_seconds() >= 4.0 for start, end in zip(running, finished, strict=True)
     )
 
 
