@@ -244,3 +244,23 @@ def test_help_lists_only_the_groups_a_user_chooses_from(cli):
     assert "schema" not in done.stdout
     assert f"Usage: {command('run')} [group=choice]" in done.stdout
     assert f"{command('resume')} DIR" in done.stdout
+
+
+def test_the_python_api_leaves_the_programs_warnings_and_logging_alone(monkeypatch):
+    """Only a qexp command takes library output over; a run started from Python imports the
+    runtime without touching the calling program's warnings or the runtime's own handler."""
+    import qiskit_ibm_runtime  # noqa: F401  (imported already, as in a program that uses it)
+
+    from qexp import console
+
+    def programs_own(*args, **kwargs):
+        pass
+
+    runtime = logging.getLogger("qiskit_ibm_runtime")
+    screen = logging.StreamHandler()
+    monkeypatch.setattr(runtime, "handlers", [screen])  # as the runtime sets itself up
+    monkeypatch.setattr(runtime, "propagate", False)
+    monkeypatch.setattr(warnings, "showwarning", programs_own)
+    console.import_runtime()
+    assert warnings.showwarning is programs_own
+    assert runtime.handlers == [screen] and runtime.propagate is False

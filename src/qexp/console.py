@@ -91,12 +91,15 @@ def adopt_library_output() -> None:
 
 
 def import_runtime() -> None:
-    """Import qiskit-ibm-runtime (most of a second: a run does it late, beside other work)
-    and route its output through qexp's console, since importing it adds a screen handler
-    of its own."""
+    """Import qiskit-ibm-runtime (most of a second: a run does it late, beside other work).
+
+    Importing it adds a screen handler of its own: under a qexp command, which has taken
+    library output over already, that handler goes too. A program that calls qexp's Python
+    API keeps its own logging and warnings as they are."""
     import qiskit_ibm_runtime  # noqa: F401
 
-    adopt_library_output()
+    if warnings.showwarning is _log_warning:
+        adopt_library_output()
 
 
 def _log_warning(

@@ -135,7 +135,7 @@ class Preparer:
         self.workers = workers
         self.surveyed = surveyed
         """The survey's view of every circuit, when there was one: partitions take their
-        digests from it for circuits read from the same text."""
+        digests and ideal distributions from it for circuits read from the same text."""
         self.pool: ProcessPoolExecutor | None = None
         self.local: _Worker | None = None
         if workers > 0:
@@ -277,8 +277,9 @@ def _context() -> Any:
 
 def _fork_workers(pool: ProcessPoolExecutor) -> None:
     """Fork every worker now, while this process has no thread of its own, with what exists
-    now frozen out of their garbage collector (this process's own is left as it was)."""
-    frozen_before = gc.get_freeze_count() > 0  # the command line froze its imports: keep them so
+    now frozen out of their garbage collector. This process's own is left as it was, unless
+    the command line froze its imports already: then what is frozen now stays so."""
+    frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         pool.submit(_started)  # a fork pool starts all its workers at its first task
