@@ -57,6 +57,23 @@ def _sacct_states(job_ids: list[str]) -> dict[str, str]:
     return {line.split("|")[0]: line.split("|")[1] for line in out.splitlines()[1:]}
 
 
+def _final_sacct_states(job_ids: list[str], timeout: float = 60) -> dict[str, str]:
+    """Slurm's states once every job has ended.
+
+    A point's result reaches the sweep before its Slurm job has finished exiting, so the
+    last job can still read RUNNING (or COMPLETING) for a moment after the sweep ends.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        states = _sacct_states(job_ids)
+        pending = [
+            j for j in job_ids if states.get(j) in (None, "PENDING", "RUNNING", "COMPLETING")
+        ]
+        if not pending or time.monotonic() > deadline:
+            return states
+        time.sleep(0.5)
+
+
 def test_failed_point_fails_its_slurm_job_and_resume_finishes_the_sweep(cli, tmp_path):
     circuits = tmp_path / "circuits"
     circuits.mkdir()
@@ -81,7 +98,7 @@ def test_failed_point_fails_its_slurm_job_and_resume_finishes_the_sweep(cli, tmp
     assert all(ids) and len({i.split("_")[0] for i in ids}) == 1  # one job array
     assert [i.split("_")[1] for i in ids] == ["0", "1", "2", "3"]
     assert all(r.slurm.get("SLURM_JOB_NODELIST") for r in records)  # recorded inside the job
-    states = _sacct_states(ids)
+    states = _final_sacct_states(ids)
     assert [states[i] for i in ids] == ["COMPLETED", "COMPLETED", "FAILED", "COMPLETED"]
     assert status_main([str(sweep)]) == 1
 
