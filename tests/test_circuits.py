@@ -342,3 +342,84 @@ def test_qasm_parse_errors(tmp_path, text, version, detail):
     assert "circuits.path" in message
     assert f"valid OpenQASM {version}" in message
     assert "bad.qasm" in message and detail in message
+
+
+def _exported_with_standard_gates() -> str:
+    """What `qasm2.dumps` writes for standard gates outside qelib1.inc: a definition each."""
+    from qiskit import QuantumCircuit, qasm2
+    from qiskit.circuit.library import (
+        CSGate,
+        ECRGate,
+        RGate,
+        RZXGate,
+        XXMinusYYGate,
+        XXPlusYYGate,
+        iSwapGate,
+    )
+
+    circuit = QuantumCircuit(3)
+    circuit.h(0)
+    circuit.append(CSGate(), [0, 1])
+    circuit.append(RZXGate(0.41), [1, 2])
+    circuit.append(XXPlusYYGate(1.3, -0.2), [2, 0])
+    circuit.append(XXMinusYYGate(0.7, 0.9), [0, 2])
+    circuit.append(ECRGate(), [1, 0])
+    circuit.append(RGate(0.3, 1.1), [2])
+    circuit.append(iSwapGate(), [2, 1])
+    circuit.measure_all()
+    return qasm2.dumps(circuit)
+
+
+def _literal(text: str):
+    """The file as `qasm2.loads` reads it literally: every `gate` a custom gate."""
+    from qiskit import qasm2
+
+    return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+
+
+def _unitary(circuit):
+    from qiskit.quantum_info import Operator
+
+    return Operator(circuit.remove_final_measurements(inplace=False)).data
+
+
+def test_qasm_standard_gates_a_file_defines_are_read_as_qiskits_own(tmp_path):
+    text = _exported_with_standard_gates()
+    assert "gate xx_plus_yy(" in text and "gate rzx(" in text  # defined in the file
+    (tmp_path / "std.qasm").write_text(text)
+    (spec,) = circuits.generate(QasmConfig(path=str(tmp_path)), seed=1)
+    kinds = {i.operation.name: type(i.operation).__name__ for i in spec.circuit.data}
+    assert kinds["cs"].endswith("CSGate") and kinds["rzx"] == "RZXGate"
+    assert kinds["xx_plus_yy"] == "XXPlusYYGate" and kinds["xx_minus_yy"] == "XXMinusYYGate"
+    assert kinds["ecr"].endswith("ECRGate") and kinds["r"] == "RGate"
+    assert kinds["iswap"].endswith("iSwapGate")
+    assert spec.circuit.data[2].operation.params == [0.41]  # the file's angle
+    # The same operator as the file read literally, up to a global phase
+    ours, literal = _unitary(spec.circuit), _unitary(_literal(text))
+    phase = np.vdot(ours.reshape(-1), literal.reshape(-1)) / len(ours)
+    assert abs(phase) == pytest.approx(1.0)
+    np.testing.assert_allclose(literal, phase * ours, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        "gate cs a,b { cz a,b; }",  # a standard name, another gate
+        "gate rzx(t) a,b { h b; cx a,b; rz(2*t) b; cx a,b; h b; }",  # another angle convention
+        "gate r(t) a { rx(t) a; }",  # another signature than Qiskit's RGate(theta, phi)
+        "gate mine a,b { cx a,b; }\ngate dcx a,b { mine a,b; mine b,a; }",  # uses the file's own
+    ],
+)
+def test_qasm_definitions_that_are_not_qiskits_gate_are_used_as_written(tmp_path, definition):
+    name = definition.rsplit("gate ", 1)[1].split("(")[0].split(" ")[0]
+    args = "(0.37)" if "(t)" in definition.rsplit("gate ", 1)[1] else ""
+    qubits = "q[0]" if name == "r" else "q[0],q[1]"
+    text = (
+        f'OPENQASM 2.0;\ninclude "qelib1.inc";\n{definition}\nqreg q[2];\n'
+        f"h q[0];\nh q[1];\n{name}{args} {qubits};\n"
+    )
+    (tmp_path / "own.qasm").write_text(text)
+    (spec,) = circuits.generate(QasmConfig(path=str(tmp_path)), seed=1)
+    (gate,) = [i.operation for i in spec.circuit.data if i.operation.name == name]
+    assert type(gate).__name__ == "_DefinedGate"
+    np.testing.assert_allclose(_unitary(spec.circuit), _unitary(_literal(text)), atol=1e-12)

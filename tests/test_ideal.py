@@ -77,13 +77,22 @@ def test_qasm_file_gets_its_exact_distribution(tmp_path):
 
 
 def test_qasm_files_with_their_own_gate_definitions_equal_statevector(tmp_path):
-    """qasm2.dumps writes `gate xx_plus_yy ...` and friends into the file: those gates are
-    applied through their definitions, standard ones through their matrices."""
-    from qiskit import qasm2
+    """A gate a QASM file defines itself (here `mix`, made of standard gates and an inner
+    defined gate) is applied through its definition, standard ones through their matrices
+    (those qasm2.dumps defines, `xx_plus_yy` and friends, are read as Qiskit's own)."""
+    from qiskit import QuantumCircuit, qasm2
     from qiskit.circuit.random import random_circuit
 
+    inner = random_circuit(2, 3, max_operands=2, seed=7).to_gate(label="inner")
+    inner.name = "inner"
+    block = QuantumCircuit(3, name="mix")
+    block.append(inner, [2, 0])
+    block.rzx(0.3, 1, 2)
+    block.ccx(0, 1, 2)
+    mix = block.to_gate()
     for i in range(12):
         circuit = random_circuit(5, 10, max_operands=3, seed=70 + i)
+        circuit.append(mix, [4, 1, 3])
         circuit.measure_all()
         (tmp_path / f"c{i:02}.qasm").write_text(qasm2.dumps(circuit))
     specs = circuits.generate(QasmConfig(path=str(tmp_path)), seed=1)
@@ -93,7 +102,7 @@ def test_qasm_files_with_their_own_gate_definitions_equal_statevector(tmp_path):
         for inst in spec.circuit.data
         if type(inst.operation).__module__ == "qiskit.qasm2.parse"
     }
-    assert defined  # the files do define gates of their own
+    assert defined == {"mix"}  # the files do define a gate of their own
     for spec in specs:
         expected = Statevector(spec.circuit.remove_final_measurements(inplace=False))
         (ideal,) = spec.ideals()

@@ -12,6 +12,16 @@ with `creg ans[5]` fed by 5 of its 10 qubits gives 5-bit outcomes in the field `
 plain Aer would). Only a file that measures nothing gets `measure_all`; the Estimator drops
 final measurements (`qexp.primitives.logical_circuit`). Each file is parsed once and never
 deep-copied.
+
+Qiskit's own exporter writes a `gate` definition for every standard gate outside
+`qelib1.inc` (`gate cs q0,q1 { ... }`, `gate rzx(param0) ...`, `xx_plus_yy`, `ecr`, ...).
+Read literally, each use becomes a custom gate that the transpiler unrolls through its
+definition and that QPY stores with its body. A definition whose matrix is the standard
+gate's (checked numerically, once per distinct definition text, up to a global phase,
+which no measurement sees) is read as that standard gate instead: half the transpiling and
+half the exact simulation of such files, and the preset pass manager synthesizes the
+gate as it would had the circuit never left Qiskit. Any other definition is used as
+written.
 """
 
 from __future__ import annotations
@@ -25,7 +35,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from qiskit import QuantumCircuit, qasm2, qasm3
+from qiskit.circuit import Gate
 
 from qexp.circuits.base import CircuitSpec, z_observables
 from qexp.errors import ConfigError
@@ -116,7 +128,7 @@ def _parse(file: Path, text: str) -> QuantumCircuit:
     try:
         if version == 3:
             return qasm3.loads(text)
-        return qasm2.loads(text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+        return qasm2.loads(text, custom_instructions=_custom_instructions(text))
     except Exception as err:  # the QASM 3 parser raises its own, sometimes empty, errors
         detail = str(err) or f"{type(err).__name__} (the parser gave no details)"
         raise ConfigError(
@@ -125,6 +137,97 @@ def _parse(file: Path, text: str) -> QuantumCircuit:
             f"valid OpenQASM {version}; parsing {file.name} failed: {detail}",
             f"fix {file} or leave it out of {KEY}",
         ) from err
+
+
+def _custom_instructions(text: str) -> tuple[qasm2.CustomInstruction, ...]:
+    """qelib1's gates as Qiskit's own (what `qasm2.load` did of old), and each standard gate
+    the file defines exactly as Qiskit does (`_standard_definition`)."""
+    if "gate" not in text:
+        return qasm2.LEGACY_CUSTOM_INSTRUCTIONS
+    standard = _definable_standard_gates()
+    names = tuple(
+        sorted(
+            m.group("name")
+            for m in _GATE_DEFINITION.finditer(text)
+            if m.group("name") in standard and _standard_definition(m.group(0))
+        )
+    )
+    return _with_standard(names)
+
+
+_GATE_DEFINITION = re.compile(r"\bgate\s+(?P<name>[A-Za-z_]\w*)[^{;]*\{[^}]*\}")
+
+
+@functools.cache
+def _definable_standard_gates() -> dict[str, type[Gate]]:
+    """Qiskit's standard gates that `qelib1.inc` lacks, by name: files define them."""
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+
+    legacy = {c.name for c in qasm2.LEGACY_CUSTOM_INSTRUCTIONS}
+    return {
+        name: gate.base_class
+        for name, gate in get_standard_gate_name_mapping().items()
+        if name not in legacy and isinstance(gate, Gate) and gate.num_qubits > 0
+    }
+
+
+@functools.cache
+def _with_standard(names: tuple[str, ...]) -> tuple[qasm2.CustomInstruction, ...]:
+    gates = _definable_standard_gates()
+    extra = []
+    for name in names:
+        gate = gates[name]
+        template = _template(name)
+        extra.append(
+            qasm2.CustomInstruction(
+                name, len(template.params), template.num_qubits, gate, builtin=False
+            )
+        )
+    return qasm2.LEGACY_CUSTOM_INSTRUCTIONS + tuple(extra)
+
+
+def _template(name: str) -> Gate:
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+
+    return get_standard_gate_name_mapping()[name]
+
+
+_PROBE_VALUES = ((0.7313, -1.9172, 2.4113), (2.2369, 0.3179, -0.8751))
+"""Parameter values at which a definition is compared with the standard gate: two points,
+so that a body equal to the gate by coincidence at one of them is still told apart."""
+
+
+@functools.lru_cache(maxsize=256)
+def _standard_definition(definition: str) -> bool:
+    """Whether a file's `gate name(...) ... { body }` is Qiskit's standard gate `name`.
+
+    The definition is parsed on its own (with `qelib1.inc`; a body that uses another of
+    the file's gates fails that and is kept as written) and its matrix compared with the
+    standard gate's at two parameter points.
+    """
+    from qiskit.quantum_info import Operator
+
+    name = _GATE_DEFINITION.match(definition).group("name")  # type: ignore[union-attr]
+    template = _template(name)
+    k, qubits = len(template.params), template.num_qubits
+    gate = _definable_standard_gates()[name]
+    targets = ",".join(f"q[{i}]" for i in range(qubits))
+    for values in _PROBE_VALUES:
+        args = f"({','.join(repr(v) for v in values[:k])})" if k else ""
+        program = (
+            f'OPENQASM 2.0;\ninclude "qelib1.inc";\n{definition}\n'
+            f"qreg q[{qubits}];\n{name}{args} {targets};\n"
+        )
+        try:
+            circuit = qasm2.loads(program, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
+            written = Operator(circuit).data
+            expected = np.asarray(gate(*values[:k]).to_matrix())
+        except Exception:  # not a definition of this gate that stands on its own
+            return False
+        phase = np.vdot(expected.reshape(-1), written.reshape(-1)) / len(expected)
+        if not (np.isclose(abs(phase), 1.0) and np.allclose(written, phase * expected)):
+            return False
+    return True
 
 
 def _spec(file: Path) -> CircuitSpec:
