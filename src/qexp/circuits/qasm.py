@@ -145,51 +145,30 @@ def _custom_instructions(text: str) -> tuple[qasm2.CustomInstruction, ...]:
     if "gate" not in text:
         return qasm2.LEGACY_CUSTOM_INSTRUCTIONS
     standard = _definable_standard_gates()
-    names = tuple(
-        sorted(
-            m.group("name")
-            for m in _GATE_DEFINITION.finditer(text)
-            if m.group("name") in standard and _standard_definition(m.group(0))
-        )
+    return qasm2.LEGACY_CUSTOM_INSTRUCTIONS + tuple(
+        standard[m.group("name")]
+        for m in _GATE_DEFINITION.finditer(text)
+        if m.group("name") in standard and _standard_definition(m.group(0))
     )
-    return _with_standard(names)
 
 
 _GATE_DEFINITION = re.compile(r"\bgate\s+(?P<name>[A-Za-z_]\w*)[^{;]*\{[^}]*\}")
 
 
 @functools.cache
-def _definable_standard_gates() -> dict[str, type[Gate]]:
-    """Qiskit's standard gates that `qelib1.inc` lacks, by name: files define them."""
+def _definable_standard_gates() -> dict[str, qasm2.CustomInstruction]:
+    """Qiskit's standard gates that `qelib1.inc` lacks, by name (files define them), each
+    as the parser's instruction for a definition in the file (`builtin=False`)."""
     from qiskit.circuit.library import get_standard_gate_name_mapping
 
     legacy = {c.name for c in qasm2.LEGACY_CUSTOM_INSTRUCTIONS}
     return {
-        name: gate.base_class
+        name: qasm2.CustomInstruction(
+            name, len(gate.params), gate.num_qubits, gate.base_class, builtin=False
+        )
         for name, gate in get_standard_gate_name_mapping().items()
         if name not in legacy and isinstance(gate, Gate) and gate.num_qubits > 0
     }
-
-
-@functools.cache
-def _with_standard(names: tuple[str, ...]) -> tuple[qasm2.CustomInstruction, ...]:
-    gates = _definable_standard_gates()
-    extra = []
-    for name in names:
-        gate = gates[name]
-        template = _template(name)
-        extra.append(
-            qasm2.CustomInstruction(
-                name, len(template.params), template.num_qubits, gate, builtin=False
-            )
-        )
-    return qasm2.LEGACY_CUSTOM_INSTRUCTIONS + tuple(extra)
-
-
-def _template(name: str) -> Gate:
-    from qiskit.circuit.library import get_standard_gate_name_mapping
-
-    return get_standard_gate_name_mapping()[name]
 
 
 _PROBE_VALUES = ((0.7313, -1.9172, 2.4113), (2.2369, 0.3179, -0.8751))
@@ -208,9 +187,8 @@ def _standard_definition(definition: str) -> bool:
     from qiskit.quantum_info import Operator
 
     name = _GATE_DEFINITION.match(definition).group("name")  # type: ignore[union-attr]
-    template = _template(name)
-    k, qubits = len(template.params), template.num_qubits
-    gate = _definable_standard_gates()[name]
+    standard = _definable_standard_gates()[name]
+    k, qubits, gate = standard.num_params, standard.num_qubits, standard.constructor
     targets = ",".join(f"q[{i}]" for i in range(qubits))
     for values in _PROBE_VALUES:
         args = f"({','.join(repr(v) for v in values[:k])})" if k else ""
