@@ -11,6 +11,7 @@ import math
 import os
 import re
 import subprocess
+import sys
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -561,3 +562,90 @@ def test_exports_round_trip(runs, sweep, tmp_path, which):
     assert back["top_outcome" if "top_outcome" in back else "observable"].map(type).eq(str).all()
     out = export_counts_json(folder, tmp_path / "counts.json")
     assert json.loads(out.read_text(encoding="utf-8")) == counts(folder)
+
+
+_PARALLEL_READ = """
+import sys, threading, warnings
+import pandas as pd
+from qexp import results
+from qexp.errors import QexpWarning
+from qexp.runs import run_dirs
+from qexp.store import CorruptJobFile
+
+sweep, damaged = sys.argv[1], sys.argv[2:]
+assert threading.active_count() == 1  # a fresh process, as a user's script
+results.PARALLEL_READ_MIN_FILES = 2
+paths = [p for run in run_dirs(sweep) for p in results.job_paths(run)]
+with results._TableReader(paths) as reader:
+    assert reader._pool is not None and reader._pool._max_workers == 2  # workers read
+if damaged:
+    try:
+        results.load_table(sweep)
+        raise SystemExit("no CorruptJobFile")
+    except CorruptJobFile as exc:
+        print("corrupt:", exc.path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rest = results.load_table(sweep, skip_corrupt=True)
+    print("warned:", [str(w.message) for w in caught if w.category is QexpWarning])
+    print("rows:", len(rest))
+else:
+    parallel = results.load_table(sweep)
+    results.PARALLEL_READ_MIN_FILES = 10**9
+    serial = results.load_table(sweep)
+    assert len(parallel) == len(serial) > 0
+    pd.testing.assert_frame_equal(parallel, serial)
+    print("rows:", len(parallel))
+"""
+
+
+def _read_in_a_fresh_process(sweep: Path, *damaged: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _PARALLEL_READ, str(sweep), *map(str, damaged)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: read in-process")
+def test_a_table_read_by_worker_processes_equals_one_read_in_process(sweep):
+    """load_table reads many job files in forked workers: the same rows, in the same order."""
+    out = _read_in_a_fresh_process(sweep)
+    assert f"rows: {len(load_table(sweep))}" in out
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: read in-process")
+def test_a_damaged_job_file_read_by_a_worker_is_named_or_skipped(sweep, tmp_path):
+    import shutil
+
+    copy = tmp_path / "multi"
+    shutil.copytree(sweep, copy)
+    whole = load_table(copy)
+    damaged = sorted((copy / "3" / "jobs").glob("*.h5"))[0]
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    out = _read_in_a_fresh_process(copy, damaged)
+    assert f"corrupt: {damaged}" in out
+    assert f"skipping {damaged}: not a readable HDF5 file" in out
+    lost = whole[(whole["run"] == "3") & (whole["job_index"] == 0)]
+    assert len(lost) > 0 and f"rows: {len(whole) - len(lost)}" in out
+
+
+def test_a_table_is_read_in_process_while_other_threads_run(sweep, monkeypatch):
+    """Forking beside another thread could copy a lock it holds: then reading stays here."""
+    import threading
+
+    from qexp import results
+
+    monkeypatch.setattr(results, "PARALLEL_READ_MIN_FILES", 2)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        paths = [p for run in results.run_dirs(sweep) for p in results.job_paths(run)]
+        with results._TableReader(paths) as reader:
+            assert reader._pool is None
+        assert len(load_table(sweep)) > 0
+    finally:
+        stop.set()
+        other.join()

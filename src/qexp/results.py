@@ -351,24 +351,99 @@ def load_table(path: Path | str, *, skip_corrupt: bool = False) -> pd.DataFrame:
     - Estimator: `observable_index`, `observable` (the Pauli string), `value` and `std`.
 
     The rows are stored in each job file when it is written, so this reads a few small
-    datasets per file and never decodes a circuit or a bit.
+    datasets per file and never decodes a circuit or a bit; from
+    `PARALLEL_READ_MIN_FILES` files on, one worker process per core reads them.
     """
     import pandas as pd
 
     from qexp.mitigation import runs as mitigation_runs
 
-    blocks: list[tuple[Path, dict[str, Any], JobTable]] = []
-    for run_dir in run_dirs(Path(path)):
-        overrides = run_overrides(run_dir)
-        tables = [
-            table
-            for job_path in job_paths(run_dir)
-            if (table := _read_or_skip(read_table, job_path, skip_corrupt)) is not None
-        ]
-        tables = mitigation_runs.join(run_dir, tables)  # `<metric>_mitigated` columns
-        tables.sort(key=lambda t: _first(t.columns.get("circuit_index")))
-        blocks += [(run_dir, overrides, table) for table in tables]
+    runs = [(run_dir, job_paths(run_dir)) for run_dir in run_dirs(Path(path))]
+    with _TableReader([p for _, paths in runs for p in paths]) as reader:
+        overrides = {run_dir: run_overrides(run_dir) for run_dir, _ in runs}  # meanwhile
+        blocks: list[tuple[Path, dict[str, Any], JobTable]] = []
+        for run_dir, paths in runs:
+            tables = [t for p in paths if (t := reader.table(p, skip_corrupt)) is not None]
+            tables = mitigation_runs.join(run_dir, tables)  # `<metric>_mitigated` columns
+            tables.sort(key=lambda t: _first(t.columns.get("circuit_index")))
+            blocks += [(run_dir, overrides[run_dir], table) for table in tables]
     return _frame(pd, blocks)
+
+
+PARALLEL_READ_MIN_FILES = 16
+"""From this many job files on, `load_table` reads them in worker processes, one per core."""
+
+
+class _TableReader:
+    """Job files' tables, read in forked worker processes when there are many.
+
+    Reading a table is mostly HDF5's own per-object work (about 0.1 ms per dataset or
+    attribute), which holds h5py's lock: threads would take turns, processes do not. The
+    workers are forked, so only while this process runs no thread of its own (a script, a
+    command; not a Jupyter kernel, whose threads make it read in-process) and never hold a
+    file open when it forks.
+    """
+
+    def __init__(self, paths: list[Path]) -> None:
+        self._futures: dict[Path, Any] = {}
+        self._pool: Any = None
+        workers = _read_workers(len(paths))
+        if workers < 2:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        size = max(1, math.ceil(len(paths) / (4 * workers)))  # a few chunks each: balance
+        for start in range(0, len(paths), size):
+            chunk = paths[start : start + size]
+            future = self._pool.submit(_read_tables, chunk)
+            self._futures.update((p, (future, k)) for k, p in enumerate(chunk))
+
+    def table(self, path: Path, skip_corrupt: bool) -> JobTable | None:
+        """The file's table; a damaged file raises CorruptJobFile, or is warned about and
+        skipped (None) with `skip_corrupt`."""
+        if path in self._futures:
+            future, k = self._futures[path]
+            found = future.result()[k]
+        else:
+            found = _read_tables([path])[0]
+        if not isinstance(found, CorruptJobFile):
+            return found
+        if not skip_corrupt:
+            raise found
+        warnings.warn(f"skipping {path}: {found.why}", QexpWarning, stacklevel=4)
+        return None
+
+    def __enter__(self) -> _TableReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_workers(num_files: int) -> int:
+    import os
+    import threading
+
+    if num_files < PARALLEL_READ_MIN_FILES or threading.active_count() > 1:
+        return 0
+    try:
+        return min(len(os.sched_getaffinity(0)), math.ceil(num_files / PARALLEL_READ_MIN_FILES))
+    except AttributeError:  # not Linux: no fork to rely on
+        return 0
+
+
+def _read_tables(paths: list[Path]) -> list[JobTable | CorruptJobFile]:
+    """In a worker: each file's table, or why it cannot be trusted (warned about at home)."""
+    found: list[JobTable | CorruptJobFile] = []
+    for path in paths:
+        try:
+            found.append(read_table(path))
+        except CorruptJobFile as exc:
+            found.append(exc)
+    return found
 
 
 def _first(column: Any) -> float:
