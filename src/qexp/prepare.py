@@ -385,8 +385,7 @@ def _adopt(specs: list[Any], known: Known | None, max_exact_qubits: int) -> list
         return [digest(spec.circuit) for spec in specs]
     digests = []
     for spec, info in zip(specs, known, strict=True):
-        same = info.digest and info.source_digest and info.source_digest == spec.source_digest
-        if not same:
+        if not (info.digest and info.source_digest and info.source_digest == spec.source_digest):
             digests.append(digest(spec.circuit))
             continue
         digests.append(info.digest)
