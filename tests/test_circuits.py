@@ -408,6 +408,8 @@ def test_qasm_standard_gates_a_file_defines_are_read_as_qiskits_own(tmp_path):
         "gate rzx(t) a,b { h b; cx a,b; rz(2*t) b; cx a,b; h b; }",  # another angle convention
         "gate r(t) a { rx(t) a; }",  # another signature than Qiskit's RGate(theta, phi)
         "gate mine a,b { cx a,b; }\ngate dcx a,b { mine a,b; mine b,a; }",  # uses the file's own
+        # Qiskit's own definition in a comment, another one in the program
+        "// gate cs q0,q1 { t q0; cx q0,q1; tdg q1; cx q0,q1; t q1; }\ngate cs a,b { cz a,b; }",
     ],
 )
 def test_qasm_definitions_that_are_not_qiskits_gate_are_used_as_written(tmp_path, definition):

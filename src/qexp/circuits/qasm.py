@@ -145,14 +145,17 @@ def _custom_instructions(text: str) -> tuple[qasm2.CustomInstruction, ...]:
     if "gate" not in text:
         return qasm2.LEGACY_CUSTOM_INSTRUCTIONS
     standard = _definable_standard_gates()
+    verdicts: dict[str, bool] = {}  # a name written twice is only standard if both are
+    for m in _GATE_DEFINITION.finditer(_COMMENT.sub("", text)):
+        if (name := m.group("name")) in standard:
+            verdicts[name] = verdicts.get(name, True) and _standard_definition(m.group(0))
     return qasm2.LEGACY_CUSTOM_INSTRUCTIONS + tuple(
-        standard[m.group("name")]
-        for m in _GATE_DEFINITION.finditer(text)
-        if m.group("name") in standard and _standard_definition(m.group(0))
+        standard[name] for name, same in verdicts.items() if same
     )
 
 
 _GATE_DEFINITION = re.compile(r"\bgate\s+(?P<name>[A-Za-z_]\w*)[^{;]*\{[^}]*\}")
+_COMMENT = re.compile(r"//[^\n]*")
 
 
 @functools.cache
