@@ -577,7 +577,7 @@ assert threading.active_count() == 1  # a fresh process, as a user's script
 results.PARALLEL_READ_MIN_FILES = 2
 paths = [p for run in run_dirs(sweep) for p in results.job_paths(run)]
 with results._TableReader(paths) as reader:
-    assert reader._pool is not None and reader._pool._max_workers == 2  # workers read
+    assert reader._pool is not None and reader._pool._max_workers >= 2  # workers read
 if damaged:
     try:
         results.load_table(sweep)

@@ -424,6 +424,9 @@ class _TableReader:
 
 
 def _read_workers(num_files: int) -> int:
+    """Worker processes for reading `num_files` files: none for a few, and none while
+    another Python thread runs (it could hold h5py's lock, or a file, when this process
+    forks). Idle native pools (BLAS, OpenMP) do not count: the workers only read HDF5."""
     import os
     import threading
 

@@ -148,7 +148,7 @@ def _custom_instructions(text: str) -> tuple[qasm2.CustomInstruction, ...]:
     verdicts: dict[str, bool] = {}  # a name written twice is only standard if both are
     for m in _GATE_DEFINITION.finditer(_COMMENT.sub("", text)):
         if (name := m.group("name")) in standard:
-            verdicts[name] = verdicts.get(name, True) and _standard_definition(m.group(0))
+            verdicts[name] = verdicts.get(name, True) and _standard_definition(name, m.group(0))
     return qasm2.LEGACY_CUSTOM_INSTRUCTIONS + tuple(
         standard[name] for name, same in verdicts.items() if same
     )
@@ -180,7 +180,7 @@ so that a body equal to the gate by coincidence at one of them is still told apa
 
 
 @functools.lru_cache(maxsize=256)
-def _standard_definition(definition: str) -> bool:
+def _standard_definition(name: str, definition: str) -> bool:
     """Whether a file's `gate name(...) ... { body }` is Qiskit's standard gate `name`.
 
     The definition is parsed on its own (with `qelib1.inc`; a body that uses another of
@@ -189,7 +189,6 @@ def _standard_definition(definition: str) -> bool:
     """
     from qiskit.quantum_info import Operator
 
-    name = _GATE_DEFINITION.match(definition).group("name")  # type: ignore[union-attr]
     standard = _definable_standard_gates()[name]
     k, qubits, gate = standard.num_params, standard.num_qubits, standard.constructor
     targets = ",".join(f"q[{i}]" for i in range(qubits))
