@@ -31,7 +31,7 @@ from qiskit import QuantumCircuit  # noqa: E402
 from qiskit.transpiler import generate_preset_pass_manager  # noqa: E402
 from qiskit_ibm_runtime import Batch, SamplerV2, fake_provider  # noqa: E402
 
-from qexp.local_device import LocalDevice  # noqa: E402
+from qexp.backends.local_device import LocalDevice  # noqa: E402
 
 IMPORTS = time.perf_counter() - START
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qexp.results import load_run
+from qexp.analysis.results import load_run
 
 RUN = [
     "backend=fake",

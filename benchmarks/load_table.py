@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from qexp.results import job_paths, load_run, load_table
-from qexp.runs import run_dirs
+from qexp.analysis.results import job_paths, load_run, load_table
+from qexp.store.run_folder import run_dirs
 
 TARGET_ROWS, TARGET_FILES, TARGET_SECONDS = 10_000, 100, 0.5
 METRICS = ("hellinger_fidelity", "heavy_output_probability")

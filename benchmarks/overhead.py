@@ -25,8 +25,8 @@ from qiskit.circuit.random import random_circuit
 from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_ibm_runtime import Batch, fake_provider
 
-from qexp import runner
 from qexp.config import load, register
+from qexp.run import runner
 from qexp.seeds import derive_seed
 
 CONF = Path(__file__).resolve().parents[1] / "conf"

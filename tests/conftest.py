@@ -13,8 +13,10 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
-from qexp import runner
-from qexp.config import load, register, selection
+from qexp.config import selection
+from qexp.config.load import load
+from qexp.config.registry import register
+from qexp.run import runner
 
 REPO = Path(__file__).resolve().parents[1]
 CONF_DIR = REPO / "conf"

@@ -9,17 +9,22 @@ import pytest
 from conftest import BELL_QASM2
 from qiskit.quantum_info import Statevector
 
-from qexp import circuits, primitives
+from qexp import circuits
 from qexp.circuits import CircuitSpec
-from qexp.circuits.ansatz import AnsatzConfig
-from qexp.circuits.clifford import CliffordConfig
-from qexp.circuits.ghz import GhzConfig
-from qexp.circuits.mirror import MirrorConfig
-from qexp.circuits.qasm import QasmConfig
-from qexp.circuits.qft import QftConfig
-from qexp.circuits.quantum_volume import QuantumVolumeConfig
-from qexp.circuits.random_circuits import RandomConfig
+from qexp.config import circuits as schemas
+from qexp.config.circuits import (
+    AnsatzConfig,
+    CliffordConfig,
+    GhzConfig,
+    MirrorConfig,
+    QasmConfig,
+    QftConfig,
+    QuantumVolumeConfig,
+    RandomConfig,
+)
+from qexp.config.primitive import EstimatorConfig, SamplerConfig
 from qexp.errors import ConfigError
+from qexp.plan import primitives
 
 BASE_KEYS = {"generator", "num_qubits", "seed"}
 
@@ -236,8 +241,8 @@ def test_unknown_generator():
 
 
 def test_registry_names_match_schemas():
-    assert set(circuits.GENERATORS) == set(circuits.SCHEMAS)
-    for name, schema in circuits.SCHEMAS.items():
+    assert set(circuits.GENERATORS) == set(schemas.SCHEMAS)
+    for name, schema in schemas.SCHEMAS.items():
         assert schema().name == name
         assert hasattr(circuits.GENERATORS[name], "generate")
 
@@ -257,9 +262,9 @@ def test_qasm2_file(qasm_dir):
     assert spec.circuit.num_qubits == 2
     assert [r.name for r in spec.circuit.cregs] == ["c"]  # the file's own register, kept
     assert [i.operation.name for i in spec.circuit.data] == ["h", "cx", "measure", "measure"]
-    sampled = primitives.logical_circuit(primitives.SamplerConfig(), spec)
+    sampled = primitives.logical_circuit(SamplerConfig(), spec)
     assert sampled is spec.circuit  # it measures: nothing added
-    estimated = primitives.logical_circuit(primitives.EstimatorConfig(), spec)
+    estimated = primitives.logical_circuit(EstimatorConfig(), spec)
     assert estimated.num_clbits == 0
     assert [i.operation.name for i in estimated.data] == ["h", "cx"]
     assert spec.metadata == {

@@ -11,8 +11,8 @@ import pytest
 from conftest import BELL_QASM2, CONF_DIR, compose_config, run_config
 from omegaconf import OmegaConf
 
-from qexp.config import QexpConfig, load
-from qexp.config.schema import DISCRIMINATORS, GROUPS
+from qexp.config.load import load
+from qexp.config.schema import DISCRIMINATORS, GROUPS, QexpConfig
 from qexp.errors import ConfigError
 
 

@@ -44,9 +44,9 @@ def test_a_run_prints_results_on_stdout_and_progress_on_stderr(cli, tmp_path):
     assert "qexp: 4 circuits (ghz) in 2 jobs, sampler (v2) on aer_simulator" in progress
     assert any(line.startswith("qexp: job 1 done [") for line in progress), progress
     assert not TIMESTAMP.search(done.stdout + done.stderr)
-    assert "qexp.runner" not in done.stdout + done.stderr  # no logger names
+    assert "qexp.run.runner" not in done.stdout + done.stderr  # no logger names
     log = (tmp_path / "run/__main__.log").read_text()
-    assert TIMESTAMP.search(log) and "[qexp.runner][INFO] - 4 circuits (ghz) in 2 jobs" in log
+    assert TIMESTAMP.search(log) and "[qexp.run.runner][INFO] - 4 circuits (ghz) in 2 jobs" in log
 
 
 def test_an_error_is_one_plain_line_on_stderr(cli, tmp_path):

@@ -8,9 +8,9 @@ from conftest import run_config
 from qiskit import QuantumCircuit
 from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 
-from qexp import cost
 from qexp.constants import MANIFEST_FILE
-from qexp.estimate import BudgetExceeded
+from qexp.plan import cost
+from qexp.plan.estimate import BudgetExceeded
 
 DT = 2 / 9 * 1e-9
 """FakeManilaV2's sample time: 0.2222 ns. Its durations below are from its calibration data."""

@@ -19,15 +19,17 @@ from qiskit_aer.primitives import SamplerV2
 from qexp import circuits, metrics
 from qexp.circuits import CircuitSpec
 from qexp.circuits import ideal as ideal_module
-from qexp.circuits.ansatz import AnsatzConfig
-from qexp.circuits.clifford import CliffordConfig
-from qexp.circuits.ghz import GhzConfig
 from qexp.circuits.ideal import Ideal
-from qexp.circuits.mirror import MirrorConfig
-from qexp.circuits.qasm import QasmConfig
-from qexp.circuits.qft import QftConfig
-from qexp.circuits.quantum_volume import QuantumVolumeConfig
-from qexp.circuits.random_circuits import RandomConfig
+from qexp.config.circuits import (
+    AnsatzConfig,
+    CliffordConfig,
+    GhzConfig,
+    MirrorConfig,
+    QasmConfig,
+    QftConfig,
+    QuantumVolumeConfig,
+    RandomConfig,
+)
 
 
 def _expect(state: Statevector, label: str) -> float:

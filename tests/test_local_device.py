@@ -27,7 +27,7 @@ from qiskit_aer import AerSimulator
 from qiskit_ibm_runtime import Batch, fake_provider
 from scipy.stats import chi2
 
-from qexp.local_device import (
+from qexp.backends.local_device import (
     LocalDevice,
     active_qubits,
     density_matrix_fits,

@@ -13,8 +13,10 @@ from scipy.stats import binomtest
 from qexp import metrics
 from qexp.circuits.ghz import ideal as ghz_ideal
 from qexp.circuits.ideal import Ideal
+from qexp.config.schema import MetricsConfig
+from qexp.config.validate import validate_metrics
 from qexp.errors import ConfigError
-from qexp.metrics import Counts, MetricsConfig
+from qexp.metrics import Counts
 
 
 def _counts(frequencies: dict[int, int]) -> Counts:
@@ -255,6 +257,6 @@ def test_sampler_metrics_choose_what_the_ideal_allows():
 @pytest.mark.parametrize("value", [-1, 27, 2.5, True])
 def test_max_exact_qubits_is_checked(value):
     with pytest.raises(ConfigError) as info:
-        metrics.validate(MetricsConfig(max_exact_qubits=value))
+        validate_metrics(MetricsConfig(max_exact_qubits=value))
     assert info.value.key == "metrics.max_exact_qubits"
     assert "metrics.max_exact_qubits=20" in str(info.value)

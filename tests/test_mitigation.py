@@ -17,13 +17,13 @@ import pytest
 from conftest import compose_config, run_config
 from emulator import subprocess_env
 
-from qexp import runner
-from qexp.config import load
+from qexp.config.load import load
 from qexp.errors import ConfigError
 from qexp.metrics import Counts
 from qexp.mitigation import calibration, load_mitigated
-from qexp.plan import make_plan
+from qexp.plan.make import make_plan
 from qexp.results import load_run, load_table
+from qexp.run import runner
 from qexp.store import read_results
 
 GHZ3 = ("mitigation=m3", "backend=fake", "circuits.num_qubits=[3]", "primitive.shots=20000")
@@ -180,7 +180,7 @@ def _inverted(run_dir: Path, counts: dict[str, int]) -> np.ndarray:
 
 def test_calibration_jobs_share_the_experiments_batch(tmp_path, monkeypatch):
     """Locally a batch has no id: the Batch object each job is submitted to is compared."""
-    from qexp import primitives
+    from qexp.plan import primitives
 
     opened, used = [], []
     open_batch, make = runner._open_batch, primitives.make

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import run_config
 
-from qexp import prepare
+from qexp.plan import prepare
 from qexp.results import load_run
 
 
@@ -87,8 +87,8 @@ def test_partitions_take_what_the_survey_found_only_for_the_text_it_read(tmp_pat
 
     from qexp import circuits
     from qexp.circuits.identity import digest
-    from qexp.config import load
-    from qexp.plan import _preparer
+    from qexp.config.load import load
+    from qexp.plan.make import _preparer
 
     folder = tmp_path / "qasm"
     folder.mkdir()
@@ -126,8 +126,8 @@ def test_a_runs_workers_are_forked_not_started_afresh(tmp_path, backend):
     script = f"""
 import sys
 from conftest import compose_config
-from qexp.config import load
-from qexp.plan import make_plan
+from qexp.config.load import load
+from qexp.plan.make import make_plan
 cfg = load(compose_config("circuits=qasm", "circuits.path={tmp_path}", "partition.max_circuits=10",
                           "transpile.workers=2", *{backend.split()!r}))
 plan = make_plan(cfg)

@@ -21,14 +21,14 @@ from qiskit_ibm_runtime.exceptions import (
     RuntimeJobMaxTimeoutError,
 )
 
-from qexp import failures
 from qexp.errors import RunError
-from qexp.execute import BatchLoop, Hooks, Policy
-from qexp.manifest import Manifest
-from qexp.partition import JobPlan
+from qexp.plan.partition import JobPlan
 from qexp.results import load_job, load_run
 from qexp.resume import resume
+from qexp.run import failures
+from qexp.run.batch_loop import BatchLoop, Hooks, Policy
 from qexp.status import main as status_main
+from qexp.store.manifest import Manifest
 
 MULTI = (
     "circuits=random",

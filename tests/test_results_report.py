@@ -25,9 +25,9 @@ from conftest import qexp_cli, run_config, write_pubs
 from qiskit import QuantumCircuit
 from qiskit.primitives import BitArray, DataBin, PrimitiveResult, SamplerPubResult
 
+from qexp.analysis.report import build_report
 from qexp.circuits.base import CircuitSpec
 from qexp.errors import RunError
-from qexp.report import build_report
 from qexp.results import (
     counts,
     export_counts_json,
@@ -509,7 +509,7 @@ def test_show_prints_top_outcomes_and_job_statuses(runs):
 
 @pytest.mark.slow
 def test_show_estimator_values_and_a_sweep(runs, sweep, capsys):
-    from qexp.show import main
+    from qexp.analysis.show import main
 
     for name, budget in (("estimator", "precision 0.05"), ("ansatz_estimator", "precision 0.1")):
         assert main([str(runs[name])]) == 0
@@ -527,7 +527,7 @@ def test_show_estimator_values_and_a_sweep(runs, sweep, capsys):
 
 
 def test_show_and_report_on_a_run_whose_jobs_failed(tmp_path, capsys):
-    from qexp.show import main
+    from qexp.analysis.show import main
 
     run_dir = tmp_path / "failed"
     with pytest.raises(RunError):
@@ -569,7 +569,7 @@ import sys, threading, warnings
 import pandas as pd
 from qexp import results
 from qexp.errors import QexpWarning
-from qexp.runs import run_dirs
+from qexp.store.run_folder import run_dirs
 from qexp.store import CorruptJobFile
 
 sweep, damaged = sys.argv[1], sys.argv[2:]

@@ -25,12 +25,12 @@ from qiskit_aer import AerSimulator
 from scipy.stats import binomtest
 
 from qexp import circuits, metrics
-from qexp.aggregate import BOOTSTRAP, WILSON, metric_means, quantum_volume
-from qexp.circuits.qft import QftConfig
-from qexp.circuits.quantum_volume import QuantumVolumeConfig
-from qexp.config import load, primitive_configs
-from qexp.partition import JobPlan
-from qexp.prepare import PrepareContext, Preparer, _Worker
+from qexp.analysis.aggregate import BOOTSTRAP, WILSON, metric_means, quantum_volume
+from qexp.config.circuits import QftConfig, QuantumVolumeConfig
+from qexp.config.load import load
+from qexp.config.validate import primitive_configs
+from qexp.plan.partition import JobPlan
+from qexp.plan.prepare import PrepareContext, Preparer, _Worker
 from qexp.results import load_ideals, load_run, load_table
 from qexp.store import PubRecord, dump_circuits, read_job, write_job
 
@@ -433,7 +433,7 @@ def test_metric_means_take_wilson_for_one_result_and_bootstrap_for_several():
 
 
 def test_show_prints_the_verdict_and_the_means_per_width(runs, capsys):
-    from qexp.show import main
+    from qexp.analysis.show import main
 
     assert main([str(runs["qv"])]) == 0
     out = capsys.readouterr().out
@@ -448,8 +448,8 @@ def test_show_prints_the_verdict_and_the_means_per_width(runs, capsys):
 
 
 def test_counts_panels_draw_the_ideal_beside_the_measured(runs):
-    from qexp.report import MAX_OUTCOMES, counts_bars
-    from qexp.show import read_run
+    from qexp.analysis.report import MAX_OUTCOMES, counts_bars
+    from qexp.analysis.show import read_run
 
     view = read_run(runs["qv"])
     logical = _circuits(runs["qv"])

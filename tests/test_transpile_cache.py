@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from conftest import run_config
 
+from qexp.plan.transpile_cache import SUBDIR, TranspileCache
 from qexp.results import load_run
-from qexp.transpile_cache import SUBDIR, TranspileCache
 
 RANDOM = ("circuits=random", "circuits.num_qubits=[3]", "circuits.count=6", "backend=fake")
 

@@ -12,8 +12,8 @@ import pytest
 from conftest import BELL_QASM2, qexp_cli, run_config
 
 from qexp.errors import QexpError, RunError
-from qexp.lock import RunInUse, RunLock, holder
 from qexp.resume import resume
+from qexp.run.lock import RunInUse, RunLock, holder
 
 MULTI = (
     "circuits=random",
@@ -49,7 +49,7 @@ def test_the_lock_dies_with_its_process_even_by_kill_9(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from qexp.lock import RunLock; "
+            "import sys, time; from qexp.run.lock import RunLock; "
             f"lock = RunLock(__import__('pathlib').Path({str(tmp_path)!r})).__enter__(); "
             "print('locked', flush=True); time.sleep(600)",
         ],

@@ -7,12 +7,13 @@ import math
 
 import pytest
 
-from qexp import primitives
+from qexp.config.primitive import EstimatorConfig, SamplerConfig
 from qexp.errors import ConfigError
-from qexp.execute import BatchLoop, Hooks, Policy
-from qexp.manifest import Manifest
-from qexp.partition import JobPlan, plan_jobs
+from qexp.plan import primitives
+from qexp.plan.partition import JobPlan, plan_jobs
+from qexp.run.batch_loop import BatchLoop, Hooks, Policy
 from qexp.seeds import derive_seed
+from qexp.store.manifest import Manifest
 
 
 @pytest.mark.parametrize(("n", "k"), [(1, 1), (4, 2), (5, 2), (14, 4), (100, 100), (101, 100)])
@@ -40,11 +41,11 @@ def test_executions_count_parameter_sets_times_shots():
     from qexp.circuits.ansatz import AnsatzConfig, generate
 
     (spec,) = generate(AnsatzConfig(num_qubits=2, num_points=7), seed=1)
-    sampler = primitives.SamplerConfig(shots=300)
-    estimator = primitives.EstimatorConfig(precision=0.01)
+    sampler = SamplerConfig(shots=300)
+    estimator = EstimatorConfig(precision=0.01)
     assert primitives.executions(sampler, spec) == 7 * 300
     assert primitives.executions(estimator, spec) == 7 * 10_000
-    assert primitives.executions(primitives.EstimatorConfig(shots=50), spec) == 7 * 50
+    assert primitives.executions(EstimatorConfig(shots=50), spec) == 7 * 50
 
 
 def test_derived_seeds_are_stable_distinct_and_never_zero():
@@ -155,7 +156,7 @@ def test_isa_depth_through_the_dag_equals_the_circuits_own_count():
     from qiskit.circuit.random import random_circuit
     from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 
-    from qexp import transpile
+    from qexp.plan import transpile
 
     pm = transpile.pass_manager(1, FakeManilaV2().target, seed=3)
     circuits = [random_circuit(4, 6, max_operands=2, measure=True, seed=s) for s in range(8)]

@@ -17,14 +17,17 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from qexp import runner
+from qexp.callbacks import Console
 from qexp.cli import command, exit_now
-from qexp.config import load, register, selection
-from qexp.console import Console, error
+from qexp.config import selection
+from qexp.config.load import load
+from qexp.config.registry import register
+from qexp.console import error
 from qexp.constants import MANIFEST_FILE
 from qexp.errors import ConfigError, QexpError, RunInterrupted
-from qexp.folder import record_refusal
-from qexp.lock import RunInUse
+from qexp.run import runner
+from qexp.run.lock import RunInUse
+from qexp.store.run_folder import record_refusal
 from qexp.sweep import index, summary
 from qexp.sweep.record import LAST_SWEEP, PointOutcome, SweepEnd, note_finished
 

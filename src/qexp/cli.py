@@ -88,7 +88,7 @@ def exit_now(code: int) -> None:
     import gc
 
     gc.freeze()
-    execute = sys.modules.get("qexp.execute")  # only a run has jobs to abandon
+    execute = sys.modules.get("qexp.run.batch_loop")  # only a run has jobs to abandon
     if execute is not None and execute.abandoned_local_jobs():
         sys.stdout.flush()
         sys.stderr.flush()

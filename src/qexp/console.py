@@ -4,7 +4,7 @@ stderr gets `qexp: error: ...`, `qexp: warning: ...`, and progress as `qexp: ...
 library's message names the library (`qexp: warning: qiskit: ...`); a message of several
 lines indents the rest. Timestamps and logger names go only to the run folder's log file.
 `python -m qexp` gets this from conf/hydra/job_logging/qexp.yaml and the `Console`
-callback, the other commands from `setup()`.
+callback (`qexp.callbacks`), the other commands from `setup()`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ import logging
 import os
 import sys
 import warnings
-from typing import Any, TextIO
-
-from hydra.experimental.callback import Callback
+from typing import TextIO
 
 PROG = "qexp"
 
@@ -126,23 +124,3 @@ def _package_of(filename: str) -> str:
                 if filename.startswith(os.path.join(folder, "")):
                     return name
     return "warnings"
-
-
-class Console(Callback):
-    """Hydra callback: library output follows the console rule in every job's process,
-    whatever the launcher (Hydra has just applied `hydra.job_logging` there).
-
-    `accepted` tells `python -m qexp` that Hydra composed the command line: when Hydra
-    exits 1 before that, it refused the input (exit 2), no run failed.
-    """
-
-    accepted = False
-
-    def on_run_start(self, config: Any, **kwargs: Any) -> None:
-        Console.accepted = True
-
-    def on_multirun_start(self, config: Any, **kwargs: Any) -> None:
-        Console.accepted = True
-
-    def on_job_start(self, config: Any, **kwargs: Any) -> None:
-        adopt_library_output()

@@ -21,6 +21,8 @@ CIRCUITS_FILE = "circuits.jsonl"
 HYDRA_DIR = ".hydra"
 SAVED_CONFIG_FILE = "config.yaml"
 """The composed config Hydra saves in `<run>/.hydra/`; resume reads it back."""
+OVERRIDES_FILE = "overrides.yaml"
+"""The command line's overrides Hydra saves in `<run>/.hydra/`."""
 
 
 def job_file_name(index: int) -> str:

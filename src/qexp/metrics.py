@@ -18,8 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from qexp.circuits.ideal import MAX_EXACT_QUBITS, Ideal
-from qexp.errors import ConfigError
+from qexp.circuits.ideal import Ideal
 
 CONFIDENCE = 0.95
 """Coverage of every interval unless told otherwise."""
@@ -27,30 +26,6 @@ QV_THRESHOLD = 2 / 3
 """Heavy-output probability a width must beat (Cross et al. 2019)."""
 QV_MIN_CIRCUITS = 100
 """Circuits per width the Quantum Volume protocol asks for."""
-MAX_EXACT_LIMIT = 26
-"""Largest `metrics.max_exact_qubits`: a 26-qubit distribution already holds 512 MiB."""
-
-
-@dataclass
-class MetricsConfig:
-    """How ideal answers are computed for the metrics."""
-
-    max_exact_qubits: int = MAX_EXACT_QUBITS
-    """Widest circuit whose ideal distribution is simulated exactly (2**n memory and time).
-    Wider circuits have metrics only where the physics gives the answer (GHZ, QFT, Clifford,
-    mirror)."""
-
-
-def validate(cfg: MetricsConfig) -> None:
-    value = cfg.max_exact_qubits
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EXACT_LIMIT:
-        raise ConfigError(
-            "metrics.max_exact_qubits",
-            value,
-            f"an integer from 0 to {MAX_EXACT_LIMIT} (each exact distribution takes 2**n "
-            "floats of memory)",
-            f"set metrics.max_exact_qubits={MAX_EXACT_QUBITS}",
-        )
 
 
 class Counts(NamedTuple):

@@ -19,6 +19,7 @@ from qexp.circuits import (
 )
 from qexp.circuits.base import CircuitSpec
 from qexp.circuits.catalog import CircuitInfo
+from qexp.config import circuits as schemas
 from qexp.errors import ConfigError
 
 GENERATORS: dict[str, ModuleType] = {
@@ -31,19 +32,7 @@ GENERATORS: dict[str, ModuleType] = {
     "ansatz": ansatz,
     "qasm": qasm,
 }
-"""Config name -> module with `validate(cfg)` and `generate(cfg, seed)`."""
-
-SCHEMAS: dict[str, type] = {
-    "ghz": ghz.GhzConfig,
-    "qft": qft.QftConfig,
-    "random": random_circuits.RandomConfig,
-    "quantum_volume": quantum_volume.QuantumVolumeConfig,
-    "clifford": clifford.CliffordConfig,
-    "mirror": mirror.MirrorConfig,
-    "ansatz": ansatz.AnsatzConfig,
-    "qasm": qasm.QasmConfig,
-}
-"""Config name -> its dataclass schema."""
+"""Config name -> module with `generate(cfg, seed)` (its schema: `qexp.config.circuits`)."""
 
 
 def generator(name: str) -> ModuleType:
@@ -55,7 +44,14 @@ def generator(name: str) -> ModuleType:
 
 
 def validate(cfg: Any) -> None:
-    generator(cfg.name).validate(cfg)
+    """The circuits config before anything is built: its values (`qexp.config.circuits`),
+    and what they cannot see: the QASM files exist, explicit ansatz points fit the ansatz's
+    parameters. The plan asks first."""
+    schemas.validate(cfg)
+    if cfg.name == "qasm":
+        qasm.files(cfg.path)
+    elif cfg.name == "ansatz":
+        ansatz.check(cfg)
 
 
 def generate(cfg: Any, seed: int, indices: Sequence[int] | None = None) -> list[CircuitSpec]:
@@ -89,11 +85,10 @@ def catalog(cfg: Any, seed: int) -> list[CircuitInfo] | None:
 
 __all__ = [
     "GENERATORS",
-    "SCHEMAS",
     "CircuitInfo",
     "CircuitSpec",
     "catalog",
+    "validate",
     "generate",
     "generator",
-    "validate",
 ]

@@ -9,7 +9,6 @@ uniformly from [0, 2 pi) with a seed derived from the run's seed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
@@ -17,72 +16,32 @@ import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.circuit.library import efficient_su2, real_amplitudes
 
-from qexp.circuits.base import CircuitSpec, positive, widths, z_observables
+from qexp.circuits.base import CircuitSpec, z_observables
+from qexp.config.circuits import AnsatzConfig, validate, widths
 from qexp.errors import ConfigError
 from qexp.seeds import derive_seed
 
-ANSATZE: dict[str, Callable[..., QuantumCircuit]] = {
+BUILDERS: dict[str, Callable[..., QuantumCircuit]] = {
     "efficient_su2": efficient_su2,
     "real_amplitudes": real_amplitudes,
 }
 
 
-@dataclass
-class AnsatzConfig:
-    """One parameterized ansatz circuit per width, run at `num_points` parameter points."""
-
-    name: str = "ansatz"
-    num_qubits: Any = 3
-    """An int or a list of ints: one circuit per width (a single int when `points` is set)."""
-    ansatz: str = "efficient_su2"
-    """Which circuit family: efficient_su2 or real_amplitudes."""
-    reps: int = 1
-    """Entangling layers (repetitions) of the ansatz."""
-    num_points: int = 8
-    """Random parameter points per circuit, drawn in [0, 2 pi); ignored when `points` is set."""
-    points: list[Any] | None = None
-    """Explicit parameter points: a list of vectors, each of length num_parameters.
-
-    Typed loosely on purpose: OmegaConf 2.3 rejects ints such as `[[0, 1.5]]` in a
-    `list[list[float]]` field instead of converting them; the values are checked here.
-    """
-
-
-def validate(cfg: AnsatzConfig) -> None:
-    _check(cfg)
-
-
 def generate(cfg: AnsatzConfig, seed: int) -> list[CircuitSpec]:
-    return [_ansatz(cfg, n, seed) for n in _check(cfg)]
+    return [_ansatz(cfg, n, seed) for n in check(cfg)]
 
 
 def build(ansatz: str, num_qubits: int, reps: int) -> QuantumCircuit:
     """The bare parameterized circuit (no metadata)."""
-    return ANSATZE[ansatz](num_qubits, reps=reps)
+    return BUILDERS[ansatz](num_qubits, reps=reps)
 
 
-def _check(cfg: AnsatzConfig) -> list[int]:
+def check(cfg: AnsatzConfig) -> list[int]:
+    """The widths, once the config's values (`qexp.config.circuits`) are checked and
+    explicit points are known to fit the circuit's parameters."""
+    validate(cfg)
     ns = widths(cfg.num_qubits)
-    if cfg.ansatz not in ANSATZE:
-        raise ConfigError(
-            "circuits.ansatz",
-            cfg.ansatz,
-            f"one of {', '.join(ANSATZE)}",
-            "set circuits.ansatz=efficient_su2",
-        )
-    positive(cfg.reps, "circuits.reps")
-    if cfg.points is None:
-        positive(cfg.num_points, "circuits.num_points")
-    else:
-        if len(ns) != 1:
-            raise ConfigError(
-                "circuits.points",
-                cfg.points,
-                "explicit points need a single width, since the number of parameters "
-                f"depends on it (got circuits.num_qubits={cfg.num_qubits!r})",
-                f"set circuits.num_qubits={ns[0]} (one width), or circuits.points=null to "
-                "draw circuits.num_points random points per width",
-            )
+    if cfg.points is not None:
         _points(cfg.points, build(cfg.ansatz, ns[0], cfg.reps).num_parameters)
     return ns
 

@@ -1,4 +1,4 @@
-"""What every generator returns, and the parameter checks they share."""
+"""What every generator returns: one `CircuitSpec` per circuit, and the seeded families."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from qiskit import QuantumCircuit
 
 from qexp.circuits import ideal as _ideal
 from qexp.circuits.ideal import MAX_EXACT_QUBITS, Ideal
-from qexp.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -73,29 +72,6 @@ class CircuitSpec:
         if key not in self._memo:
             self._memo[key] = _ideal.expectation_values(self, observables, max_exact_qubits)
         return self._memo[key]
-
-
-def widths(value: Any, key: str = "circuits.num_qubits", minimum: int = 1) -> list[int]:
-    """`num_qubits` as a list: an int or a list of ints, each at least `minimum`."""
-    items = list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value]
-    if not items:
-        raise ConfigError(key, value, "a non-empty list of qubit counts", f"set {key}=3")
-    for item in items:
-        if isinstance(item, bool) or not isinstance(item, int) or item < minimum:
-            raise ConfigError(
-                key,
-                value,
-                f"an int >= {minimum} or a list of such ints",
-                f"set {key}={max(minimum, 3)} or {key}=[2,3,4]",
-            )
-    return items
-
-
-def positive(value: Any, key: str, minimum: int = 1) -> int:
-    """Check an integer parameter such as `count` or `depth`."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(key, value, f"an integer >= {minimum}", f"set {key}={minimum}")
-    return value
 
 
 def z_observables(num_qubits: int) -> tuple[str, ...]:

@@ -6,31 +6,14 @@ Each knows its ideal distribution at any width: the stabilizer state's, from the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import random_clifford
 
-from qexp.circuits.base import CircuitSpec, positive, seeded_family, widths
+from qexp.circuits.base import CircuitSpec, seeded_family
 from qexp.circuits.catalog import CircuitInfo, family
 from qexp.circuits.ideal import Ideal
-
-
-@dataclass
-class CliffordConfig:
-    """`count` random Clifford circuits for each width."""
-
-    name: str = "clifford"
-    num_qubits: Any = 3
-    """An int or a list of ints: `count` circuits per width."""
-    count: int = 10
-    """Circuits per width, each with its own seed derived from the run's seed."""
-
-
-def validate(cfg: CliffordConfig) -> None:
-    widths(cfg.num_qubits)
-    positive(cfg.count, "circuits.count")
+from qexp.config.circuits import CliffordConfig, validate, widths
 
 
 def generate(

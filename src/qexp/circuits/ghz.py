@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 from qiskit import QuantumCircuit
 
-from qexp.circuits.base import CircuitSpec, widths
+from qexp.circuits.base import CircuitSpec
 from qexp.circuits.ideal import Ideal
-
-
-@dataclass
-class GhzConfig:
-    """One GHZ circuit per width."""
-
-    name: str = "ghz"
-    num_qubits: Any = 3
-    """An int or a list of ints: one circuit per width."""
-
-
-def validate(cfg: GhzConfig) -> None:
-    widths(cfg.num_qubits, minimum=2)
+from qexp.config.circuits import GhzConfig, widths
 
 
 def generate(cfg: GhzConfig, seed: int) -> list[CircuitSpec]:

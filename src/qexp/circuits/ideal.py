@@ -20,7 +20,7 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from qiskit import QuantumCircuit
@@ -29,11 +29,8 @@ from qiskit.circuit.library import UnitaryGate
 from qiskit.exceptions import QiskitError
 from qiskit.quantum_info import Clifford, Pauli, StabilizerState, Statevector
 
-if TYPE_CHECKING:
-    from qexp.circuits.base import CircuitSpec
-
-MAX_EXACT_QUBITS = 20
-"""Default of `metrics.max_exact_qubits`: a 20-qubit distribution holds 8 MiB of float64."""
+from qexp.circuits.measurements import without_final_measurements
+from qexp.config.schema import MAX_EXACT_QUBITS
 
 
 @dataclass(frozen=True, eq=False)
@@ -346,8 +343,22 @@ def as_clifford(circuit: QuantumCircuit) -> Clifford | None:
 # --- per circuit ----------------------------------------------------------------------------
 
 
+class KnownCircuit(Protocol):
+    """What the ideal answers need of a circuit (`qexp.circuits.base.CircuitSpec` is one)."""
+
+    @property
+    def circuit(self) -> QuantumCircuit: ...
+
+    @property
+    def parameter_values(self) -> np.ndarray | None: ...
+
+    @property
+    def ideal(self) -> Ideal | None:
+        """The generator's own answer, when it knows one at any width."""
+
+
 def distributions(
-    spec: CircuitSpec, max_exact_qubits: int = MAX_EXACT_QUBITS
+    spec: KnownCircuit, max_exact_qubits: int = MAX_EXACT_QUBITS
 ) -> list[Ideal] | None:
     """The ideal distribution at each parameter point of `spec` (one for a fixed circuit).
 
@@ -378,7 +389,7 @@ def distributions(
 
 
 def expectation_values(
-    spec: CircuitSpec, observables: Sequence[str], max_exact_qubits: int = MAX_EXACT_QUBITS
+    spec: KnownCircuit, observables: Sequence[str], max_exact_qubits: int = MAX_EXACT_QUBITS
 ) -> np.ndarray | None:
     """Ideal <O> of each Pauli string at each parameter point: shape (observables, points).
 
@@ -391,8 +402,6 @@ def expectation_values(
     if not _pure(circuit):
         return None
     if circuit.num_clbits:
-        from qexp.primitives import without_final_measurements
-
         try:
             circuit = without_final_measurements(circuit)  # as the Estimator runs it
         except ValueError:
@@ -519,8 +528,6 @@ def _simulate_probabilities(
         else:
             return [np.asarray(state.probabilities(None if qubits is None else list(qubits)))]
     if final:
-        from qexp.primitives import without_final_measurements
-
         circuit = without_final_measurements(circuit)
     simulator = _simulator()
     prepared = circuit.copy()

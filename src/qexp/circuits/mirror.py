@@ -19,16 +19,15 @@ as 5).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import Clifford, Pauli
 
-from qexp.circuits.base import CircuitSpec, positive, seeded_family, widths
+from qexp.circuits.base import CircuitSpec, seeded_family
 from qexp.circuits.catalog import CircuitInfo, family
 from qexp.circuits.ideal import Ideal
+from qexp.config.circuits import MirrorConfig, validate, widths
 
 PAULIS = "IXYZ"
 
@@ -52,25 +51,6 @@ def _one_qubit_cliffords() -> tuple[tuple[str, ...], ...]:
 
 ONE_QUBIT_CLIFFORDS = _one_qubit_cliffords()
 """Gate names of each of the 24 single-qubit Cliffords; a layer draws one per qubit."""
-
-
-@dataclass
-class MirrorConfig:
-    """`count` random mirror circuits of `depth` layers (and as many inverted) per width."""
-
-    name: str = "mirror"
-    num_qubits: Any = 5
-    """An int or a list of ints: `count` circuits per width."""
-    depth: int = 4
-    """Random layers before the mirror; the circuit runs 2 * depth Clifford layers."""
-    count: int = 10
-    """Circuits per width, each with its own seed derived from the run's seed."""
-
-
-def validate(cfg: MirrorConfig) -> None:
-    widths(cfg.num_qubits)
-    positive(cfg.depth, "circuits.depth")
-    positive(cfg.count, "circuits.count")
 
 
 def generate(

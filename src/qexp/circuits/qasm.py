@@ -10,7 +10,7 @@ A file's own measurements are the user's intent, so the circuit is kept exactly 
 written: the Sampler returns the file's classical registers, named as in the file (a file
 with `creg ans[5]` fed by 5 of its 10 qubits gives 5-bit outcomes in the field `ans`, as
 plain Aer would). Only a file that measures nothing gets `measure_all`; the Estimator drops
-final measurements (`qexp.primitives.logical_circuit`). Each file is parsed once and never
+final measurements (`qexp.plan.primitives.logical_circuit`). Each file is parsed once and never
 deep-copied.
 
 Qiskit's own exporter writes a `gate` definition for every standard gate outside
@@ -32,7 +32,6 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,25 +39,12 @@ from qiskit import QuantumCircuit, qasm2, qasm3
 from qiskit.circuit import Gate
 
 from qexp.circuits.base import CircuitSpec, z_observables
+from qexp.config.circuits import QasmConfig
 from qexp.errors import ConfigError
 
 KEY = "circuits.path"
 _QASM3_HEADER = re.compile(r"^\s*OPENQASM\s+3\b", re.MULTILINE)
 _GLOB_CHARS = frozenset("*?[")
-
-
-@dataclass
-class QasmConfig:
-    """Circuits read from OpenQASM files; their widths come from the files."""
-
-    name: str = "qasm"
-    path: str = ""
-    """A .qasm file, a folder of .qasm files, or a glob such as `circuits/*.qasm`."""
-
-
-def validate(cfg: QasmConfig) -> None:
-    """Cheap: the files exist. Parsing happens once, in `generate`, still before submission."""
-    files(cfg.path)
 
 
 def generate(cfg: QasmConfig, seed: int, indices: Sequence[int] | None = None) -> list[CircuitSpec]:

@@ -17,30 +17,16 @@ Nothing is decomposed here; transpilation happens later.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
 
 from qiskit import QuantumCircuit
 from qiskit.circuit.library import QFTGate
 
-from qexp.circuits.base import CircuitSpec, widths, z_observables
+from qexp.circuits.base import CircuitSpec, z_observables
 from qexp.circuits.ideal import Ideal
+from qexp.config.circuits import QftConfig, widths
 
 SHIFT = 1
 """What the Fourier-basis phases add to the prepared integer."""
-
-
-@dataclass
-class QftConfig:
-    """One QFT adder circuit per width."""
-
-    name: str = "qft"
-    num_qubits: Any = 3
-    """An int or a list of ints: one circuit per width."""
-
-
-def validate(cfg: QftConfig) -> None:
-    widths(cfg.num_qubits)
 
 
 def generate(cfg: QftConfig, seed: int) -> list[CircuitSpec]:

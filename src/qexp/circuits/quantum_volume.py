@@ -6,29 +6,12 @@ Each circuit has depth equal to its width: layers of random SU(4) blocks on rand
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from qiskit.circuit.library import quantum_volume
 
-from qexp.circuits.base import CircuitSpec, positive, seeded_family, widths
+from qexp.circuits.base import CircuitSpec, seeded_family
 from qexp.circuits.catalog import CircuitInfo, family
-
-
-@dataclass
-class QuantumVolumeConfig:
-    """`count` quantum-volume circuits for each width."""
-
-    name: str = "quantum_volume"
-    num_qubits: Any = 3
-    """An int >= 2 or a list of such ints: `count` circuits per width."""
-    count: int = 10
-    """Circuits per width, each with its own seed derived from the run's seed."""
-
-
-def validate(cfg: QuantumVolumeConfig) -> None:
-    widths(cfg.num_qubits, minimum=2)
-    positive(cfg.count, "circuits.count")
+from qexp.config.circuits import QuantumVolumeConfig, validate, widths
 
 
 def generate(

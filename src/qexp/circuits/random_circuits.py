@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from qiskit.circuit.random import random_circuit
 
-from qexp.circuits.base import CircuitSpec, positive, seeded_family, widths
+from qexp.circuits.base import CircuitSpec, seeded_family
 from qexp.circuits.catalog import CircuitInfo, family
-
-
-@dataclass
-class RandomConfig:
-    """`count` random circuits of `depth` layers for each width."""
-
-    name: str = "random"
-    num_qubits: Any = 3
-    """An int or a list of ints: `count` circuits per width."""
-    count: int = 10
-    """Circuits per width, each with its own seed derived from the run's seed."""
-    depth: int = 5
-    """Layers of random gates (before transpilation)."""
-
-
-def validate(cfg: RandomConfig) -> None:
-    widths(cfg.num_qubits)
-    positive(cfg.count, "circuits.count")
-    positive(cfg.depth, "circuits.depth")
+from qexp.config.circuits import RandomConfig, validate, widths
 
 
 def generate(

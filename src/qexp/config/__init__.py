@@ -1,6 +1,8 @@
-"""The config contract: schemas in the ConfigStore, value checks before anything runs."""
+"""The config contract: every schema, its value checks, and Hydra's door to them.
 
-from qexp.config.schema import QexpConfig, RunConfig, register
-from qexp.config.validate import load, primitive_configs
-
-__all__ = ["QexpConfig", "RunConfig", "load", "primitive_configs", "register"]
+`schema` (the whole config) and one module per group (`circuits`, `backend`, `primitive`,
+`check`, `mitigation`) are plain dataclasses; `validate` checks their values; `load` turns
+Hydra's composed config into them, `registry` puts them in Hydra's ConfigStore, `saved`
+reads a run folder's config back, `help` and `selection` serve the command line. Only
+`load`, `registry`, `saved` and `help` import Hydra or OmegaConf.
+"""

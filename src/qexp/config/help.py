@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 from qexp.cli import command
 
 SCHEMA_GROUP = "schema"
-"""Where `qexp.config.schema.register` stores each group's schemas: `schema/<group>`."""
+"""Where `qexp.config.registry.register` stores each group's schemas: `schema/<group>`."""
 
 HYDRA_CHOICES = ("hydra/launcher",)
 """Hydra's own groups a qexp user chooses from: where sweep points run."""

@@ -17,6 +17,11 @@ def saved_config_path(run_dir: Path) -> Path:
     return run_dir / HYDRA_DIR / SAVED_CONFIG_FILE
 
 
+def saved_config_text(run_dir: Path) -> str:
+    """The saved config as YAML, interpolations resolved: what every job file keeps."""
+    return OmegaConf.to_yaml(OmegaConf.load(saved_config_path(run_dir)), resolve=True)
+
+
 def load_saved(run_dir: Path) -> DictConfig:
     """The run's composed config, each group merged onto its schema as at composition."""
     path = saved_config_path(run_dir)

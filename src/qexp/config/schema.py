@@ -1,8 +1,13 @@
-"""The structured-config schema: one dataclass per config group option, in the ConfigStore.
+"""The structured-config schema: the whole config of a run, one dataclass per section.
 
 Each YAML file in `conf/<group>/` pulls its schema in through its defaults list
-(`- /schema/circuits/ghz@_here_`), so a typo or a wrong type fails composition with the full key.
-Value ranges are checked once, in `qexp.config.validate`.
+(`- /schema/circuits/ghz@_here_`, stored by `qexp.config.registry`), so a typo or a wrong
+type fails composition with the full key. Value ranges are checked once, in
+`qexp.config.validate`. The groups' own schemas sit beside this module, one per group:
+`circuits`, `backend`, `primitive`, `check`, `mitigation`.
+
+Plain dataclasses, without Hydra or OmegaConf: what a run is configured with can be built
+and checked in Python alone.
 """
 
 from __future__ import annotations
@@ -10,17 +15,55 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from qexp.config import backend, check, circuits, mitigation, primitive
 
-from qexp import backends, primitives
-from qexp.checks import CHECK_SCHEMAS
-from qexp.circuits import SCHEMAS as CIRCUIT_SCHEMAS
-from qexp.config.help import SCHEMA_GROUP, register_resolvers
-from qexp.metrics import MetricsConfig
-from qexp.mitigation.config import M3Config
-from qexp.partition import PartitionConfig
-from qexp.transpile import TranspileConfig
+MISSING: Any = "???"
+"""A value that must be chosen (OmegaConf's own marker for a missing value)."""
+
+IBM_MAX_EXECUTIONS = 10_000_000
+"""IBM Quantum's limit on the executions of one job."""
+MAX_EXACT_QUBITS = 20
+"""Default of `metrics.max_exact_qubits`: a 20-qubit distribution holds 8 MiB of float64."""
+MAX_EXACT_LIMIT = 26
+"""Largest `metrics.max_exact_qubits`: a 26-qubit distribution already holds 512 MiB."""
+
+
+@dataclass
+class PartitionConfig:
+    """How many PUBs go into one job."""
+
+    max_circuits: int = 100
+    """PUBs per job, as in IBM's own batching example."""
+    max_executions: int = IBM_MAX_EXECUTIONS
+    """Executions (parameter sets x shots) per job: IBM's per-job limit."""
+
+
+@dataclass
+class TranspileConfig:
+    """How logical circuits become ISA circuits."""
+
+    optimization_level: int = 1
+    """Preset pass manager level, 0 (none) to 3 (heaviest)."""
+    cache: bool = True
+    """Reuse ISA circuits from earlier runs (keyed by circuit, target, options and seed)."""
+    cache_dir: str | None = None
+    """Where the cache lives; unset: $QEXP_CACHE_DIR, else $XDG_CACHE_HOME/qexp, else
+    ~/.cache/qexp (ISA circuits go to its `transpile/` folder)."""
+    cache_max_mb: int = 1024
+    """Size cap of the cache; the least recently used entries go first."""
+    workers: int | None = None
+    """Processes that generate and transpile partitions, and simulate local jobs; unset: one
+    per core for runs of more than one job and at least 64 circuits, else 0 (in-process)."""
+
+
+@dataclass
+class MetricsConfig:
+    """How ideal answers are computed for the metrics."""
+
+    max_exact_qubits: int = MAX_EXACT_QUBITS
+    """Widest circuit whose ideal distribution is simulated exactly (2**n memory and time).
+    Wider circuits have metrics only where the physics gives the answer (GHZ, QFT, Clifford,
+    mirror)."""
 
 
 @dataclass
@@ -42,9 +85,10 @@ class RunConfig:
     limit, 3 hours, applies when unset)."""
     batch: str = "per_point"
     """per_point: each run (sweep point) opens its own Batch; shared: every point of a `-m`
-    sweep on IBM Quantum goes into one Batch (qexp.sweep.shared_batch)."""
+    sweep on IBM Quantum goes into one Batch (qexp.run.shared_batch)."""
     max_qpu_seconds: float | None = None
-    """Refuse to submit when the estimated QPU time (qexp.cost) is above it; null: no limit."""
+    """Refuse to submit when the estimated QPU time (qexp.plan.cost) is above it; null: no
+    limit."""
 
 
 @dataclass
@@ -65,23 +109,14 @@ class QexpConfig:
     """Fixes generator, transpiler and simulator seeds: same seed, same bits."""
 
 
-BACKEND_SCHEMAS: dict[str, type] = {
-    "aer": backends.AerBackendConfig,
-    "fake": backends.FakeBackendConfig,
-    "ibm": backends.IbmBackendConfig,
-    "flaky": backends.FlakyBackendConfig,
-}
-PRIMITIVE_SCHEMAS: dict[str, type] = {
-    "sampler": primitives.SamplerConfig,
-    "estimator": primitives.EstimatorConfig,
-}
 GROUPS: dict[str, dict[str, type]] = {
-    "circuits": CIRCUIT_SCHEMAS,
-    "backend": BACKEND_SCHEMAS,
-    "primitive": PRIMITIVE_SCHEMAS,
-    "check": CHECK_SCHEMAS,
-    "mitigation": {"m3": M3Config},
+    "circuits": circuits.SCHEMAS,
+    "backend": backend.SCHEMAS,
+    "primitive": primitive.SCHEMAS,
+    "check": check.SCHEMAS,
+    "mitigation": mitigation.SCHEMAS,
 }
+"""Each config group: its choices and their schemas."""
 
 DISCRIMINATORS = {
     "circuits": "name",
@@ -93,13 +128,3 @@ DISCRIMINATORS = {
 """The key naming each group's choice: set by `group=choice`, never on its own."""
 OPTIONAL_GROUPS = frozenset({"check", "mitigation"})
 """Groups whose default is null: nothing chosen."""
-
-
-def register() -> None:
-    """Put every schema in Hydra's ConfigStore, and the help's resolvers (idempotent)."""
-    register_resolvers()
-    cs = ConfigStore.instance()
-    cs.store(name="schema_config", node=QexpConfig)
-    for group, schemas in GROUPS.items():
-        for name, schema in schemas.items():
-            cs.store(group=f"{SCHEMA_GROUP}/{group}", name=name, node=schema)

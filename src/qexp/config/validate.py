@@ -1,101 +1,45 @@
-"""Turn a composed config into typed objects and check every value range, once.
+"""Check every value range of a config, once, before anything runs.
 
-Types and unknown keys are already checked by the structured-config schema during Hydra's
-composition; what is left are ranges and choices. Checks that need the circuits or the
-backend (widths, observables) run in `qexp.plan`, still before anything is submitted.
+Types and unknown keys are checked by the structured-config schema during Hydra's
+composition (`qexp.config.load`); what is left are ranges and choices, checked here on the
+plain dataclasses. What needs the circuits or the backend (QASM files, widths, observables,
+a check that fits the run) is checked by the plan, still before anything is submitted.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
-import json
 from typing import Any
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
-
-from qexp import backends, circuits, metrics, partition, primitives, transpile
-from qexp.config.schema import DISCRIMINATORS, GROUPS, OPTIONAL_GROUPS, QexpConfig, RunConfig
+from qexp.config import backend, check, circuits, mitigation, primitive
+from qexp.config.schema import (
+    MAX_EXACT_LIMIT,
+    MAX_EXACT_QUBITS,
+    MetricsConfig,
+    PartitionConfig,
+    QexpConfig,
+    RunConfig,
+    TranspileConfig,
+)
 from qexp.errors import ConfigError
-from qexp.mitigation import config as mitigation
 
 PROGRESS_MODES = ("auto", "bar", "log", "off")
+BATCH_MODES = ("per_point", "shared")
 
 
-def load(cfg: DictConfig | QexpConfig) -> QexpConfig:
-    """The composed config as a checked `QexpConfig`, or a ConfigError naming the key."""
-    if isinstance(cfg, DictConfig):
-        _check_structure(cfg)
-        try:
-            settings: Any = OmegaConf.to_object(cfg)
-        except OmegaConfBaseException as exc:
-            key = getattr(exc, "full_key", "") or "config"
-            raise ConfigError(key, getattr(exc, "value", None), str(exc).splitlines()[0]) from exc
-    else:
-        settings = cfg
-    validate(settings)
-    return settings
-
-
-def _check_structure(cfg: DictConfig) -> None:
-    """Each group is a real choice of its own schema, and no `+key` slipped past a schema."""
-    for group, key in DISCRIMINATORS.items():
-        if OmegaConf.is_missing(cfg, group):
-            raise ConfigError(group, "???", f"a {group}= choice", f"add {_example(group)}")
-        node = cfg[group]
-        if node is None and group in OPTIONAL_GROUPS:
-            continue
-        if group == "primitive" and isinstance(node, DictConfig) and is_mixed(node):
-            for name in map(str, node):  # primitive=[sampler,estimator]: one node each
-                _check_choice(group, key, node[name], f"{group}.{name}")
-            continue
-        _check_choice(group, key, node, group)
-    _reject_unknown_keys(cfg, "")
-
-
-def is_mixed(node: Any) -> bool:
-    """Whether the `primitive` node holds several primitives, one under each name."""
-    names = list(node.keys()) if hasattr(node, "keys") else []
-    return bool(names) and "name" not in names and set(names) <= set(GROUPS["primitive"])
-
-
-def _check_choice(group: str, key: str, node: Any, where: str) -> None:
-    """`node` is a real choice of `group`, made by choosing it (not by setting its key)."""
-    choices = ", ".join(GROUPS[group])
-    schema = OmegaConf.get_type(node) if isinstance(node, DictConfig) else None
-    if schema not in GROUPS[group].values():
-        raise ConfigError(
-            where,
-            OmegaConf.to_container(node) if isinstance(node, DictConfig) else node,
-            f"a {group}= choice ({choices})",
-            f"choose one before setting its keys, e.g. {_example(group)}",
-        )
-    if GROUPS[group].get(node[key]) is not schema:
-        raise ConfigError(
-            f"{where}.{key}",
-            node[key],
-            f"set only by choosing {group}=<choice> ({choices})",
-            f"choose {_example(group, node[key])} instead of setting {where}.{key}",
-        )
-
-
-def _reject_unknown_keys(node: DictConfig, prefix: str) -> None:
-    schema = OmegaConf.get_type(node)
-    if dataclasses.is_dataclass(schema):
-        allowed = {f.name for f in dataclasses.fields(schema)}
-        for key in map(str, node):
-            if key not in allowed:
-                raise ConfigError(
-                    f"{prefix}{key}",
-                    node[key],
-                    f"a key of {schema.__name__} ({', '.join(sorted(allowed))})",
-                    _spelling_fix(prefix, key, allowed, node[key]),
-                )
-    for key in map(str, node):
-        child = node._get_node(key)
-        if isinstance(child, DictConfig) and not child._is_none():
-            _reject_unknown_keys(child, f"{prefix}{key}.")
+def validate(cfg: QexpConfig) -> None:
+    """Raise a ConfigError naming the first key whose value is out of range."""
+    if isinstance(cfg.seed, bool) or not 0 <= cfg.seed < 2**63:
+        raise ConfigError("seed", cfg.seed, "an integer in [0, 2**63)", "set seed=1")
+    circuits.validate(cfg.circuits)
+    backend.validate(cfg.backend)
+    for prim in primitive_configs(cfg).values():
+        primitive.validate(prim)
+    check.validate(cfg.check)
+    validate_partition(cfg.partition)
+    validate_transpile(cfg.transpile)
+    validate_metrics(cfg.metrics)
+    mitigation.validate(cfg.mitigation, list(primitive_configs(cfg)))
+    validate_run(cfg.run)
 
 
 def primitive_configs(cfg: QexpConfig) -> dict[str, Any]:
@@ -106,46 +50,62 @@ def primitive_configs(cfg: QexpConfig) -> dict[str, Any]:
     return {cfg.primitive.name: cfg.primitive}
 
 
-def _example(group: str, choice: Any = None) -> str:
-    """`group=choice` for a hint: `choice` when it is one, else the group's first."""
-    return f"{group}={choice if choice in GROUPS[group] else next(iter(GROUPS[group]))}"
+def is_mixed(node: Any) -> bool:
+    """Whether the `primitive` node holds several primitives, one under each name."""
+    names = list(node.keys()) if hasattr(node, "keys") else []
+    return bool(names) and "name" not in names and set(names) <= set(primitive.SCHEMAS)
 
 
-def _spelling_fix(prefix: str, key: str, allowed: set[str], value: Any) -> str:
-    """The nearest real key (a '+' override cannot add keys to a schema)."""
-    near = difflib.get_close_matches(key, sorted(allowed), n=1)
-    if not near:
-        return f"drop {prefix}{key}; a '+' override cannot add keys to a schema"
-    return (
-        f"did you mean {prefix}{near[0]}={_as_override(value)}? A '+' override cannot add keys "
-        "to a schema"
-    )
+def validate_partition(cfg: PartitionConfig) -> None:
+    default = PartitionConfig()
+    for key in ("max_circuits", "max_executions"):
+        if getattr(cfg, key) < 1:
+            raise ConfigError(
+                f"partition.{key}",
+                getattr(cfg, key),
+                "a positive integer",
+                f"set partition.{key}={getattr(default, key)}",
+            )
 
 
-def _as_override(value: Any) -> str:
-    """A value as Hydra's override grammar reads it back."""
-    if isinstance(value, DictConfig | ListConfig):
-        value = OmegaConf.to_container(value)
-    if value is None or isinstance(value, list | dict):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
+def validate_transpile(cfg: TranspileConfig) -> None:
+    if cfg.optimization_level not in (0, 1, 2, 3):
+        raise ConfigError(
+            "transpile.optimization_level",
+            cfg.optimization_level,
+            "0, 1, 2 or 3",
+            "set transpile.optimization_level=1",
+        )
+    if cfg.cache_max_mb < 1:
+        raise ConfigError(
+            "transpile.cache_max_mb",
+            cfg.cache_max_mb,
+            "a size in MB >= 1",
+            "set transpile.cache_max_mb=1024, or transpile.cache=false to turn the cache off",
+        )
+    if cfg.workers is not None and cfg.workers < 0:
+        raise ConfigError(
+            "transpile.workers",
+            cfg.workers,
+            "a number of processes >= 0 (0: transpile in the main process), or null for one "
+            "per core",
+            "set transpile.workers=null",
+        )
 
 
-def validate(cfg: QexpConfig) -> None:
-    if isinstance(cfg.seed, bool) or not 0 <= cfg.seed < 2**63:
-        raise ConfigError("seed", cfg.seed, "an integer in [0, 2**63)", "set seed=1")
-    circuits.validate(cfg.circuits)
-    backends.validate(cfg.backend)
-    for primitive in primitive_configs(cfg).values():
-        primitives.validate(primitive)
-    partition.validate(cfg.partition)
-    transpile.validate(cfg.transpile)
-    metrics.validate(cfg.metrics)
-    mitigation.validate(cfg.mitigation, list(primitive_configs(cfg)))
-    _validate_run(cfg.run)
+def validate_metrics(cfg: MetricsConfig) -> None:
+    value = cfg.max_exact_qubits
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EXACT_LIMIT:
+        raise ConfigError(
+            "metrics.max_exact_qubits",
+            value,
+            f"an integer from 0 to {MAX_EXACT_LIMIT} (each exact distribution takes 2**n "
+            "floats of memory)",
+            f"set metrics.max_exact_qubits={MAX_EXACT_QUBITS}",
+        )
 
 
-def _validate_run(run: RunConfig) -> None:
+def validate_run(run: RunConfig) -> None:
     if run.max_retries < 0:
         raise ConfigError(
             "run.max_retries", run.max_retries, "an integer >= 0", "set run.max_retries=2"
@@ -168,7 +128,7 @@ def _validate_run(run: RunConfig) -> None:
             "seconds > 0, or null for no limit",
             "set run.max_qpu_seconds=600 (or null)",
         )
-    if run.batch not in ("per_point", "shared"):
+    if run.batch not in BATCH_MODES:
         raise ConfigError(
             "run.batch",
             run.batch,

@@ -19,9 +19,9 @@ from typing import Any
 import h5py
 import numpy as np
 
-from qexp import __version__
 from qexp.atomic import atomic_path
 from qexp.mitigation.correct import Corrected
+from qexp.version import __version__
 
 SCHEMA_VERSION = 1
 """Version of this file's layout (attribute `schema_version`)."""

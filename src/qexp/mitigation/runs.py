@@ -20,14 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from qexp import metrics, rows, store
+from qexp import metrics
 from qexp.circuits.base import CircuitSpec
 from qexp.circuits.ideal import MAX_EXACT_QUBITS, Ideal, as_clifford
 from qexp.constants import CALIBRATION, CALIBRATION_DIR, MANIFEST_FILE, MITIGATED_DIR
 from qexp.constants import job_file_name as _file_name
 from qexp.errors import QexpWarning
-from qexp.manifest import JobEntry, Manifest, now
 from qexp.mitigation import calibration, correct, files
+from qexp.store import job_file, rows
+from qexp.store.manifest import JobEntry, Manifest, now
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +87,13 @@ def _job_id(entry: JobEntry) -> str | None:
 
 
 def _both_done(run_dir: Path, pair: Pair) -> bool:
-    return all(store.is_complete(run_dir / job.file) for job in (pair.sampler, pair.calibration))
+    return all(job_file.is_complete(run_dir / job.file) for job in (pair.sampler, pair.calibration))
 
 
 def mitigate(run_dir: Path, pair: Pair) -> files.MitigatedJob:
     """The Sampler job's distributions corrected with its calibration job's matrices."""
-    sampler = store.read_job(run_dir / pair.sampler.file)
-    cal = store.read_results(run_dir / pair.calibration.file)
+    sampler = job_file.read_job(run_dir / pair.sampler.file)
+    cal = job_file.read_results(run_dir / pair.calibration.file)
     states = np.array([calibration.state_of(r.metadata["prepared"]) for r in cal.records])
     qubits = [int(q) for q in cal.records[0].metadata["physical_qubits"]]
     counts = [metrics.tally(rows.joined_bits(result))[0] for result in cal.results]
@@ -176,7 +177,7 @@ def _dtype(num_bits: int) -> Any:
 # --- readers --------------------------------------------------------------------------------
 
 
-def join(run_dir: Path, tables: list[store.JobTable]) -> list[store.JobTable]:
+def join(run_dir: Path, tables: list[job_file.JobTable]) -> list[job_file.JobTable]:
     """`load_table`'s job tables with the mitigated columns beside the raw ones (NaN where a
     row has none); mitigated files still due are made first. A run without calibration jobs
     is returned as it is."""
@@ -194,9 +195,9 @@ def join(run_dir: Path, tables: list[store.JobTable]) -> list[store.JobTable]:
     return [_joined(run_dir, table) for table in tables]
 
 
-def _joined(run_dir: Path, table: store.JobTable) -> store.JobTable:
+def _joined(run_dir: Path, table: job_file.JobTable) -> job_file.JobTable:
     path = path_of(run_dir, int(table.attrs["job_index"]))
-    if table.attrs.get("primitive") != "sampler" or not store.is_complete(path):
+    if table.attrs.get("primitive") != "sampler" or not job_file.is_complete(path):
         return table
     extra = files.read_table(path)
     where = {

@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 from omegaconf import DictConfig
 
-from qexp.config import load
+from qexp.config.load import load
 from qexp.errors import QexpError
-from qexp.estimate import PlanEstimate, estimate
-from qexp.plan import make_plan
+from qexp.plan.estimate import PlanEstimate, estimate
+from qexp.plan.make import make_plan
 from qexp.sweep.points import varying
 
 

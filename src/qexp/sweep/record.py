@@ -19,7 +19,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from qexp.constants import MANIFEST_FILE
-from qexp.manifest import Manifest, now
+from qexp.store.manifest import Manifest, now
 from qexp.sweep import index
 from qexp.sweep.points import split_points
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qexp.constants import MANIFEST_FILE
-from qexp.manifest import Manifest
 from qexp.store import is_complete
+from qexp.store.manifest import Manifest
 from qexp.sweep import index
 from qexp.sweep.index import PointRecord
 from qexp.sweep.points import varying

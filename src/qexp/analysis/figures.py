@@ -1,0 +1,325 @@
+"""The report's figures of merit: per-width means with their 95% intervals, the Quantum
+Volume plot, the volumetric plot, and Estimator values beside their ideal values.
+
+Each takes a `load_table` DataFrame and writes one PNG; the numbers come from
+`qexp.analysis.aggregate` and `qexp.metrics`, as in `show`. The drawing helpers the report's other
+plots share live here too.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+
+from qexp.analysis.aggregate import QV_GENERATOR, SAMPLER_METRICS, metric_means, quantum_volume
+from qexp.metrics import QV_THRESHOLD
+
+DPI = 110
+MEASURED, IDEAL, THRESHOLD = "#4C72B0", "#55A868", "#C44E52"
+MAX_PANELS = 24
+"""Panels per figure (circuits, observables)."""
+MAX_RESULTS = 60
+"""Points per Estimator panel: the first circuit results of each observable."""
+IDEAL_HOP = (1 + math.log(2)) / 2
+"""Heavy-output probability of an ideal device on wide Quantum Volume circuits."""
+GENERATOR_MARKERS = ("s", "o", "D", "^", "v", "P", "X", "h")
+
+
+@dataclass
+class Plot:
+    file: str
+    title: str
+    caption: str = ""
+
+
+# --- per width ------------------------------------------------------------------------------
+
+
+def plot_widths(
+    table: Any, path: Path, where: str, series: str | None = None, lines: str = ""
+) -> Plot | None:
+    """Each Sampler metric's mean per width with its 95% interval, one panel per metric;
+    one line per value of the column `series` (a sweep's other keys), if given, which
+    `lines` says in words for the caption."""
+    means = metric_means(table, by=[series] if series else [])
+    means = means[means["metric"].isin(list(SAMPLER_METRICS))]
+    if means.empty:
+        return None
+    if series and means[series].nunique() < 2:  # one line needs no legend
+        means, series = means.drop(columns=series), None
+    names = [m for m in SAMPLER_METRICS if m in set(means["metric"])]
+    fig = Figure(figsize=(max(7.0, 4.2 * len(names)), 4.6), layout="constrained")
+    axes = fig.subplots(1, len(names), squeeze=False)[0]
+    labels = sorted(means[series].unique(), key=str) if series else [None]
+    for ax, metric in zip(axes, names, strict=True):
+        part = means[means["metric"] == metric]
+        for number, label in enumerate(labels):
+            line = part if label is None else part[part[series] == label]
+            if line.empty:
+                continue
+            shift = (number - (len(labels) - 1) / 2) * min(0.08, 0.4 / len(labels))
+            x = line["num_qubits"].to_numpy(dtype=float) + shift
+            mean = line["mean"].to_numpy(dtype=float)
+            # a percentile interval need not hold the mean exactly (rounding, skew)
+            below = np.clip(np.nan_to_num(mean - line["low"].to_numpy(dtype=float)), 0, None)
+            above = np.clip(np.nan_to_num(line["high"].to_numpy(dtype=float) - mean), 0, None)
+            ax.errorbar(
+                x,
+                mean,
+                yerr=[below, above],
+                fmt="o-" if len(x) > 1 else "o",
+                color=f"C{number % 10}" if series else MEASURED,
+                capsize=3,
+                label=None if label is None else str(label),
+            )
+        if metric == "heavy_output_probability":
+            ax.axhline(QV_THRESHOLD, color=THRESHOLD, linestyle="--", label="2/3")
+        ax.set_title(SAMPLER_METRICS[metric], fontsize=10)
+        ax.set_xlabel("number of qubits")
+        ax.set_ylim(0, 1.05)
+        ax.set_xticks(sorted({int(n) for n in part["num_qubits"]}))
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("mean over circuit results")
+    handles, texts = axes[-1].get_legend_handles_labels()
+    if series:
+        handles, texts = axes[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, texts, loc="outside lower center", ncols=min(4, len(handles)))
+    suptitle(fig, "Metrics per width: mean with its 95% interval", where)
+    save(fig, path)
+    return Plot(
+        path.name,
+        "Metrics per width",
+        "Mean over each width's circuit results with its 95% interval: a percentile "
+        "bootstrap over the circuit results where a width has several, the Wilson interval "
+        "over shots where it has one (a single circuit's fidelity has none)"
+        + (f"; one line per {lines or series}" if series else "")
+        + ".",
+    )
+
+
+# --- Quantum Volume ---------------------------------------------------------------------------
+
+
+def plot_quantum_volume(table: Any, path: Path, where: str) -> Plot | None:
+    """Heavy-output probability per width: each circuit a point, the mean with its two-sigma
+    band, the 2/3 threshold (Cross et al. 2019)."""
+    verdicts = quantum_volume(table, by=[])
+    if verdicts.empty:
+        return None
+    part = table[(table["generator"] == QV_GENERATOR) & table["heavy_output_probability"].notna()]
+    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    ax = fig.subplots()
+    jitter = np.random.default_rng(0)
+    for verdict in verdicts.itertuples(index=False):
+        width = verdict.num_qubits
+        hops = part[part["num_qubits"] == width]["heavy_output_probability"].to_numpy()
+        x = width + jitter.uniform(-0.18, 0.18, hops.size)
+        ax.scatter(x, hops, s=12, color=MEASURED, alpha=0.5, linewidths=0)
+        low, high = verdict.mean - 2 * verdict.sigma, verdict.mean + 2 * verdict.sigma
+        ax.fill_between([width - 0.3, width + 0.3], low, high, color="grey", alpha=0.3)
+        ax.hlines(verdict.mean, width - 0.3, width + 0.3, color="black", linewidth=2)
+        status = "passed" if verdict.passed else "failed"
+        if not verdict.enough_circuits:
+            status = "< 100 circuits"
+        ax.annotate(
+            f"{verdict.num_circuits} circuits\n{status}",
+            (width, min(high, 1.0)),
+            xytext=(0, 6),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
+    ax.axhline(QV_THRESHOLD, color=THRESHOLD, linestyle="--")
+    ax.axhline(IDEAL_HOP, color="grey", linestyle=":")
+    ax.set_xticks([int(n) for n in verdicts["num_qubits"]])
+    ax.set_xlabel("number of qubits (width = depth)")
+    ax.set_ylabel("heavy-output probability")
+    ax.set_ylim(0.3, 1.08)
+    ax.grid(alpha=0.3)
+    ax.legend(
+        handles=[
+            Line2D([], [], marker="o", color=MEASURED, linestyle="none", label="one circuit"),
+            Line2D([], [], color="black", linewidth=2, label="mean"),
+            Patch(color="grey", alpha=0.3, label="mean ± 2 sigma"),
+            Line2D([], [], color=THRESHOLD, linestyle="--", label="threshold 2/3"),
+            Line2D([], [], color="grey", linestyle=":", label="ideal (1 + ln 2)/2"),
+        ],
+        fontsize=8,
+        loc="lower left",
+    )
+    suptitle(fig, "Quantum Volume: heavy-output probability per width", where)
+    save(fig, path)
+    return Plot(
+        path.name,
+        "Quantum Volume",
+        "Heavy-output probability of each Quantum Volume circuit (points), the mean per width "
+        "(black) with its two-sigma band (grey, sigma = sqrt(mean (1 - mean) / circuits)); "
+        "a width passes when the band's lower edge clears 2/3 (red) on at least 100 circuits "
+        "(IBM's rule, Cross et al. 2019).",
+    )
+
+
+# --- volumetric ---------------------------------------------------------------------------
+
+
+def plot_volumetric(table: Any, path: Path, where: str) -> Plot | None:
+    """QED-C's volumetric plot: width against depth, each cell (generator, width, depth
+    setting) coloured by its mean normalized fidelity."""
+    needed = {"normalized_fidelity", "isa_depth", "num_qubits", "generator"}
+    if not needed <= set(table.columns):
+        return None
+    part = table[table["normalized_fidelity"].notna() & table["isa_depth"].notna()]
+    if part.empty:
+        return None
+    keys = ["generator", "num_qubits", *(["depth"] if "depth" in part else [])]
+    cells = (
+        part.groupby(keys, dropna=False, sort=True)
+        .agg(
+            depth_mean=("isa_depth", "mean"),
+            fidelity=("normalized_fidelity", "mean"),
+            results=("normalized_fidelity", "size"),
+        )
+        .reset_index()
+    )
+    fig = Figure(figsize=(8, 5), layout="constrained")
+    ax = fig.subplots()
+    generators = list(dict.fromkeys(cells["generator"]))
+    points = None
+    for number, generator in enumerate(generators):
+        rows = cells[cells["generator"] == generator]
+        points = ax.scatter(
+            rows["depth_mean"],
+            rows["num_qubits"],
+            c=rows["fidelity"],
+            cmap="RdYlGn",
+            vmin=0,
+            vmax=1,
+            marker=GENERATOR_MARKERS[number % len(GENERATOR_MARKERS)],
+            s=260,
+            edgecolors="black",
+            linewidths=0.6,
+            label=str(generator),
+        )
+        for row in rows.itertuples(index=False):
+            ax.annotate(
+                f"{row.fidelity:.2f}",
+                (row.depth_mean, row.num_qubits),
+                ha="center",
+                va="center",
+                fontsize=6,
+            )
+    assert points is not None
+    fig.colorbar(points, ax=ax, label="mean normalized fidelity")
+    ax.set_xscale("log")
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(plain)
+    ax.tick_params(axis="x", which="minor", labelsize=7)
+    ax.set_xlabel("circuit depth as run (ISA circuit, log scale)")
+    ax.set_ylabel("circuit width (qubits)")
+    widths = sorted({int(n) for n in cells["num_qubits"]})
+    ax.set_yticks(widths)
+    ax.set_ylim(min(widths) - 0.8, max(widths) + 0.8)
+    ax.grid(alpha=0.3, which="both")
+    if len(generators) > 1:
+        ax.legend(fontsize=8, title="generator", title_fontsize=8, loc="upper left")
+    suptitle(fig, "Volumetric: mean normalized fidelity by width and depth", where)
+    save(fig, path)
+    return Plot(
+        path.name,
+        "Volumetric plot",
+        "As the QED-C benchmarks draw it: each cell is one circuit family at one width "
+        "(and depth setting), placed at the mean depth of its circuits as they ran and "
+        "coloured by their mean normalized fidelity (1: ideal, 0: no better than uniform).",
+    )
+
+
+# --- Estimator ------------------------------------------------------------------------------
+
+
+def plot_observables(table: Any, path: Path, where: str) -> Plot:
+    """One panel per observable: each circuit result's value ± 1 std, its ideal value
+    marked; values of different observables never share a panel or an average."""
+    ordered = table.sort_values(["circuit_index", "observable_index", "parameter_index"])
+    labels = list(dict.fromkeys(ordered["observable"].map(str)))
+    shown = labels[:MAX_PANELS]
+    fig, axes = grid(len(shown))
+    known = "ideal_value" in table and table["ideal_value"].notna().any()
+    parameterized = bool(table["parameter_index"].max() > 0)
+    for ax, label in zip(axes, shown, strict=False):
+        part = ordered[ordered["observable"].map(str) == label].head(MAX_RESULTS)
+        x = np.arange(len(part))
+        ax.errorbar(
+            x, part["value"], yerr=part["std"], fmt="o", color=MEASURED, capsize=3, markersize=4
+        )
+        if known:
+            ax.scatter(x, part["ideal_value"], marker="_", s=260, color=IDEAL, linewidths=2.5)
+        ticks = [
+            f"#{c}" + (f"/{p}" if parameterized else "")
+            for c, p in zip(part["circuit_index"], part["parameter_index"], strict=True)
+        ]
+        if len(ticks) <= 16:
+            ax.set_xticks(x, ticks, fontsize=7, rotation=90 if len(ticks) > 6 else 0)
+        ax.set_xlim(-0.6, max(len(x), 3) - 0.4)
+        ax.set_ylim(-1.15, 1.15)
+        ax.axhline(0, color="grey", linewidth=0.6)
+        ax.set_title(label, fontsize=9, family="monospace")
+        ax.set_xlabel("circuit" + (" / parameter set" if parameterized else ""))
+        ax.set_ylabel("expectation value")
+        ax.grid(alpha=0.3)
+    hide_unused(axes, len(shown))
+    handles = [Line2D([], [], marker="o", color=MEASURED, linestyle="-", label="measured ± 1 std")]
+    if known:
+        handles.append(
+            Line2D([], [], marker="_", markersize=14, color=IDEAL, linestyle="none", label="ideal")
+        )
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    cut = f" (first {len(shown)} of {len(labels)} observables)" if len(labels) > len(shown) else ""
+    suptitle(fig, f"Expectation values, one panel per observable{cut}", where)
+    save(fig, path)
+    return Plot(
+        path.name,
+        "Expectation values per observable",
+        "Each observable in its own panel: every circuit result's estimated value with its "
+        "standard error (±1 std)"
+        + (", the exact ideal value marked in green" if known else "")
+        + (f"; the first {len(shown)} of {len(labels)} observables" if cut else "")
+        + ".",
+    )
+
+
+# --- drawing helpers ------------------------------------------------------------------------
+
+
+def grid(panels: int) -> tuple[Figure, list[Any]]:
+    panels = max(panels, 1)
+    cols = min(4, panels)
+    rows = math.ceil(panels / cols)
+    fig = Figure(figsize=(max(7.0, 4.2 * cols), 3.4 * rows + 1.2), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
+    return fig, axes
+
+
+def hide_unused(axes: Sequence[Any], used: int) -> None:
+    for ax in axes[used:]:
+        ax.set_visible(False)
+
+
+def suptitle(fig: Figure, title: str, where: str) -> None:
+    chars = max(40, int(fig.get_figwidth() * 11))
+    fig.suptitle(textwrap.fill(title, chars) + "\n" + textwrap.fill(where, chars), fontsize=11)
+
+
+def save(fig: Figure, path: Path) -> None:
+    fig.savefig(path, dpi=DPI)

@@ -1,0 +1,849 @@
+"""`python -m qexp.report DIR`: PNG plots and one `report.html` for a run or a sweep.
+
+Writes `DIR/report/` (replacing the PNGs of an earlier report there):
+
+- per run: the measured probabilities of the most frequent outcomes of each circuit with
+  their 95% Wilson intervals, the ideal distribution beside them, on one scale for all
+  panels (Sampler), or each observable in its own panel, every circuit result's value
+  ±1 std with its ideal value marked (Estimator); at most `MAX_PANELS` panels per plot,
+  plus distributions across circuits when a run has more;
+- per run, where the metrics are known: each metric's mean per width with its 95%
+  interval, the Quantum Volume plot (heavy-output probability per width, the two-sigma
+  band, the 2/3 line) and QED-C's volumetric plot (width against depth, coloured by mean
+  normalized fidelity), with the numbers and IBM's verdict as tables;
+- for a sweep: the headline metric against each swept key, one line per combination of
+  the other swept keys (Sampler: success probability where the generator knows the ideal
+  outcomes, else the top-outcome probability; Estimator: one panel per observable with
+  its ideal value), the metrics per width across the points, and a volumetric plot of
+  all points when they ran on one backend;
+- `report.html`: the config, the job table with links to the HDF5 files, every plot.
+
+It only reads the run folders: nothing is re-run. Exits 0 when DIR holds a run folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from qexp import metrics
+from qexp.analysis.aggregate import (
+    ESTIMATOR_METRICS,
+    SAMPLER_METRICS,
+    metric_means,
+    quantum_volume,
+    volume,
+)
+from qexp.analysis.figures import (
+    IDEAL,
+    MAX_PANELS,
+    MEASURED,
+    Plot,
+    grid,
+    hide_unused,
+    plot_observables,
+    plot_quantum_volume,
+    plot_volumetric,
+    plot_widths,
+    save,
+    suptitle,
+)
+from qexp.analysis.show import RunView, circuit_label, read_run, swept_keys
+from qexp.cli import command, exit_now, setup_logging
+from qexp.constants import HYDRA_DIR, SAVED_CONFIG_FILE
+from qexp.errors import QexpError
+from qexp.store import StoredIdeal, is_complete
+from qexp.store.run_folder import run_dirs
+from qexp.sweep import sweep_points
+from qexp.version import __version__
+
+REPORT_DIR = "report"
+REPORT_FILE = "report.html"
+MAX_OUTCOMES = 16
+"""Bars per counts panel: the most frequent outcomes, measured or ideal."""
+SERIES = "series"
+"""The column a sweep's tables get for the point's other swept keys (one line each)."""
+
+AXIS_LABELS = {
+    "num_qubits": "number of qubits",
+    "shots": "shots per circuit",
+    "precision": "target precision (standard error)",
+    "depth": "circuit depth",
+    "count": "circuits per width",
+    "reps": "ansatz repetitions",
+    "num_points": "parameter sets per circuit",
+    "optimization_level": "transpiler optimization level",
+    "max_circuits": "circuits per job",
+    "seed": "seed",
+}
+
+
+@dataclass
+class RunSection:
+    view: RunView
+    title: str
+    plots: list[Plot] = field(default_factory=list)
+
+
+def build_report(path: Path | str) -> Path:
+    """Write `<path>/report/` for a run folder or a sweep folder; return report.html's path."""
+    path = Path(path)
+    folders = run_dirs(path)
+    if not folders:
+        raise QexpError(f"{path}: no run folder here (expected .hydra/ or manifest.json)")
+    out = path / REPORT_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):
+        old.unlink()
+    points = sweep_points(path)
+    is_sweep = points is not None or folders[0] != path
+    sections = []
+    for folder in folders:
+        view = read_run(folder)
+        title = f"Point {folder.name}" if is_sweep else f"Run {folder.name}"
+        prefix = f"point-{_slug(folder.name)}-" if is_sweep else ""
+        section = RunSection(view, title)
+        section.plots = run_plots(view, out, prefix, title)
+        sections.append(section)
+    views = [s.view for s in sections]
+    sweep_plots = plot_sweep(views, out) if is_sweep else []
+    missing = len(points) - len(folders) if points is not None else 0
+    text = render_html(path, out, sections, sweep_plots, is_sweep, missing)
+    report = out / REPORT_FILE
+    report.write_text(text, encoding="utf-8")
+    return report
+
+
+# --- per-run plots -----------------------------------------------------------------------
+
+
+def run_plots(view: RunView, out: Path, prefix: str, title: str) -> list[Plot]:
+    """The plots of one run folder, written as `<out>/<prefix>*.png`."""
+    plots = []
+    where = f"{title}: {_run_name(view)}"
+    table = view.table
+    if view.records:
+        plots.append(plot_counts(view.records, view.ideals, out / f"{prefix}counts.png", where))
+        if len(view.records) > MAX_PANELS:
+            plots.append(plot_sampler_summary(table, out / f"{prefix}summary.png", where))
+    estimated = table
+    if table is not None and "primitive" in table:  # a run of both: the Estimator's rows
+        estimated = table[table["primitive"] == "estimator"]
+    if estimated is not None and len(estimated) and "value" in estimated:
+        plots.append(plot_observables(estimated, out / f"{prefix}observables.png", where))
+        groups = estimated.groupby(["circuit_index"]).ngroups
+        if groups > MAX_PANELS:
+            path = out / f"{prefix}estimator-summary.png"
+            plots.append(plot_estimator_summary(estimated, path, where))
+    if table is not None and "num_qubits" in table and table["circuit_index"].nunique() > 1:
+        figures = (
+            plot_widths(table, out / f"{prefix}widths.png", where),
+            plot_quantum_volume(table, out / f"{prefix}quantum-volume.png", where),
+            plot_volumetric(table, out / f"{prefix}volumetric.png", where),
+        )
+        plots.extend(plot for plot in figures if plot is not None)
+    return plots
+
+
+@dataclass
+class Bars:
+    """One counts panel: the outcomes shown, measured with 95% Wilson bounds, and ideal."""
+
+    labels: list[str]
+    measured: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    ideal: np.ndarray | None
+    hidden: int
+    """Outcomes measured or likely that are not shown."""
+
+
+def counts_bars(record: dict[str, Any], stored: StoredIdeal | None) -> Bars:
+    """The `MAX_OUTCOMES` outcomes most likely measured or ideally, in bitstring order."""
+    counts, shots = record["counts"], record["shots"]
+    ideal: dict[str, float] = {}
+    if stored is not None:
+        measured = sorted(counts)  # ascending outcomes, as the file keeps them
+        if len(measured) == len(stored.measured):
+            ideal.update(zip(measured, map(float, stored.measured), strict=True))
+        ideal.update(stored.top)
+    candidates = set(counts) | {b for b, q in ideal.items() if q > 0}
+    ranked = sorted(candidates, key=lambda b: (-max(counts.get(b, 0) / shots, ideal.get(b, 0)), b))
+    labels = sorted(ranked[:MAX_OUTCOMES])
+    hits = np.array([counts.get(b, 0) for b in labels], dtype=float)
+    low, high = metrics.wilson_interval(hits, shots)
+    return Bars(
+        labels=labels,
+        measured=hits / shots,
+        low=np.asarray(low, dtype=float),
+        high=np.asarray(high, dtype=float),
+        ideal=None if stored is None else np.array([ideal.get(b, 0.0) for b in labels]),
+        hidden=len(candidates) - len(labels),
+    )
+
+
+def plot_counts(
+    records: list[dict[str, Any]],
+    ideals: dict[tuple[int, int], StoredIdeal],
+    path: Path,
+    where: str,
+) -> Plot:
+    shown = records[:MAX_PANELS]
+    panels = [counts_bars(r, ideals.get((r["circuit_index"], r["parameter_index"]))) for r in shown]
+    tallest = max(
+        max([*b.high, *(b.ideal if b.ideal is not None else [])], default=0) for b in panels
+    )
+    top = min(1.05, tallest * 1.12 + 0.02)  # one scale for every panel
+    any_ideal = any(b.ideal is not None for b in panels)
+    fig, axes = grid(len(shown))
+    for ax, record, bars in zip(axes, shown, panels, strict=False):
+        x = np.arange(len(bars.labels))
+        width = 0.4 if bars.ideal is not None else 0.8
+        ax.bar(
+            x - (width / 2 if bars.ideal is not None else 0),
+            bars.measured,
+            width,
+            yerr=[bars.measured - bars.low, bars.high - bars.measured],
+            color=MEASURED,
+            ecolor="black",
+            capsize=2,
+            error_kw={"linewidth": 0.8},
+        )
+        if bars.ideal is not None:
+            ax.bar(x + width / 2, bars.ideal, width, color=IDEAL)
+        ax.set_xticks(x, bars.labels, fontsize=_tick_size(bars.labels))
+        ax.set_xlim(-0.6, max(len(x), 4) - 0.4)  # one or two bars stay bar-shaped
+        if sum(map(len, bars.labels)) + 2 * len(bars.labels) > 36:
+            ax.tick_params(axis="x", labelrotation=90)
+        ax.set_ylim(0, top)
+        ax.set_ylabel("probability")
+        ax.set_xlabel("outcome (bitstring)")
+        name = f"#{record['circuit_index']} {circuit_label(record['metadata'])}"
+        if record["parameter_index"] or _parameterized(records):
+            name += f", parameter set {record['parameter_index']}"
+        more = f"\n(+{bars.hidden} rarer outcomes not shown)" if bars.hidden > 0 else ""
+        ax.set_title(name + more, fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    hide_unused(axes, len(shown))
+    handles = [Patch(color=MEASURED, label="measured (bar: 95% Wilson interval)")]
+    if any_ideal:
+        handles.append(Patch(color=IDEAL, label="ideal (noiseless) probability"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    cut = f" (first {len(shown)} of {len(records)})" if len(records) > len(shown) else ""
+    suptitle(
+        fig,
+        f"Outcome probabilities, measured{' and ideal' if any_ideal else ''}, on one scale{cut}",
+        where,
+    )
+    save(fig, path)
+    caption = (
+        f"The {MAX_OUTCOMES} most likely bitstrings of each circuit (measured or ideally), "
+        "the measured probability with its 95% Wilson interval over shots"
+        + (" beside the ideal distribution (green)" if any_ideal else "")
+        + "; every panel on the same scale"
+        + (f"; the first {len(shown)} of {len(records)} circuit results" if cut else "")
+        + "."
+    )
+    return Plot(path.name, "Outcome probabilities", caption)
+
+
+def plot_sampler_summary(table: Any, path: Path, where: str) -> Plot:
+    success = table["success_probability"].dropna()
+    panels = 2 if len(success) else 1
+    fig = Figure(figsize=(5.5 * panels, 4), layout="constrained")
+    axes = fig.subplots(1, panels, squeeze=False)[0]
+    bins = np.linspace(0, 1, 41)
+    axes[0].hist(table["top_probability"], bins=bins, color=MEASURED)
+    axes[0].set_xlabel("top-outcome probability")
+    axes[0].set_ylabel("number of circuit results")
+    axes[0].set_title("Most frequent outcome")
+    if panels == 2:
+        axes[1].hist(success, bins=bins, color=IDEAL)
+        axes[1].set_xlabel("success probability (ideal outcomes)")
+        axes[1].set_ylabel("number of circuit results")
+        axes[1].set_title("Probability of the ideal outcomes")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    suptitle(fig, f"Distribution across {len(table)} circuit results", where)
+    save(fig, path)
+    return Plot(path.name, "Distribution across circuits", "Histograms over every circuit result.")
+
+
+def plot_estimator_summary(table: Any, path: Path, where: str) -> Plot:
+    fig = Figure(figsize=(11, 4), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    errors = table["error"].dropna() if "error" in table else []
+    if len(errors):  # comparable across observables, unlike the values themselves
+        left.hist(errors, bins=41, color=MEASURED)
+        left.set_xlabel("error: measured - ideal expectation value")
+        left.set_title("Errors against the ideal values")
+    else:
+        left.hist(table["value"], bins=np.linspace(-1, 1, 41), color=MEASURED)
+        left.set_xlabel("expectation value")
+        left.set_title("Expectation values")
+    left.set_ylabel("number of estimates")
+    right.hist(table["std"].dropna(), bins=30, color=IDEAL)
+    right.set_xlabel("standard error (std)")
+    right.set_ylabel("number of estimates")
+    right.set_title("Standard errors")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    circuits = table["circuit_index"].nunique()
+    suptitle(fig, f"Distribution across {circuits} circuits", where)
+    save(fig, path)
+    return Plot(path.name, "Distribution across circuits", "Histograms over every estimate.")
+
+
+# --- sweep plots -------------------------------------------------------------------------
+
+
+def sweep_metrics(views: list[RunView]) -> list[dict[str, Any]]:
+    """Per point (and observable): the headline metric, its ±1 std error and what it is
+    (Estimator: one row per observable, with the mean of its ideal values)."""
+    rows = []
+    for view in views:
+        table = view.table
+        if table is None or not len(table):
+            continue
+        base = {"point": view.run_dir.name, "overrides": view.overrides}
+        if "value" in table and table["value"].notna().any():
+            part = table[table["value"].notna()]
+            for label, group in part.groupby("observable", sort=False, dropna=False):
+                rows.append(
+                    {
+                        **base,
+                        "primitive": "estimator",
+                        "observable": label,
+                        "metric": float(group["value"].mean()),
+                        "error": float(np.sqrt((group["std"] ** 2).sum()) / len(group)),
+                        "ideal": _mean_or_nan(group.get("ideal_value")),
+                        "kind": "expectation value",
+                    }
+                )
+        if "top_probability" in table and table["top_probability"].notna().any():
+            part = table[table["top_probability"].notna()]
+            success = part["success_probability"]
+            known = bool(success.notna().all())
+            p = success if known else part["top_probability"]
+            shots = part["shots"].fillna(0).to_numpy()
+            variance = np.where(shots > 0, p * (1 - p) / np.maximum(shots, 1), 0.0)
+            rows.append(
+                {
+                    **base,
+                    "primitive": "sampler",
+                    "observable": None,
+                    "metric": float(p.mean()),
+                    "error": float(np.sqrt(variance.sum()) / len(part)),
+                    "kind": "success probability" if known else "top-outcome probability",
+                }
+            )
+    return rows
+
+
+def plot_sweep(views: list[RunView], out: Path) -> list[Plot]:
+    metrics = sweep_metrics(views)
+    plots = []
+    for primitive in ("sampler", "estimator"):
+        rows = [r for r in metrics if r["primitive"] == primitive]
+        if not rows:
+            continue
+        points = {r["point"] for r in rows}
+        subset = [v for v in views if v.run_dir.name in points]
+        keys = swept_keys(subset) if len(subset) > 1 else []
+        for key in keys:
+            path = out / f"sweep-{primitive}-{_slug(key)}.png"
+            others = [k for k in keys if k != key]
+            if primitive == "sampler":
+                plots.append(_plot_against(rows, key, others, path))
+            else:
+                plots.append(_plot_observables_against(rows, key, others, path))
+    table = sweep_table(views)
+    if table is not None:
+        where = f"Sweep of {len(views)} points"
+        series = SERIES if table[SERIES].nunique() > 1 else None
+        lines = "combination of the swept keys that do not set the width"
+        figures = [plot_widths(table, out / "sweep-widths.png", where, series, lines)]
+        if table["backend"].nunique() == 1:  # one device: its benchmarks side by side
+            figures.append(plot_volumetric(table, out / "sweep-volumetric.png", where))
+        plots.extend(plot for plot in figures if plot is not None)
+    return plots
+
+
+def sweep_table(views: list[RunView]) -> Any:
+    """Every point's table in one, with `series`: the point's values of the swept keys that
+    do not set the width (one line each in the per-width figure); None if nothing ran."""
+    import pandas as pd
+
+    keys = [k for k in swept_keys(views) if not k.endswith("num_qubits")]
+    parts = []
+    for view in views:
+        if view.table is None or not len(view.table):
+            continue
+        label = ", ".join(f"{k}={_fmt(view.overrides[k])}" for k in keys if k in view.overrides)
+        parts.append(view.table.assign(**{SERIES: label or "all points"}))
+    if not parts:
+        return None
+    return pd.concat(parts, ignore_index=True)
+
+
+def _positions(rows: list[dict[str, Any]], key: str) -> tuple[bool, list[str]]:
+    """Whether `key`'s values are numbers, else its categories in order."""
+    values = [r["overrides"].get(key) for r in rows]
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    return numeric, ([] if numeric else sorted({_fmt(v) for v in values}))
+
+
+def _xs(group: list[dict[str, Any]], key: str, numeric: bool, categories: list[str], shift: float):
+    """The group sorted along `key`, and its x positions (categories slightly apart)."""
+    if numeric:
+        group.sort(key=lambda r: r["overrides"].get(key))
+        return [float(r["overrides"].get(key)) for r in group]
+    position = {c: i for i, c in enumerate(categories)}
+    group.sort(key=lambda r: position[_fmt(r["overrides"].get(key))])
+    return [position[_fmt(r["overrides"].get(key))] + shift for r in group]
+
+
+def _key_axis(ax: Any, rows: list[dict[str, Any]], key: str) -> None:
+    numeric, categories = _positions(rows, key)
+    values = [r["overrides"].get(key) for r in rows]
+    if not numeric:
+        ax.set_xticks(range(len(categories)), categories)
+        ax.set_xlim(-0.5, len(categories) - 0.5)
+    elif all(float(v).is_integer() for v in values):
+        ax.set_xticks(sorted({int(v) for v in values}))
+    ax.set_xlabel(_axis_label(key))
+
+
+def _plot_against(rows: list[dict[str, Any]], key: str, others: list[str], path: Path) -> Plot:
+    """Sampler: the headline probability per point against `key`."""
+    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
+    ax = fig.subplots()
+    numeric, categories = _positions(rows, key)
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(_fmt(row["overrides"].get(k)) for k in others), []).append(row)
+    kinds = sorted({r["kind"] for r in rows})
+    mixed = len(kinds) > 1
+    titled = len(others) == 1
+    ordered = sorted(groups.items(), key=lambda item: item[0])
+    for number, (combo, group) in enumerate(ordered):
+        color = f"C{number % 10}"
+        shift = (number - (len(ordered) - 1) / 2) * min(0.08, 0.4 / len(ordered))
+        xs = _xs(group, key, numeric, categories, shift)
+        label = None
+        if combo:
+            label = (
+                combo[0]
+                if titled
+                else ", ".join(f"{k}={v}" for k, v in zip(others, combo, strict=True))
+            )
+        ax.errorbar(
+            xs,
+            [r["metric"] for r in group],
+            yerr=[r["error"] for r in group],
+            color=color,
+            capsize=3,
+            linestyle="-" if numeric and len(group) > 1 else "none",
+            label=label,
+        )
+        for x, row in zip(xs, group, strict=True):
+            hollow = row["kind"] == "top-outcome probability" and mixed
+            ax.plot(
+                [x],
+                [row["metric"]],
+                marker="o",
+                markersize=7,
+                color=color,
+                markerfacecolor="white" if hollow else color,
+                linestyle="none",
+            )
+    _key_axis(ax, rows, key)
+    ax.set_ylabel("probability" if mixed else kinds[0])
+    ax.set_ylim(0, 1.05)
+    what = " / ".join(kinds)
+    ax.grid(alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    if mixed:
+        for kind, face in (("success probability", "black"), ("top-outcome probability", "white")):
+            handles.append(
+                Line2D([], [], marker="o", color="black", markerfacecolor=face, linestyle="none")
+            )
+            labels.append(kind + (" (ideal outcomes known)" if face == "black" else ""))
+    if handles:
+        ax.legend(
+            handles, labels, fontsize=8, title=others[0] if titled else None, title_fontsize=8
+        )
+    fig.suptitle(
+        f"{what.capitalize()} vs {_axis_label(key)}\n(mean per sweep point, error bars ±1 std)",
+        fontsize=11,
+    )
+    save(fig, path)
+    caption = (
+        f"Sweep: {what} (mean over each point's circuit results; error bars ±1 std from shot "
+        f"noise) against {key}"
+        + (f", one series per value of {', '.join(others)}" if others else "")
+        + (
+            "; filled markers: success probability (the generator knows the ideal outcomes), "
+            "hollow: probability of the most frequent outcome"
+            if mixed
+            else ""
+        )
+        + "."
+    )
+    return Plot(path.name, f"{what} vs {key}", caption)
+
+
+def _plot_observables_against(
+    rows: list[dict[str, Any]], key: str, others: list[str], path: Path
+) -> Plot:
+    """Estimator: one panel per observable, its mean value per point against `key` with
+    the mean of its ideal values marked; observables are never averaged together."""
+    labels = list(dict.fromkeys(str(r["observable"]) for r in rows))
+    shown = labels[:MAX_PANELS]
+    fig, axes = grid(len(shown))
+    numeric, categories = _positions(rows, key)
+    combos = sorted({tuple(_fmt(r["overrides"].get(k)) for k in others) for r in rows})
+    known = False
+    for ax, label in zip(axes, shown, strict=False):
+        mine = [r for r in rows if str(r["observable"]) == label]
+        for number, combo in enumerate(combos):
+            group = [r for r in mine if tuple(_fmt(r["overrides"].get(k)) for k in others) == combo]
+            if not group:
+                continue
+            shift = (number - (len(combos) - 1) / 2) * min(0.08, 0.4 / len(combos))
+            xs = _xs(group, key, numeric, categories, shift)
+            name = ", ".join(f"{k}={v}" for k, v in zip(others, combo, strict=True)) or None
+            ax.errorbar(
+                xs,
+                [r["metric"] for r in group],
+                yerr=[r["error"] for r in group],
+                fmt="o-" if numeric and len(group) > 1 else "o",
+                color=f"C{number % 10}",
+                capsize=3,
+                label=name,
+            )
+            ideal = [r["ideal"] for r in group]
+            if not all(math.isnan(v) for v in ideal):
+                known = True
+                ax.scatter(xs, ideal, marker="_", s=260, color=IDEAL, linewidths=2.5, zorder=3)
+        _key_axis(ax, rows, key)
+        ax.set_ylim(-1.15, 1.15)
+        ax.axhline(0, color="grey", linewidth=0.6)
+        ax.set_title(label, fontsize=9, family="monospace")
+        ax.set_ylabel("expectation value")
+        ax.grid(alpha=0.3)
+    hide_unused(axes, len(shown))
+    handles, texts = axes[0].get_legend_handles_labels()
+    if not handles:
+        handles.append(Line2D([], [], marker="o", color="C0"))
+        texts.append("mean measured value ± 1 std")
+    if known:
+        handles.append(Line2D([], [], marker="_", markersize=14, color=IDEAL, linestyle="none"))
+        texts.append("ideal value")
+    if handles:
+        fig.legend(handles, texts, loc="outside lower center", ncols=min(4, len(handles)))
+    cut = f" (first {len(shown)} of {len(labels)} observables)" if len(labels) > len(shown) else ""
+    fig.suptitle(
+        f"Expectation value vs {_axis_label(key)}, one panel per observable{cut}\n"
+        "(mean over each point's results, error bars ±1 std)",
+        fontsize=11,
+    )
+    save(fig, path)
+    return Plot(
+        path.name,
+        f"expectation values vs {key}",
+        f"Sweep: each observable in its own panel, its mean value over each point's circuit "
+        f"results (error bars ±1 std from the estimates' standard errors) against {key}"
+        + (" with the ideal value marked in green" if known else "")
+        + (f", one series per value of {', '.join(others)}" if others else "")
+        + "; values of different observables are never averaged together.",
+    )
+
+
+def _mean_or_nan(column: Any) -> float:
+    if column is None or not column.notna().any():
+        return math.nan
+    return float(column.mean())
+
+
+# --- HTML --------------------------------------------------------------------------------
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
+table { border-collapse: collapse; margin: .5em 0 1em; font-size: .9em; }
+th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; }
+th { background: #f3f3f3; }
+pre { background: #f7f7f7; padding: .8em; overflow-x: auto; font-size: .85em; }
+figure { margin: 1em 0 2em; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: .9em; }
+.done { color: #1a7f37; } .failed { color: #cf222e; } .cancelled { color: #9a6700; }
+.essentials span { margin-right: 1.5em; } .note { color: #9a6700; }
+"""
+
+IMAGES_SCRIPT = """
+window.addEventListener("load", function () {
+  var images = Array.prototype.slice.call(document.images);
+  var loaded = images.filter(function (i) { return i.complete && i.naturalWidth > 0; });
+  document.body.setAttribute("data-images-loaded", loaded.length + "/" + images.length);
+});
+"""
+
+
+def render_html(
+    path: Path,
+    out: Path,
+    sections: list[RunSection],
+    sweep_plots: list[Plot],
+    is_sweep: bool,
+    missing_points: int,
+) -> str:
+    e = html.escape
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>qexp report: {e(str(path))}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>qexp report: {e(str(path))}</h1>",
+        f"<p>{'Sweep of ' + str(len(sections)) + ' points' if is_sweep else 'One run'}; "
+        f"written {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by qexp {e(__version__)} "
+        "from the run folders' files (nothing was re-run).</p>",
+    ]
+    if is_sweep:
+        views = [s.view for s in sections]
+        keys = swept_keys(views)
+        parts.append("<h2>Sweep</h2>")
+        if missing_points:
+            parts.append(f'<p class="note">{missing_points} point(s) never started.</p>')
+        parts.append(_points_table(sections, keys))
+        parts.extend(_figure(plot) for plot in sweep_plots)
+        table = sweep_table(views)
+        if table is not None:
+            series = [SERIES] if table[SERIES].nunique() > 1 else []
+            parts.append(_means_html(metric_means(table, by=series), series))
+    for section in sections:
+        parts.append(_section_html(section, path, out, is_sweep))
+    parts.append(f"<script>{IMAGES_SCRIPT}</script>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _points_table(sections: list[RunSection], keys: list[str]) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(k)}</th>" for k in ["point", *keys, "jobs done", "headline"])
+    rows = []
+    for section in sections:
+        view = section.view
+        manifest = view.manifest
+        done = f"{manifest.counts()['done']}/{len(manifest.jobs)}" if manifest else "-"
+        headline = view.headline()
+        cells = [f'<a href="#{_anchor(view)}">{e(view.run_dir.name)}</a>']
+        cells += [e(_fmt(view.overrides.get(k, "-"))) for k in keys]
+        cells += [e(done), e(f"{headline[0]} {headline[1]:.3f}" if headline else "-")]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _section_html(section: RunSection, path: Path, out: Path, is_sweep: bool) -> str:
+    e = html.escape
+    view = section.view
+    overrides = " ".join(f"{k}={_fmt(v)}" for k, v in view.overrides.items())
+    title = section.title + (f": {overrides}" if is_sweep and overrides else "")
+    parts = [f'<section id="{_anchor(view)}">', f"<h2>{e(title)}</h2>"]
+    parts.append(f"<p>folder <code>{e(str(view.run_dir))}</code></p>")
+    parts.append(
+        '<p class="essentials">'
+        + "".join(f"<span><b>{e(k)}</b> {e(v)}</span>" for k, v in view.essentials().items())
+        + "</p>"
+    )
+    for problem in view.problems:
+        parts.append(f'<p class="note">{e(problem)}</p>')
+    parts.append("<h3>Jobs</h3>")
+    parts.append(_jobs_html(view, out))
+    if section.plots:
+        parts.append("<h3>Plots</h3>")
+        parts.extend(_figure(plot) for plot in section.plots)
+    else:
+        parts.append('<p class="note">No circuit results to plot yet.</p>')
+    if view.table is not None and len(view.table) and "num_qubits" in view.table:
+        parts.append(_means_html(metric_means(view.table, by=[]), []))
+        parts.append(_volume_html(quantum_volume(view.table, by=[])))
+    config = view.run_dir / HYDRA_DIR / SAVED_CONFIG_FILE
+    parts.append("<h3>Config</h3>")
+    if config.is_file():
+        parts.append(
+            f"<details{'' if is_sweep else ' open'}><summary>the composed config, "
+            f"<code>{e(HYDRA_DIR)}/{e(SAVED_CONFIG_FILE)}</code></summary>"
+            f"<pre>{e(config.read_text(encoding='utf-8'))}</pre></details>"
+        )
+    else:
+        parts.append('<p class="note">no .hydra/config.yaml in this folder</p>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _means_html(means: Any, keys: list[str]) -> str:
+    """Each metric's mean per width with its 95% interval, as a table."""
+    if means.empty:
+        return ""
+    e = html.escape
+    names = {**SAMPLER_METRICS, **ESTIMATOR_METRICS}
+    head = [*keys, "metric", "qubits", "mean", "95% interval", "results", "interval"]
+    rows = []
+    for row in means.to_dict("records"):
+        name = names[row["metric"]] + (f" {row['observable']}" if row["observable"] else "")
+        interval = "-" if math.isnan(row["low"]) else f"[{row['low']:.3f}, {row['high']:.3f}]"
+        cells = [*(str(row[k]) for k in keys), name, str(row["num_qubits"])]
+        cells += [f"{row['mean']:.3f}", interval, str(row["n"]), row["interval"] or "-"]
+        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
+    header = "".join(f"<th>{e(h)}</th>" for h in head)
+    return (
+        f'<h3>Metrics per width</h3><table class="means"><tr>{header}</tr>{"".join(rows)}</table>'
+    )
+
+
+def _volume_html(verdicts: Any) -> str:
+    """IBM's Quantum Volume verdict per width, as a table."""
+    if verdicts.empty:
+        return ""
+    e = html.escape
+    head = ["qubits", "circuits", "mean HOP", "sigma", "mean - 2 sigma", "verdict"]
+    rows = []
+    for row in verdicts.itertuples(index=False):
+        if row.passed:
+            verdict = "passed"
+        elif not row.enough_circuits:
+            verdict = (
+                "above" if row.above_threshold else "not above"
+            ) + " 2/3; fewer than 100 circuits"
+        else:
+            verdict = "failed"
+        cells = [str(row.num_qubits), str(row.num_circuits), f"{row.mean:.3f}"]
+        cells += [f"{row.sigma:.3f}", f"{row.lower:.3f}", verdict]
+        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
+    achieved = volume(verdicts)
+    summary = f"Quantum Volume {achieved}" if achieved else "no width passes"
+    header = "".join(f"<th>{e(h)}</th>" for h in head)
+    return (
+        "<h3>Quantum Volume</h3><p>IBM's rule: a width passes when the mean heavy-output "
+        "probability minus two sigma exceeds 2/3 on at least 100 circuits. "
+        f'<b class="volume">{e(summary)}</b>.</p>'
+        f'<table class="volume"><tr>{header}</tr>{"".join(rows)}</table>'
+    )
+
+
+def _jobs_html(view: RunView, out: Path) -> str:
+    e = html.escape
+    if view.manifest is None:
+        return '<p class="note">no manifest.json: no job was planned</p>'
+    rows = []
+    for job in view.manifest.jobs:
+        file = view.run_dir / job.file
+        last = job.last
+        if is_complete(file):
+            href = quote(_relative(file, out))
+            link = f'<a href="{e(href)}">{e(job.file)}</a>'
+        else:
+            link = "-"
+        error = f" ({last.error_class}: {last.error})" if last and last.error else ""
+        cells = [
+            e(str(job.index)),
+            f'<span class="{e(job.status)}">{e(job.status + error)}</span>',
+            e(str(len(job.attempts))),
+            f"<code>{e((last.job_id or '-') if last else '-')}</code>",
+            link,
+        ]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("job", "status", "attempts", "job id", "file"))
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _figure(plot: Plot) -> str:
+    e = html.escape
+    return (
+        f'<figure><img src="{e(quote(plot.file))}" alt="{e(plot.title)}">'
+        f"<figcaption>{e(plot.caption or plot.title)}</figcaption></figure>"
+    )
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+_META = ("generator", "num_qubits", "ansatz", "reps", "depth", "index_in_width", "file")
+
+
+def _tick_size(labels: list[str]) -> float:
+    width = max(map(len, labels), default=1)
+    return 8 if width <= 6 else 7 if width <= 10 else 6
+
+
+def _parameterized(records: list[dict[str, Any]]) -> bool:
+    return any(r["parameter_index"] for r in records)
+
+
+def _run_name(view: RunView) -> str:
+    essentials = view.essentials()
+    return (
+        f"{essentials['generator']} on {essentials['backend']}, "
+        f"{essentials['primitive']}, {essentials['shots/precision']}"
+    )
+
+
+def _axis_label(key: str) -> str:
+    last = key.removeprefix("override.").split(".")[-1]
+    if last in AXIS_LABELS:
+        return AXIS_LABELS[last]
+    if key == "circuits":
+        return "circuit family (generator)"
+    return key
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"
+
+
+def _anchor(view: RunView) -> str:
+    return "point-" + _slug(view.run_dir.name)
+
+
+def _relative(file: Path, start: Path) -> str:
+    import os
+
+    return Path(os.path.relpath(file.resolve(), start.resolve())).as_posix()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=command("report"), description=__doc__)
+    parser.add_argument("dir", type=Path, help="a run folder or a multirun (sweep) folder")
+    args = parser.parse_args(argv)
+    setup_logging()
+    try:
+        report = build_report(args.dir)
+    except QexpError as exc:
+        logging.getLogger("qexp").error("%s", exc)
+        return 1
+    print(f"report: {report}")
+    print(f"  plots: {len(list(report.parent.glob('*.png')))} PNG files in {report.parent}")
+    return 0
+
+
+if __name__ == "__main__":
+    exit_now(main())

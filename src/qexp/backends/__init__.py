@@ -1,0 +1,36 @@
+"""The backends `backend=` chooses (schemas: `qexp.config.backend`), built for a run.
+
+`aer` is the ideal local simulator (`offload.LocalSimulator`), `fake` a noisy local copy of
+an IBM device simulated on the qubits each circuit touches (`local_device`), `flaky` a local
+backend that fails chosen calls (`flaky`), `ibm` a real device reached through
+`QiskitRuntimeService` (`ibm`; also the local emulator of the service, `qexp.emulator`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qiskit.providers import BackendV2
+
+
+def connect(cfg: Any, min_num_qubits: int = 1) -> tuple[BackendV2, Any]:
+    """Build the backend: `(backend, service)`; `service` is None for local backends."""
+    if cfg.kind == "aer":
+        from qexp.backends.offload import LocalSimulator
+
+        return LocalSimulator(method=cfg.method), None
+    if cfg.kind == "fake":
+        from qexp.backends.local_device import local_device
+
+        return local_device(cfg.name), None
+    if cfg.kind == "flaky":
+        from qexp.backends.flaky import flaky_backend
+
+        return flaky_backend(cfg.base, cfg.fail_submissions, cfg.fail_polls, cfg.fail_results), None
+    from qexp.backends.ibm import ibm_backend
+
+    return ibm_backend(cfg, min_num_qubits)
+
+
+def describe(backend: BackendV2) -> str:
+    return getattr(backend, "name", type(backend).__name__)

@@ -1,0 +1,18 @@
+"""Every schema in Hydra's ConfigStore, where conf/'s files find them (`/schema/<group>/<name>`)."""
+
+from __future__ import annotations
+
+from hydra.core.config_store import ConfigStore
+
+from qexp.config.help import SCHEMA_GROUP, register_resolvers
+from qexp.config.schema import GROUPS, QexpConfig
+
+
+def register() -> None:
+    """Put every schema in Hydra's ConfigStore, and the help's resolvers (idempotent)."""
+    register_resolvers()
+    cs = ConfigStore.instance()
+    cs.store(name="schema_config", node=QexpConfig)
+    for group, schemas in GROUPS.items():
+        for name, schema in schemas.items():
+            cs.store(group=f"{SCHEMA_GROUP}/{group}", name=name, node=schema)

@@ -1,0 +1,118 @@
+"""A run's plan and cost before it spends anything: circuits, jobs, executions, QPU time.
+
+The ISA circuits are the ones the run would submit (the plan's own preparer, in parallel,
+through the transpile cache, so the run that follows transpiles nothing again), so the
+estimate sees the same layout, routing and gates. QPU time is estimated only where the
+backend is an IBM device or its fake twin (same target, same durations); `qexp.plan.cost` says
+how, from which source, and how rough it is. `run.max_qpu_seconds` refuses a run whose
+estimate exceeds it, before anything is submitted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from qiskit import QuantumCircuit
+
+from qexp.constants import CALIBRATION
+from qexp.errors import QexpError
+from qexp.plan import cost, primitives
+from qexp.plan.make import RunPlan
+from qexp.plan.partition import JobPlan
+
+QPU_KINDS = ("ibm", "fake")
+"""Backends with an IBM device's target: real devices and their fake twins."""
+
+
+class BudgetExceeded(QexpError):
+    """The estimated QPU time is above `run.max_qpu_seconds`: nothing is submitted."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class PlanEstimate:
+    circuits: int
+    jobs: int
+    executions: int
+    widest: int
+    """Qubits the widest ISA circuit acts on."""
+    qpu_seconds: float | None
+    """None where the backend has no QPU (aer, flaky)."""
+
+    def describe(self) -> str:
+        qpu = "-" if self.qpu_seconds is None else f"~{self.qpu_seconds:.2f} s"
+        return (
+            f"{self.circuits} circuits, {self.jobs} jobs, {self.executions} executions, "
+            f"widest ISA circuit {self.widest} qubits, QPU time {qpu}"
+        )
+
+
+def estimate(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstimate:
+    """Transpile every job of `plan` (or just `jobs`) as the run would, and price it."""
+    jobs = plan.jobs if jobs is None else jobs
+    futures = [plan.preparer.prepare(job) for job in jobs]
+    timed: list[list[cost.TimedPub]] = []
+    for job, future in zip(jobs, futures, strict=True):
+        pubs = future.result().pubs()
+        per_point = primitives.shots_per_execution(plan.primitive(job))
+        runs = [plan.catalog[i].num_points * per_point for i in job.circuits]
+        if job.primitive == CALIBRATION:  # its own circuits, each PUB with its shots
+            runs = [pub[2] for pub in pubs]
+        timed.append([(_measured(pub[0]), n) for pub, n in zip(pubs, runs, strict=True)])
+    circuits = sorted({i for job in jobs for i in job.circuits})
+    seconds = None
+    if plan.config.backend.kind in QPU_KINDS:
+        seconds = cost.qpu_seconds(timed, plan.backend.target, rep_delay(plan.backend))
+    return PlanEstimate(
+        circuits=len(circuits),
+        jobs=len(jobs),
+        executions=sum(n for pubs in timed for _, n in pubs),
+        widest=max((active_qubits(c) for pubs in timed for c, _ in pubs), default=0),
+        qpu_seconds=seconds,
+    )
+
+
+def check_budget(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstimate | None:
+    """Raise BudgetExceeded when the jobs about to be submitted cost more than allowed."""
+    budget = plan.config.run.max_qpu_seconds
+    if budget is None or plan.config.backend.kind not in QPU_KINDS:
+        return None
+    found = estimate(plan, jobs)
+    assert found.qpu_seconds is not None
+    if found.qpu_seconds > budget:
+        raise BudgetExceeded(
+            f"estimated QPU time {found.qpu_seconds:.1f} s exceeds the budget "
+            f"run.max_qpu_seconds={budget:g} ({found.jobs} jobs, {found.executions} executions "
+            f"on {plan.backend_name}); nothing was submitted. Fix: set "
+            f"run.max_qpu_seconds={math.ceil(found.qpu_seconds)} to allow it, or run fewer "
+            "circuits or shots (see the plan with run.dry_run=true)."
+        )
+    return found
+
+
+def rep_delay(backend: object) -> float:
+    """The backend's delay between executions, else IBM's usual 250 us."""
+    value = getattr(backend, "default_rep_delay", None)
+    if value is None and hasattr(backend, "configuration"):
+        value = getattr(backend.configuration(), "default_rep_delay", None)
+    return float(value) if value is not None else cost.DEFAULT_REP_DELAY_S
+
+
+def active_qubits(circuit: QuantumCircuit) -> int:
+    """Qubits some instruction other than a barrier acts on: an ISA circuit's real width."""
+    used = {
+        circuit.find_bit(q).index
+        for inst in circuit.data
+        if inst.operation.name != "barrier"
+        for q in inst.qubits
+    }
+    return len(used)
+
+
+def _measured(isa: QuantumCircuit) -> QuantumCircuit:
+    """Estimator PUBs are measured by the service: time them with their measurements."""
+    if any(inst.operation.name == "measure" for inst in isa.data):
+        return isa
+    return isa.measure_active(inplace=False)

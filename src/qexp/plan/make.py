@@ -1,0 +1,290 @@
+"""From a checked config to a run plan: the circuit catalog, backend, implementation, jobs.
+
+Everything that can be wrong with the input is found here, before a batch is opened: QASM
+files are all parsed and checked (in parallel), widths are checked against the backend and
+observables against every circuit. The circuits themselves are not kept: the plan holds
+their catalog and a `Preparer` that builds and transpiles each partition when its job is
+about to be submitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from qiskit.providers import BackendV2
+
+from qexp import backends, circuits
+from qexp.circuits.catalog import CircuitInfo
+from qexp.config.schema import QexpConfig
+from qexp.config.validate import primitive_configs
+from qexp.console import import_runtime
+from qexp.constants import CALIBRATION
+from qexp.errors import ConfigError
+from qexp.plan import checks, partition, primitives, transpile
+from qexp.plan.partition import JobPlan
+from qexp.plan.prepare import PrepareContext, Preparer, default_workers
+from qexp.plan.transpile_cache import default_dir
+from qexp.seeds import derive_seed
+
+
+@dataclass
+class RunPlan:
+    config: QexpConfig
+    catalog: list[CircuitInfo]
+    backend: BackendV2
+    service: Any
+    """The QiskitRuntimeService for backend=ibm, else None."""
+    implementations: dict[str, str]
+    """Each primitive's implementation (executor or v2), by primitive name."""
+    jobs: list[JobPlan]
+    preparer: Preparer
+    """Builds and transpiles each partition; close it when the run ends."""
+
+    @property
+    def primitives(self) -> dict[str, Any]:
+        """The run's primitive configs by name: one, or several (primitive=[a,b])."""
+        return primitive_configs(self.config)
+
+    def primitive(self, job: JobPlan) -> Any:
+        """The config of the primitive `job` runs (a calibration job runs the Sampler, its
+        shots given in each PUB)."""
+        if job.primitive == CALIBRATION:
+            sampler = self.primitives["sampler"]
+            return primitives.SamplerConfig(
+                shots=self.config.mitigation.shots, implementation=sampler.implementation
+            )
+        return self.primitives[job.primitive or next(iter(self.primitives))]
+
+    def implementation_of(self, job: JobPlan) -> str:
+        if job.primitive == CALIBRATION:
+            return self.implementations["sampler"]
+        return self.implementations[job.primitive or next(iter(self.implementations))]
+
+    @property
+    def implementation(self) -> str:
+        """`executor` or `v2`; for several primitives, each with its own (`sampler: v2, ...`)."""
+        if len(self.implementations) == 1:
+            return next(iter(self.implementations.values()))
+        return ", ".join(f"{name}: {impl}" for name, impl in self.implementations.items())
+
+    @property
+    def primitive_name(self) -> str:
+        """`sampler`, `estimator`, or `sampler+estimator` for a run of both."""
+        return "+".join(self.primitives)
+
+    @property
+    def local(self) -> bool:
+        return self.service is None
+
+    @property
+    def backend_name(self) -> str:
+        return backends.describe(self.backend)
+
+    @property
+    def num_circuits(self) -> int:
+        return len(self.catalog)
+
+    def close(self) -> None:
+        self.preparer.close()
+
+
+def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
+    """Describe, connect, check and partition; `jobs` reuses a saved partition (resume)."""
+    catalog = circuits.catalog(cfg.circuits, cfg.seed)
+    stabilizer = cfg.backend.kind == "aer" and cfg.backend.method == "stabilizer"
+    if jobs is None and catalog is not None:
+        jobs = _partition(cfg, catalog)
+    workers = default_workers(_count(cfg, catalog), len(jobs) if jobs else 2, cfg.transpile.workers)
+    least_busy = cfg.backend.kind == "ibm" and not cfg.backend.name  # needs the widest circuit
+    connected: list[_Connection] = []
+    surveyed = None
+    if catalog is None or (stabilizer and any(i.clifford is None for i in catalog)):
+        # QASM files, or circuits the stabilizer method must see: build and check every
+        # circuit before anything runs, while this process connects. The checking workers
+        # are forked before the runtime is imported, the transpiling ones after, so that
+        # they share its imports (the transpiler loads the runtime's plugins).
+        surveyor = _preparer(cfg, None, workers, check_clifford=stabilizer)
+        try:
+            catalog = surveyed = surveyor.survey(
+                _count(cfg, catalog),
+                meanwhile=None if least_busy else lambda: connected.append(_connect(cfg, None)),
+            )
+        finally:
+            surveyor.close(wait=True)
+    backend, service, implementations = connected[0] if connected else _connect(cfg, catalog)
+    _check(cfg, catalog, backend, stabilizer)
+    for name, implementation in implementations.items():
+        _check_executor_support(cfg, primitive_configs(cfg)[name], catalog, implementation)
+    if jobs is None:
+        jobs = _partition(cfg, catalog)
+    preparer = _preparer(cfg, backend, workers, check_clifford=stabilizer, surveyed=surveyed)
+    if preparer.pool is not None and hasattr(backend, "offload"):
+        backend.offload = preparer.simulate  # jobs simulate in the workers (qexp.backends.offload)
+    return RunPlan(cfg, catalog, backend, service, implementations, jobs, preparer)
+
+
+class _Connection(NamedTuple):
+    backend: BackendV2
+    service: Any
+    implementations: dict[str, str]
+
+
+def _connect(cfg: QexpConfig, catalog: list[CircuitInfo] | None) -> _Connection:
+    """The backend (a service round trip on IBM; least_busy needs the `catalog`) and each
+    primitive's implementation, after the runtime's imports (most of a second)."""
+    import_runtime()
+    widest = max((info.num_qubits for info in catalog or ()), default=1)
+    backend, service = backends.connect(cfg.backend, widest)
+    implementations = {
+        name: _implementation(cfg, prim) for name, prim in primitive_configs(cfg).items()
+    }
+    return _Connection(backend, service, implementations)
+
+
+def survey_digests(plan: RunPlan) -> list[str | None]:
+    """Every circuit's digest as it is now (resume compares them with the run's): from the
+    plan's own survey when it built every circuit, else built again."""
+    if all(info.digest is not None for info in plan.catalog):
+        return [info.digest for info in plan.catalog]
+    return [info.digest for info in plan.preparer.survey(plan.num_circuits)]
+
+
+def _count(cfg: QexpConfig, catalog: list[CircuitInfo] | None = None) -> int:
+    if catalog is not None:
+        return len(catalog)
+    from qexp.circuits import qasm
+
+    return len(qasm.files(cfg.circuits.path))
+
+
+def _partition(cfg: QexpConfig, catalog: list[CircuitInfo]) -> list[JobPlan]:
+    costs = {
+        name: [info.num_points * primitives.shots_per_execution(prim) for info in catalog]
+        for name, prim in primitive_configs(cfg).items()
+    }
+    limits = (cfg.partition.max_circuits, cfg.partition.max_executions)
+    if cfg.mitigation is not None:  # each range's calibration job beside its Sampler job
+        return partition.plan_mixed(costs, *limits, extra=(CALIBRATION,))
+    if len(costs) == 1:
+        (prim,) = primitive_configs(cfg).values()
+        return partition.plan_jobs(
+            next(iter(costs.values())), *limits, primitives.fewer_shots(prim)
+        )
+    return partition.plan_mixed(costs, *limits)
+
+
+def _preparer(
+    cfg: QexpConfig,
+    backend: BackendV2 | None,
+    workers: int,
+    check_clifford: bool = False,
+    surveyed: list[CircuitInfo] | None = None,
+) -> Preparer:
+    target = backend.target if backend is not None else None
+    cache_dir = None
+    if cfg.transpile.cache and target is not None:
+        cache_dir = str(cfg.transpile.cache_dir or default_dir())
+    context = PrepareContext(
+        circuits=cfg.circuits,
+        primitives=primitive_configs(cfg),
+        seed=cfg.seed,
+        target=target,
+        optimization_level=cfg.transpile.optimization_level,
+        transpile_seed=derive_seed(cfg.seed, "transpile"),
+        cache_dir=cache_dir,
+        target_fingerprint=transpile.target_fingerprint(target) if cache_dir else "",
+        check_clifford=check_clifford,
+        max_exact_qubits=cfg.metrics.max_exact_qubits,
+        mitigation=cfg.mitigation,
+    )
+    return Preparer(context, workers, surveyed)
+
+
+def _check(
+    cfg: QexpConfig, catalog: list[CircuitInfo], backend: BackendV2, stabilizer: bool
+) -> None:
+    _check_width(cfg, catalog, backend)
+    if stabilizer:
+        _check_clifford(catalog)
+    if "estimator" in primitive_configs(cfg):
+        _check_observables(primitive_configs(cfg)["estimator"], catalog)
+    checks.validate(cfg.check, list(primitive_configs(cfg)), catalog)
+
+
+def _check_width(cfg: QexpConfig, catalog: list[CircuitInfo], backend: BackendV2) -> None:
+    available = backend.num_qubits
+    too_wide = sorted({i.num_qubits for i in catalog if i.num_qubits > available})
+    if too_wide:
+        key = "circuits.path" if cfg.circuits.name == "qasm" else "circuits.num_qubits"
+        raise ConfigError(
+            key,
+            too_wide,
+            f"at most {available} qubits, the size of backend {backends.describe(backend)}",
+            f"use circuits of at most {available} qubits in {key}, or a larger backend, e.g. "
+            "backend=fake backend.name=FakeTorino",
+        )
+
+
+def _check_clifford(catalog: list[CircuitInfo]) -> None:
+    """The stabilizer method simulates Clifford circuits only."""
+    for index, info in enumerate(catalog):
+        if info.clifford is False or info.clifford is None:
+            what = info.source or f"circuit {index}"
+            raise ConfigError(
+                "backend.method",
+                "stabilizer",
+                f"a method that can simulate {what}, which is not a Clifford circuit",
+                "use backend.method=automatic (or extended_stabilizer)",
+            )
+
+
+def _check_observables(estimator: Any, catalog: list[CircuitInfo]) -> None:
+    """Every observable as wide as every circuit; checked per width, not per circuit."""
+    seen: set[tuple[int, tuple[str, ...]]] = set()
+    for info in catalog:
+        labels = tuple(estimator.observables or info.observables)
+        if (info.num_qubits, labels) not in seen:
+            seen.add((info.num_qubits, labels))
+            primitives.check_observables(labels, info.num_qubits, info.source)
+
+
+def _check_executor_support(
+    cfg: QexpConfig, primitive: Any, catalog: list[CircuitInfo], implementation: str
+) -> None:
+    """The executor Estimator cannot bind parameters of AerSimulator's native rotations."""
+    parameterized = any(info.num_points > 1 for info in catalog) or cfg.circuits.name == "ansatz"
+    if (
+        implementation == "executor"
+        and primitive.name == "estimator"
+        and cfg.backend.kind == "aer"
+        and parameterized
+    ):
+        raise ConfigError(
+            "primitive.implementation",
+            "executor",
+            "auto or v2 for parameterized circuits on backend=aer (the executor Estimator "
+            "only binds parameters of IBM devices' rz gates)",
+            "set primitive.implementation=auto, or use backend=fake",
+        )
+
+
+def _implementation(cfg: QexpConfig, primitive: Any) -> str:
+    requested = primitive.implementation
+    if cfg.backend.kind == "flaky":
+        if requested == "executor":
+            raise ConfigError(
+                "primitive.implementation",
+                requested,
+                "auto or v2 with backend=flaky (its failures are injected on the v2 local path)",
+                "set primitive.implementation=auto",
+            )
+        return "v2"
+    if requested == "v2" and not primitives.v2_available():
+        raise ConfigError(
+            "primitive.implementation",
+            requested,
+            "auto or executor: this qiskit-ibm-runtime no longer has SamplerV2/EstimatorV2",
+            "set primitive.implementation=auto",
+        )
+    return primitives.choose_implementation(requested, on_ibm=cfg.backend.kind == "ibm")

@@ -1,0 +1,428 @@
+"""Run one experiment: plan it, push its jobs through a Batch, write one file per job.
+
+The runner knows nothing of Hydra: it takes a checked `QexpConfig`, the run folder and the
+config text to store in every file, and returns a `RunReport` or raises a `QexpError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qexp.backends import flaky
+from qexp.cli import command
+from qexp.config.schema import QexpConfig
+from qexp.config.validate import primitive_configs
+from qexp.constants import CALIBRATION, JOBS_DIR
+from qexp.errors import RunError, RunInterrupted
+from qexp.plan import estimate, primitives
+from qexp.plan.make import RunPlan, make_plan
+from qexp.plan.partition import JobPlan
+from qexp.plan.prepare import PreparedJob
+from qexp.plan.transpile_cache import TranspileCache
+from qexp.run import job_tags, shared_batch
+from qexp.run.batch_loop import BatchLoop, Hooks, Outcome, Policy
+from qexp.run.lock import RunLock
+from qexp.run.progress import Progress
+from qexp.run.writer import JobWriter
+from qexp.seeds import derive_seed
+from qexp.store import run_folder
+from qexp.store.manifest import Manifest, record_digests, what_resume_does
+from qexp.text import format_indices
+
+log = logging.getLogger(__name__)
+
+LOCAL_POLL, CLOUD_POLL = 0.02, 5.0
+
+
+@dataclass
+class RunReport:
+    run_dir: Path
+    backend: str
+    primitive: str
+    implementation: str
+    num_circuits: int
+    jobs: dict[str, int]
+    files: list[Path]
+    elapsed: float
+    stopped: str | None = None
+    planned: str | None = None
+    """For a dry run: the jobs that would be submitted."""
+
+    @property
+    def complete(self) -> bool:
+        return self.jobs.get("done", 0) == sum(self.jobs.values())
+
+
+def run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None = None) -> RunReport:
+    """Plan, execute and report a fresh run into `run_dir` (`point`: its number in a sweep).
+
+    The run holds the folder's lock throughout: no second process works in it meanwhile.
+    """
+    with RunLock(run_dir):
+        return _run(cfg, run_dir, config_yaml, point)
+
+
+def _run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None) -> RunReport:
+    started = time.monotonic()
+    plan = make_plan(cfg)
+    try:
+        if cfg.run.dry_run:
+            planned = describe_plan(plan)
+            run_folder.record_dry_run(run_dir, planned)  # never resumed into a real run
+            return RunReport(
+                run_dir,
+                plan.backend_name,
+                plan.primitive_name,
+                plan.implementation,
+                plan.num_circuits,
+                jobs={"planned": len(plan.jobs)},
+                files=[],
+                elapsed=time.monotonic() - started,
+                planned=planned,
+            )
+        log.info(
+            "%d circuits (%s) in %d jobs, %s (%s) on %s",
+            plan.num_circuits,
+            cfg.circuits.name,
+            len(plan.jobs),
+            plan.primitive_name,
+            plan.implementation,
+            plan.backend_name,
+        )
+        estimate.check_budget(plan)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan, point))
+        return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
+    finally:
+        plan.close()
+
+
+def execute(
+    plan: RunPlan,
+    manifest: Manifest,
+    run_dir: Path,
+    config_yaml: str,
+    todo: list[JobPlan],
+    attach: list[tuple[JobPlan, str]] | None = None,
+    started: float | None = None,
+) -> RunReport:
+    """Submit `todo` (and re-attach `attach`) in a Batch; raise RunError unless all is done."""
+    started = time.monotonic() if started is None else started
+    (run_dir / JOBS_DIR).mkdir(parents=True, exist_ok=True)
+    cfg = plan.config
+    writer = JobWriter(manifest, run_dir, lambda job: job_attrs(plan, job, config_yaml), cfg.check)
+    flaky.restore(plan.backend, manifest.info)
+    transpiled = _TranspileCount()
+    done_before = manifest.counts()["done"]
+    try:
+        with Progress(len(manifest.jobs), cfg.run.progress, done=done_before) as progress:
+            shared = cfg.run.batch == "shared" and plan.service is not None
+            hooks = Hooks(
+                open_batch=lambda: _open_batch(plan, run_dir, manifest),
+                close_batch=(lambda batch: None) if shared else (lambda batch: batch.close()),
+                prepare=plan.preparer.prepare,
+                submit=lambda batch, prepared, job: _submit(
+                    plan, manifest, batch, prepared, job, transpiled
+                ),
+                write=writer.write,
+                lookahead=plan.preparer.lookahead,
+                progress=progress,
+                attach=(lambda job_id: plan.service.job(job_id)) if plan.service else None,
+                find=(lambda job: _find(plan, manifest, job)) if plan.service else None,
+                duplicates=(lambda: duplicates(plan, manifest)) if plan.service else None,
+            )
+            loop = BatchLoop(manifest, hooks, _policy(cfg, plan))
+            outcome = loop.run(todo, attach or [])
+    finally:
+        writer.close()
+    transpiled.report(plan)
+    if cfg.mitigation is not None:
+        _mitigate(run_dir, manifest)
+    report = _report(plan, manifest, run_dir, outcome, time.monotonic() - started)
+    if outcome.stopped == "interrupted":
+        counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
+        raise RunInterrupted(f"interrupted ({counts}); resume with: {command('resume', run_dir)}")
+    if outcome.stopped:
+        manifest.info["stopped"] = outcome.stopped
+        manifest.save()
+    if outcome.stopped or not report.complete:
+        raise RunError(_failure_message(report, manifest))
+    return report
+
+
+def _mitigate(run_dir: Path, manifest: Manifest) -> None:
+    """Mitigated files for the pairs of jobs now done; the raw files are complete already,
+    so a failure here is said, and `load_table` tries again on first read."""
+    from qexp.mitigation import runs
+
+    try:
+        runs.complete(run_dir, manifest)
+    except Exception as exc:
+        log.error(
+            "readout mitigation failed (%s: %s); the raw results are complete",
+            type(exc).__name__,
+            exc,
+        )
+
+
+class _TranspileCount:
+    """How many ISA circuits came from the cache: said once, at the end of the run."""
+
+    def __init__(self) -> None:
+        self.reused = self.transpiled = 0
+        self.seen: set[int] = set()
+
+    def add(self, prepared: PreparedJob) -> None:
+        if prepared.index not in self.seen and prepared.transpiled_here:
+            self.seen.add(prepared.index)
+            self.reused += prepared.reused
+            self.transpiled += len(prepared.records) - prepared.reused
+
+    def report(self, plan: RunPlan) -> None:
+        total = self.reused + self.transpiled
+        cfg = plan.config.transpile
+        if not total:
+            return
+        if not cfg.cache:
+            log.info("transpiled %d circuits (transpile.cache=false)", total)
+            return
+        cache = TranspileCache(cfg.cache_dir or _cache_root(), "")
+        removed = cache.prune(cfg.cache_max_mb * 2**20)
+        what = "nothing transpiled" if not self.transpiled else f"{self.transpiled} transpiled"
+        log.info(
+            "transpile cache: %d of %d circuits reused, %s (%s%s)",
+            self.reused,
+            total,
+            what,
+            cache.folder,
+            f", {removed} old entries removed" if removed else "",
+        )
+
+
+def _cache_root() -> Path:
+    from qexp.plan.transpile_cache import default_dir
+
+    return default_dir()
+
+
+def _open_batch(plan: RunPlan, run_dir: Path, manifest: Manifest) -> Any:
+    """A fresh Batch, or, with `run.batch=shared` in a sweep on IBM Quantum, the sweep's
+    one batch (locally batches have no id to share: the setting changes nothing there)."""
+    from qiskit_ibm_runtime import Batch
+
+    def fresh() -> Any:
+        return Batch(backend=plan.backend)
+
+    in_sweep = manifest.info.get("point") is not None
+    if plan.config.run.batch == "shared" and plan.service is not None and in_sweep:
+        return shared_batch.open_shared(run_dir.parent, plan.service, fresh)
+    return fresh()
+
+
+def _submit(
+    plan: RunPlan,
+    manifest: Manifest,
+    batch: Any,
+    prepared: PreparedJob,
+    job: JobPlan,
+    transpiled: _TranspileCount,
+) -> Any:
+    """Same seed on every attempt: a retried job gives the bits the first try would have."""
+    cfg = plan.config
+    transpiled.add(prepared)
+    record_digests(manifest, job.index, job.circuits, prepared.digests)
+    seed = derive_seed(cfg.seed, "simulator", job.index) if plan.local else None
+    primitive = primitives.make(
+        plan.primitive(job),
+        plan.implementation_of(job),
+        batch,
+        seed,
+        plan.local,
+        tags=None if plan.local else next_tags(manifest, job),
+        max_execution_time=cfg.run.max_execution_time,
+    )
+    try:
+        job = primitive.run(prepared.pubs())
+    finally:
+        flaky.remember(plan.backend, manifest.info)
+    return flaky.watch(plan.backend, job)
+
+
+def next_tags(manifest: Manifest, job: JobPlan) -> list[str]:
+    """The tags of the job's next attempt: its run, index, attempt and sweep point."""
+    attempt = len(manifest.jobs[job.index].attempts) + 1
+    return job_tags.tags(manifest.info["run_id"], job.index, attempt, manifest.info.get("point"))
+
+
+def _find(plan: RunPlan, manifest: Manifest, job: JobPlan) -> list[Any]:
+    """The service's jobs created for this job's next attempt (a submission whose answer
+    was lost), oldest first."""
+    attempt = len(manifest.jobs[job.index].attempts) + 1
+    jobs = job_tags.run_jobs(plan.service, manifest.info["run_id"], plan.backend_name)
+    return [
+        j
+        for j in jobs
+        if job_tags.parse(j.tags) == job_tags.JobTag(manifest.info["run_id"], job.index, attempt)
+    ]
+
+
+def duplicates(plan: RunPlan, manifest: Manifest) -> list[tuple[int, Any]]:
+    """The run's jobs on the service that no attempt of the manifest holds: copies the
+    client made when it re-sent a submission that had gone through."""
+    run_id = manifest.info["run_id"]
+    known = {a.job_id for entry in manifest.jobs for a in entry.attempts if a.job_id}
+    found = []
+    for index, jobs in job_tags.by_index(job_tags.run_jobs(plan.service, run_id), run_id).items():
+        found += [(index, job) for job in jobs if job.job_id() not in known]
+    return found
+
+
+def _policy(cfg: QexpConfig, plan: RunPlan) -> Policy:
+    poll = cfg.run.poll_interval or (LOCAL_POLL if plan.local else CLOUD_POLL)
+    return Policy(
+        max_retries=cfg.run.max_retries,
+        backoff=cfg.run.retry_backoff,
+        poll_interval=poll,
+        local=plan.local,
+        max_running=_cores() if plan.local else None,
+    )
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def job_attrs(plan: RunPlan, job: JobPlan, config_yaml: str) -> dict[str, Any]:
+    """The attributes the job's file carries about its run and its primitive."""
+    cfg = plan.config
+    prim = plan.primitive(job)
+    return {
+        "backend": plan.backend_name,
+        "primitive": job.primitive or prim.name,
+        "implementation": plan.implementation_of(job),
+        "shots": prim.shots,
+        "precision": prim.precision if prim.name == "estimator" and prim.shots is None else None,
+        "config_yaml": config_yaml,
+        "num_circuits_in_run": plan.num_circuits,
+        "seed": cfg.seed,
+    }
+
+
+def manifest_info(plan: RunPlan, point: int | None = None) -> dict[str, Any]:
+    cfg = plan.config
+    return {
+        "run_id": uuid.uuid4().hex[:12],
+        "point": point,
+        "backend": plan.backend_name,
+        "primitive": plan.primitive_name,
+        "implementation": plan.implementation,
+        "num_circuits": plan.num_circuits,
+        "seed": cfg.seed,
+        "identity": identity(cfg),
+    }
+
+
+def identity(cfg: QexpConfig) -> dict[str, Any]:
+    """What the run's jobs were planned with, beyond its circuits: resume checks it."""
+    return {
+        "backend": dict(vars(cfg.backend)),
+        "primitive": {
+            name: {
+                "shots": prim.shots,
+                "precision": getattr(prim, "precision", None) if prim.shots is None else None,
+            }
+            for name, prim in primitive_configs(cfg).items()
+        },
+        "partition": {
+            "max_circuits": cfg.partition.max_circuits,
+            "max_executions": cfg.partition.max_executions,
+        },
+    }
+
+
+def _report(
+    plan: RunPlan, manifest: Manifest, run_dir: Path, outcome: Outcome, elapsed: float
+) -> RunReport:
+    return RunReport(
+        run_dir=run_dir,
+        backend=plan.backend_name,
+        primitive=plan.primitive_name,
+        implementation=plan.implementation,
+        num_circuits=plan.num_circuits,
+        jobs=manifest.counts(),
+        files=[run_dir / j.file for j in manifest.jobs if j.status == "done"],
+        elapsed=elapsed,
+        stopped=outcome.stopped,
+    )
+
+
+def _failure_message(report: RunReport, manifest: Manifest) -> str:
+    """Why the run did not complete, jobs with the same end grouped, then what resume does."""
+
+    lines = []
+    if report.stopped:
+        lines.append(f"run stopped: {report.stopped}")
+    ends: dict[str, list[int]] = {}
+    for job in manifest.jobs:
+        if job.status != "done":
+            last = job.last
+            why = f" ({last.error_class}: {last.error})" if last and last.error else ""
+            ends.setdefault(f"{job.status}{why}", []).append(job.index)
+    for end, indices in ends.items():
+        lines.append(f"job {format_indices(indices)}: {end}")
+    counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
+    lines.append(f"{counts}. Files of finished jobs are complete in {report.run_dir / JOBS_DIR}.")
+    lines.append(f"{what_resume_does(manifest)}: {command('resume', report.run_dir)}")
+    return "\n".join(lines)
+
+
+def describe_plan(plan: RunPlan, limit: int = 10) -> str:
+    """The jobs a run would submit, with IBM's execution counts: the cost, known first."""
+    cfg = plan.config
+    costs = [
+        2 * plan.primitive(job).shots  # each qubit read `shots` times in |0> and in |1>
+        if job.primitive == CALIBRATION
+        else sum(plan.catalog[i].num_points for i in job.circuits)
+        * primitives.shots_per_execution(plan.primitive(job))
+        for job in plan.jobs
+    ]
+    lines = [
+        f"qexp: dry run, nothing submitted: {plan.num_circuits} circuits in {len(plan.jobs)} "
+        f"jobs, {plan.primitive_name} ({plan.implementation}) on {plan.backend_name}",
+        f"  executions: {sum(costs)} in all, at most {max(costs)} per job "
+        f"(partition.max_executions={cfg.partition.max_executions})",
+        f"  plan: {estimate.estimate(plan).describe()}",
+    ]
+    for job, cost in list(zip(plan.jobs, costs, strict=True))[:limit]:
+        first, last = job.circuits[0], job.circuits[-1]
+        what = f" {job.primitive}" if job.primitive else ""
+        lines.append(f"  job {job.index}{what}: circuits {first}-{last}, {cost} executions")
+    if len(plan.jobs) > limit:
+        lines.append(f"  ... and {len(plan.jobs) - limit} more jobs")
+    return "\n".join(lines)
+
+
+def summary(report: RunReport) -> str:
+    """A few lines for the terminal: where the files are and what ran."""
+    if report.planned:
+        return report.planned
+    counts = ", ".join(f"{n} {s}" for s, n in report.jobs.items() if n)
+    lines = [
+        f"qexp: {report.num_circuits} circuits, {report.primitive} ({report.implementation}) on "
+        f"{report.backend}: {counts} in {report.elapsed:.1f} s",
+        f"  run folder: {report.run_dir}",
+    ]
+    lines += [f"  {path.relative_to(report.run_dir)}" for path in report.files]
+    lines.append(
+        f"  look: {command('show', report.run_dir)}   plots: {command('report', report.run_dir)}"
+    )
+    return "\n".join(lines)

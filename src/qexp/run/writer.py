@@ -1,0 +1,77 @@
+"""Job files written off the submission path: one writer thread, each result on disk first.
+
+A result is written (atomically) the moment the loop hands it over, before the job's check
+runs and before the manifest calls the job done; the loop meanwhile keeps polling and
+submitting. When a run ends for any reason, every result already handed over is written
+before the run returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from qiskit.primitives import PrimitiveResult
+
+from qexp.plan import checks
+from qexp.plan.partition import JobPlan
+from qexp.plan.prepare import PreparedJob
+from qexp.store import job_file
+from qexp.store.manifest import Manifest, now
+
+
+class JobWriter:
+    """Writes each job's HDF5 file as its result arrives, then runs the check on it."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        run_dir: Path,
+        attrs: Callable[[JobPlan], dict[str, Any]],
+        check: Any,
+    ):
+        """`attrs(job)`: what the job's file says about its run and its primitive."""
+        self.manifest, self.run_dir, self.attrs = manifest, run_dir, attrs
+        self.check = checks.build(check)
+        self.check_fits = checks.fits(check)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qexp-writer")
+
+    def write(
+        self, job: JobPlan, prepared: PreparedJob, runtime_job: Any, result: PrimitiveResult
+    ) -> Future[str | None]:
+        """A future of the failed check's message (None when the check passed or is unset)."""
+        entry = self.manifest.jobs[job.index]
+        attempt = entry.attempts[-1] if entry.attempts else None
+        attrs = {
+            **self.attrs(job),
+            **prepared.file_attrs,
+            "job_index": job.index,
+            "job_id": runtime_job.job_id(),
+            "batch_id": (attempt.batch_id if attempt else None) or "",
+            "submitted": attempt.submitted if attempt else now(),
+            "attempt": len(entry.attempts),
+        }
+        return self.pool.submit(self._write, self.run_dir / entry.file, attrs, prepared, result)
+
+    def _write(
+        self, path: Path, attrs: dict[str, Any], prepared: PreparedJob, result: PrimitiveResult
+    ) -> str | None:
+        job_file.write_job(
+            path,
+            attrs={**attrs, "finished": now()},
+            records=prepared.records,
+            circuits_qpy=prepared.circuits_qpy,
+            result=result,
+        )
+        if self.check is None or not self.check_fits(attrs["primitive"]):
+            return None
+        try:
+            verdict = self.check(result, prepared.records, prepared.circuits_qpy)
+        except Exception as exc:  # a user's check that crashes fails, it does not crash qexp
+            return f"the check raised {type(exc).__name__}: {exc}"
+        return None if verdict.ok else verdict.message
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)

@@ -1,0 +1,234 @@
+"""The run's job ledger, `manifest.json`: every job, its circuits, status and attempts.
+
+It is rewritten atomically after every change, so a crash at any instant leaves a
+consistent ledger that still holds every job id ever submitted. Resume and status read it.
+Beside it, `circuits.jsonl` records the digest of every circuit of a job before the job is
+first submitted (appended, never rewritten), so resume can tell whether the config still
+gives the circuits that ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from qexp.atomic import write_text
+from qexp.constants import (
+    CALIBRATION,
+    CALIBRATION_DIR,
+    CIRCUITS_FILE,
+    JOBS_DIR,
+    MANIFEST_FILE,
+    MANIFEST_SCHEMA_VERSION,
+    job_file_name,
+)
+from qexp.version import __version__
+
+STATUSES = ("pending", "submitted", "done", "failed", "cancelled")
+
+
+class PlannedJob(Protocol):
+    """A job as the ledger first records it (`qexp.plan.partition.JobPlan` is one)."""
+
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def circuits(self) -> Sequence[int]: ...
+
+    @property
+    def primitive(self) -> str:
+        """The primitive's name in a run of several; empty in a run of one."""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Attempt:
+    """One submission of a job."""
+
+    job_id: str | None
+    """None when the submission itself failed."""
+    batch_id: str | None
+    submitted: str
+    finished: str | None = None
+    error: str | None = None
+    error_class: str | None = None
+    """transient, batch_expired, invalid_input, cancelled or check_failed."""
+
+
+@dataclass
+class JobEntry:
+    index: int
+    circuits: list[int]
+    status: str = "pending"
+    file: str = ""
+    attempts: list[Attempt] = field(default_factory=list)
+    primitive: str = ""
+    """In a run of several primitives, the one this job runs."""
+
+    @property
+    def last(self) -> Attempt | None:
+        return self.attempts[-1] if self.attempts else None
+
+
+class Manifest:
+    """In-memory ledger mirrored to `<run_dir>/manifest.json` on every change."""
+
+    def __init__(self, path: Path, jobs: list[JobEntry], info: dict[str, Any]) -> None:
+        self.path, self.jobs, self.info = path, jobs, info
+        self.recorded: set[int] = set()
+        """Jobs whose circuit digests this process has recorded."""
+
+    @classmethod
+    def create(cls, run_dir: Path, plans: Sequence[PlannedJob], info: dict[str, Any]) -> Manifest:
+        jobs = [
+            JobEntry(
+                p.index,
+                list(p.circuits),
+                file=f"{_folder(p.primitive)}/{job_file_name(p.index)}",
+                primitive=p.primitive,
+            )
+            for p in plans
+        ]
+        manifest = cls(run_dir / MANIFEST_FILE, jobs, {"created": now(), **info})
+        manifest.save()
+        return manifest
+
+    @classmethod
+    def load(cls, run_dir: Path) -> Manifest:
+        data = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+        for derived in ("counts", "batches", "updated", "schema_version", "qexp_version"):
+            data.pop(derived, None)
+        jobs = [
+            JobEntry(
+                index=j["index"],
+                circuits=_circuits(j["circuits"]),
+                status=j["status"],
+                file=j["file"],
+                attempts=[Attempt(**a) for a in j["attempts"]],
+                primitive=j.get("primitive", ""),
+            )
+            for j in data.pop("jobs")
+        ]
+        return cls(run_dir / MANIFEST_FILE, jobs, data)
+
+    def save(self) -> None:
+        data = {
+            **self.info,
+            "schema_version": MANIFEST_SCHEMA_VERSION,
+            "qexp_version": __version__,
+            "updated": now(),
+            "counts": self.counts(),
+            "batches": self.batches(),
+            "jobs": [_entry(job) for job in self.jobs],
+        }
+        write_text(self.path, json.dumps(data, indent=1) + "\n")
+
+    @property
+    def run_dir(self) -> Path:
+        return self.path.parent
+
+    def batches(self) -> list[str]:
+        """Every batch a job of this run went through, in order of first use."""
+        ids = (a.batch_id for job in self.jobs for a in job.attempts if a.batch_id)
+        return list(dict.fromkeys(ids))
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(job.status == s for job in self.jobs) for s in STATUSES}
+
+    # Transitions: each one saves, so the file on disk is never behind.
+    def submitted(self, index: int, job_id: str | None, batch_id: str | None) -> None:
+        job = self.jobs[index]
+        job.attempts.append(Attempt(job_id=job_id, batch_id=batch_id, submitted=now()))
+        job.status = "submitted"
+        self.save()
+
+    def finished(
+        self, index: int, status: str, error: str | None = None, cls: str | None = None
+    ) -> None:
+        job = self.jobs[index]
+        if job.last is not None:
+            job.last.finished, job.last.error, job.last.error_class = now(), error, cls
+        job.status = status
+        self.save()
+
+    def set_status(self, index: int, status: str) -> None:
+        self.jobs[index].status = status
+        self.save()
+
+
+def _folder(kind: str) -> str:
+    """Calibration jobs' files apart from the experiment's, which readers of results list."""
+    return CALIBRATION_DIR if kind == CALIBRATION else JOBS_DIR
+
+
+def _entry(job: JobEntry) -> dict[str, Any]:
+    """A job as stored: a contiguous circuit range as {"start", "stop"}, so the ledger
+    stays small (and cheap to rewrite) for runs of many thousands of circuits."""
+    data = asdict(job)
+    if not job.primitive:
+        del data["primitive"]  # a run of one primitive: its name is in the run's info
+    circuits = job.circuits
+    if circuits and circuits == list(range(circuits[0], circuits[-1] + 1)):
+        data["circuits"] = {"start": circuits[0], "stop": circuits[-1] + 1}
+    return data
+
+
+def _circuits(stored: Any) -> list[int]:
+    if isinstance(stored, dict):
+        return list(range(int(stored["start"]), int(stored["stop"])))
+    return [int(i) for i in stored]
+
+
+def what_resume_does(manifest: Manifest) -> str:
+    """One line: what `qexp.resume` would do with this run, from its ledger."""
+    counts = manifest.counts()
+    again = counts["pending"] + counts["failed"] + counts["cancelled"]
+    parts = []
+    if counts["submitted"]:
+        parts.append(f"re-attach {counts['submitted']} submitted job(s)")
+    if again:
+        parts.append(f"submit {again} job(s) again (their checks run again)")
+    if not parts:
+        return "resume has nothing left to do"
+    return "resume would " + " and ".join(parts) + f" (done jobs are kept: {counts['done']})"
+
+
+def record_digests(
+    manifest: Manifest, job_index: int, circuits: Sequence[int], digests: Sequence[str]
+) -> None:
+    """Append the job's circuit digests to `circuits.jsonl` once, before it is submitted."""
+    if job_index in manifest.recorded:
+        return
+    line = json.dumps({"job": job_index, "circuits": list(circuits), "digests": list(digests)})
+    with open(manifest.run_dir / CIRCUITS_FILE, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    manifest.recorded.add(job_index)
+
+
+def recorded_digests(run_dir: Path) -> dict[int, str]:
+    """Circuit index -> digest, as recorded before each job's first submission.
+
+    A line cut short by a crash is ignored (its job was never submitted).
+    """
+    path = run_dir / CIRCUITS_FILE
+    found: dict[int, str] = {}
+    if not path.is_file():
+        return found
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+            found.update(zip(entry["circuits"], entry["digests"], strict=True))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return found
