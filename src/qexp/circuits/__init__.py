@@ -88,7 +88,7 @@ __all__ = [
     "CircuitInfo",
     "CircuitSpec",
     "catalog",
-    "validate",
     "generate",
     "generator",
+    "validate",
 ]

@@ -41,11 +41,14 @@ FITS = {"success_probability": "sampler", "max_std": "estimator"}
 """The primitive whose jobs each built-in check applies to; a custom check sees every job."""
 
 
-def fits(cfg: Any) -> Callable[[str], bool]:
-    """Whether the check applies to a job of a given primitive (in a run of both, a
-    Sampler check skips the Estimator's jobs and the other way round)."""
-    wanted = None if cfg is None else FITS.get(cfg.name)
-    return lambda primitive: primitive != CALIBRATION and (wanted is None or primitive == wanted)
+@dataclass(frozen=True)
+class JobCheck:
+    """The run's check, built once: what it says of a job, and which jobs it looks at."""
+
+    verdict: Check
+    applies_to: Callable[[str], bool]
+    """Whether a job of a given primitive is checked (in a run of both, a Sampler check
+    skips the Estimator's jobs and the other way round; never a calibration job)."""
 
 
 def validate(cfg: Any, primitives: Sequence[str], catalog: Sequence[CircuitInfo]) -> None:
@@ -91,21 +94,31 @@ def validate(cfg: Any, primitives: Sequence[str], catalog: Sequence[CircuitInfo]
         )
 
 
-def build(cfg: Any) -> Check | None:
-    """The check function for the config, or None when no check is configured."""
+def build(cfg: Any) -> JobCheck | None:
+    """The check of the config's `check` section, or None when no check is configured."""
     if cfg is None:
         return None
+    wanted = FITS.get(cfg.name)
+
+    def applies_to(primitive: str) -> bool:
+        return primitive != CALIBRATION and (wanted is None or primitive == wanted)
+
+    return JobCheck(_verdict(cfg), applies_to)
+
+
+def _verdict(cfg: Any) -> Check:
     if cfg.name == "success_probability":
-        return lambda result, records, _: success_probability(
-            result, records, cfg.min, cfg.outcomes
-        )
+        minimum, outcomes = cfg.min, list(cfg.outcomes) if cfg.outcomes else None
+        return lambda result, records, _: success_probability(result, records, minimum, outcomes)
     if cfg.name == "max_std":
-        return lambda result, records, _: max_std(result, cfg.max)
-    fn = _custom_function(cfg._target_)
+        maximum = cfg.max
+        return lambda result, records, _: max_std(result, maximum)
+    target = cfg._target_
+    fn = _custom_function(target)
 
     def custom(result: PrimitiveResult, records: Sequence[PubRecord], circuits: bytes) -> Verdict:
         verdict = fn(result, specs(records, circuits))
-        return verdict if isinstance(verdict, Verdict) else Verdict(bool(verdict), cfg._target_)
+        return verdict if isinstance(verdict, Verdict) else Verdict(bool(verdict), target)
 
     return custom
 

@@ -17,12 +17,9 @@ from qiskit import QuantumCircuit
 
 from qexp.constants import CALIBRATION
 from qexp.errors import QexpError
-from qexp.plan import cost, primitives
-from qexp.plan.make import RunPlan
+from qexp.plan import cost
 from qexp.plan.partition import JobPlan
-
-QPU_KINDS = ("ibm", "fake")
-"""Backends with an IBM device's target: real devices and their fake twins."""
+from qexp.plan.run_plan import RunPlan
 
 
 class BudgetExceeded(QexpError):
@@ -56,14 +53,14 @@ def estimate(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstimate:
     timed: list[list[cost.TimedPub]] = []
     for job, future in zip(jobs, futures, strict=True):
         pubs = future.result().pubs()
-        per_point = primitives.shots_per_execution(plan.primitive(job))
+        per_point = plan.primitive(job).shots_per_execution
         runs = [plan.catalog[i].num_points * per_point for i in job.circuits]
         if job.primitive == CALIBRATION:  # its own circuits, each PUB with its shots
             runs = [pub[2] for pub in pubs]
         timed.append([(_measured(pub[0]), n) for pub, n in zip(pubs, runs, strict=True)])
     circuits = sorted({i for job in jobs for i in job.circuits})
     seconds = None
-    if plan.config.backend.kind in QPU_KINDS:
+    if plan.priced:
         seconds = cost.qpu_seconds(timed, plan.backend.target, rep_delay(plan.backend))
     return PlanEstimate(
         circuits=len(circuits),
@@ -76,8 +73,8 @@ def estimate(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstimate:
 
 def check_budget(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstimate | None:
     """Raise BudgetExceeded when the jobs about to be submitted cost more than allowed."""
-    budget = plan.config.run.max_qpu_seconds
-    if budget is None or plan.config.backend.kind not in QPU_KINDS:
+    budget = plan.policy.max_qpu_seconds
+    if budget is None or not plan.priced:
         return None
     found = estimate(plan, jobs)
     assert found.qpu_seconds is not None

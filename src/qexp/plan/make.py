@@ -1,15 +1,16 @@
-"""From a checked config to a run plan: the circuit catalog, backend, implementation, jobs.
+"""From a checked config to a run plan: the last place the config is read.
 
 Everything that can be wrong with the input is found here, before a batch is opened: QASM
 files are all parsed and checked (in parallel), widths are checked against the backend and
 observables against every circuit. The circuits themselves are not kept: the plan holds
 their catalog and a `Preparer` that builds and transpiles each partition when its job is
-about to be submitted.
+about to be submitted. Every setting a later stage needs is settled here into the frozen
+parts of a `RunPlan` (`qexp.plan.run_plan`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from qiskit.providers import BackendV2
@@ -24,75 +25,23 @@ from qexp.errors import ConfigError
 from qexp.plan import checks, partition, primitives, transpile
 from qexp.plan.partition import JobPlan
 from qexp.plan.prepare import PrepareContext, Preparer, default_workers
+from qexp.plan.run_plan import (
+    MitigationPlan,
+    PrimitivePlan,
+    RunPlan,
+    RunPolicy,
+    TranspileCachePlan,
+)
 from qexp.plan.transpile_cache import default_dir
 from qexp.seeds import derive_seed
 
 
-@dataclass
-class RunPlan:
-    config: QexpConfig
-    catalog: list[CircuitInfo]
-    backend: BackendV2
-    service: Any
-    """The QiskitRuntimeService for backend=ibm, else None."""
-    implementations: dict[str, str]
-    """Each primitive's implementation (executor or v2), by primitive name."""
-    jobs: list[JobPlan]
-    preparer: Preparer
-    """Builds and transpiles each partition; close it when the run ends."""
-
-    @property
-    def primitives(self) -> dict[str, Any]:
-        """The run's primitive configs by name: one, or several (primitive=[a,b])."""
-        return primitive_configs(self.config)
-
-    def primitive(self, job: JobPlan) -> Any:
-        """The config of the primitive `job` runs (a calibration job runs the Sampler, its
-        shots given in each PUB)."""
-        if job.primitive == CALIBRATION:
-            sampler = self.primitives["sampler"]
-            return primitives.SamplerConfig(
-                shots=self.config.mitigation.shots, implementation=sampler.implementation
-            )
-        return self.primitives[job.primitive or next(iter(self.primitives))]
-
-    def implementation_of(self, job: JobPlan) -> str:
-        if job.primitive == CALIBRATION:
-            return self.implementations["sampler"]
-        return self.implementations[job.primitive or next(iter(self.implementations))]
-
-    @property
-    def implementation(self) -> str:
-        """`executor` or `v2`; for several primitives, each with its own (`sampler: v2, ...`)."""
-        if len(self.implementations) == 1:
-            return next(iter(self.implementations.values()))
-        return ", ".join(f"{name}: {impl}" for name, impl in self.implementations.items())
-
-    @property
-    def primitive_name(self) -> str:
-        """`sampler`, `estimator`, or `sampler+estimator` for a run of both."""
-        return "+".join(self.primitives)
-
-    @property
-    def local(self) -> bool:
-        return self.service is None
-
-    @property
-    def backend_name(self) -> str:
-        return backends.describe(self.backend)
-
-    @property
-    def num_circuits(self) -> int:
-        return len(self.catalog)
-
-    def close(self) -> None:
-        self.preparer.close()
-
-
 def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
     """Describe, connect, check and partition; `jobs` reuses a saved partition (resume)."""
+    circuits.validate(cfg.circuits)
     catalog = circuits.catalog(cfg.circuits, cfg.seed)
     stabilizer = cfg.backend.kind == "aer" and cfg.backend.method == "stabilizer"
+    requested = _primitive_plans(cfg)
     if jobs is None and catalog is not None:
         jobs = _partition(cfg, catalog)
     workers = default_workers(_count(cfg, catalog), len(jobs) if jobs else 2, cfg.transpile.workers)
@@ -104,7 +53,7 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
         # circuit before anything runs, while this process connects. The checking workers
         # are forked before the runtime is imported, the transpiling ones after, so that
         # they share its imports (the transpiler loads the runtime's plugins).
-        surveyor = _preparer(cfg, None, workers, check_clifford=stabilizer)
+        surveyor = _preparer(cfg, None, workers, check_clifford=stabilizer, prims=requested)
         try:
             catalog = surveyed = surveyor.survey(
                 _count(cfg, catalog),
@@ -116,12 +65,91 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
     _check(cfg, catalog, backend, stabilizer)
     for name, implementation in implementations.items():
         _check_executor_support(cfg, primitive_configs(cfg)[name], catalog, implementation)
+    settled = {
+        name: replace(prim, implementation=implementations[name])
+        for name, prim in requested.items()
+    }
     if jobs is None:
         jobs = _partition(cfg, catalog)
-    preparer = _preparer(cfg, backend, workers, check_clifford=stabilizer, surveyed=surveyed)
+    preparer = _preparer(
+        cfg, backend, workers, check_clifford=stabilizer, surveyed=surveyed, prims=settled
+    )
     if preparer.pool is not None and hasattr(backend, "offload"):
         backend.offload = preparer.simulate  # jobs simulate in the workers (qexp.backends.offload)
-    return RunPlan(cfg, catalog, backend, service, implementations, jobs, preparer)
+    return RunPlan(
+        catalog=catalog,
+        backend=backend,
+        service=service,
+        jobs=jobs,
+        preparer=preparer,
+        primitives=settled,
+        seed=cfg.seed,
+        generator=cfg.circuits.name,
+        policy=_policy(cfg),
+        check=checks.build(cfg.check),
+        mitigation=_mitigation(cfg),
+        transpile_cache=_transpile_cache(cfg),
+        identity=identity(cfg),
+        max_executions=cfg.partition.max_executions,
+        priced=cfg.backend.kind in QPU_KINDS,
+    )
+
+
+def _primitive_plans(cfg: QexpConfig) -> dict[str, PrimitivePlan]:
+    """Each primitive's settings, its implementation as requested (`auto` is settled once
+    the backend is known)."""
+    return {
+        name: PrimitivePlan(
+            name=prim.name,
+            implementation=prim.implementation,
+            shots=prim.shots,
+            precision=getattr(prim, "precision", None) if prim.shots is None else None,
+            observables=tuple(prim.observables) if getattr(prim, "observables", None) else None,
+        )
+        for name, prim in primitive_configs(cfg).items()
+    }
+
+
+def _policy(cfg: QexpConfig) -> RunPolicy:
+    run = cfg.run
+    return RunPolicy(
+        max_retries=run.max_retries,
+        retry_backoff=run.retry_backoff,
+        poll_interval=run.poll_interval,
+        progress=run.progress,
+        max_execution_time=run.max_execution_time,
+        shared_batch=run.batch == "shared",
+        dry_run=run.dry_run,
+        max_qpu_seconds=run.max_qpu_seconds,
+    )
+
+
+def _mitigation(cfg: QexpConfig) -> MitigationPlan | None:
+    m3 = cfg.mitigation
+    return None if m3 is None else MitigationPlan(shots=m3.shots, method=m3.method)
+
+
+def _transpile_cache(cfg: QexpConfig) -> TranspileCachePlan:
+    folder = str(cfg.transpile.cache_dir or default_dir()) if cfg.transpile.cache else None
+    return TranspileCachePlan(folder=folder, max_mb=cfg.transpile.cache_max_mb)
+
+
+def identity(cfg: QexpConfig) -> dict[str, Any]:
+    """What the run's jobs were planned with, beyond its circuits: resume checks it."""
+    return {
+        "backend": dict(vars(cfg.backend)),
+        "primitive": {
+            name: {
+                "shots": prim.shots,
+                "precision": getattr(prim, "precision", None) if prim.shots is None else None,
+            }
+            for name, prim in primitive_configs(cfg).items()
+        },
+        "partition": {
+            "max_circuits": cfg.partition.max_circuits,
+            "max_executions": cfg.partition.max_executions,
+        },
+    }
 
 
 class _Connection(NamedTuple):
@@ -140,6 +168,10 @@ def _connect(cfg: QexpConfig, catalog: list[CircuitInfo] | None) -> _Connection:
         name: _implementation(cfg, prim) for name, prim in primitive_configs(cfg).items()
     }
     return _Connection(backend, service, implementations)
+
+
+QPU_KINDS = ("ibm", "fake")
+"""Backends with an IBM device's target: real devices and their fake twins."""
 
 
 def survey_digests(plan: RunPlan) -> list[str | None]:
@@ -180,14 +212,13 @@ def _preparer(
     workers: int,
     check_clifford: bool = False,
     surveyed: list[CircuitInfo] | None = None,
+    prims: dict[str, PrimitivePlan] | None = None,
 ) -> Preparer:
     target = backend.target if backend is not None else None
-    cache_dir = None
-    if cfg.transpile.cache and target is not None:
-        cache_dir = str(cfg.transpile.cache_dir or default_dir())
+    cache_dir = _transpile_cache(cfg).folder if target is not None else None
     context = PrepareContext(
         circuits=cfg.circuits,
-        primitives=primitive_configs(cfg),
+        primitives=_primitive_plans(cfg) if prims is None else prims,
         seed=cfg.seed,
         target=target,
         optimization_level=cfg.transpile.optimization_level,
@@ -196,7 +227,7 @@ def _preparer(
         target_fingerprint=transpile.target_fingerprint(target) if cache_dir else "",
         check_clifford=check_clifford,
         max_exact_qubits=cfg.metrics.max_exact_qubits,
-        mitigation=cfg.mitigation,
+        mitigation=_mitigation(cfg),
     )
     return Preparer(context, workers, surveyed)
 

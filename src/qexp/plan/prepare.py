@@ -57,9 +57,10 @@ class PrepareContext:
     """Everything a worker needs to prepare any partition of the run (picklable)."""
 
     circuits: Any
-    """The `circuits` config section."""
+    """The generator's parameters (its schema in `qexp.config.circuits`)."""
     primitives: dict[str, Any]
-    """The run's primitive configs by name (several with `primitive=[sampler,estimator]`)."""
+    """The run's primitives by name (`PrimitivePlan`s; several with
+    `primitive=[sampler,estimator]`)."""
     seed: int
     target: Target
     optimization_level: int
@@ -72,7 +73,7 @@ class PrepareContext:
     max_exact_qubits: int = MAX_EXACT_QUBITS
     """`metrics.max_exact_qubits`: each circuit's ideal answer is computed here, once."""
     mitigation: Any = None
-    """`mitigation=m3`: each circuit range also gets its calibration job's PUBs."""
+    """A `MitigationPlan`: each circuit range also gets its calibration job's PUBs."""
 
 
 @dataclass

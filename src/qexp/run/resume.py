@@ -140,7 +140,7 @@ def _check_same_circuits(run_dir: Path, manifest: Manifest, plan: RunPlan) -> No
             f"but the run started with {then} (did its QASM files change?). Start a new run."
         )
     then_identity = manifest.info.get("identity")
-    now_identity = json.loads(json.dumps(runner.identity(plan.config)))
+    now_identity = json.loads(json.dumps(plan.identity))
     if then_identity is not None and then_identity != now_identity:
         changed = "; ".join(_differences(then_identity, now_identity))
         raise QexpError(

@@ -1,7 +1,9 @@
 """Run one experiment: plan it, push its jobs through a Batch, write one file per job.
 
-The runner knows nothing of Hydra: it takes a checked `QexpConfig`, the run folder and the
-config text to store in every file, and returns a `RunReport` or raises a `QexpError`.
+The runner knows nothing of Hydra or of the config: `run` hands a checked `QexpConfig` to
+`make_plan` and works from the `RunPlan` it gets back (`run_plan` takes one directly), with
+the run folder and the config's text, which every job file keeps. It returns a `RunReport`
+or raises a `QexpError`.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from typing import Any
 from qexp.backends import flaky
 from qexp.cli import command
 from qexp.config.schema import QexpConfig
-from qexp.config.validate import primitive_configs
 from qexp.constants import CALIBRATION, JOBS_DIR
 from qexp.errors import RunError, RunInterrupted
 from qexp.plan import estimate, primitives
-from qexp.plan.make import RunPlan, make_plan
+from qexp.plan.make import make_plan
 from qexp.plan.partition import JobPlan
 from qexp.plan.prepare import PreparedJob
+from qexp.plan.run_plan import RunPlan
 from qexp.plan.transpile_cache import TranspileCache
 from qexp.run import job_tags, shared_batch
 from qexp.run.batch_loop import BatchLoop, Hooks, Outcome, Policy
@@ -65,42 +67,50 @@ def run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None = No
     The run holds the folder's lock throughout: no second process works in it meanwhile.
     """
     with RunLock(run_dir):
-        return _run(cfg, run_dir, config_yaml, point)
+        started = time.monotonic()
+        plan = make_plan(cfg)
+        try:
+            return run_plan(plan, run_dir, config_yaml, point, started)
+        finally:
+            plan.close()
 
 
-def _run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None) -> RunReport:
-    started = time.monotonic()
-    plan = make_plan(cfg)
-    try:
-        if cfg.run.dry_run:
-            planned = describe_plan(plan)
-            run_folder.record_dry_run(run_dir, planned)  # never resumed into a real run
-            return RunReport(
-                run_dir,
-                plan.backend_name,
-                plan.primitive_name,
-                plan.implementation,
-                plan.num_circuits,
-                jobs={"planned": len(plan.jobs)},
-                files=[],
-                elapsed=time.monotonic() - started,
-                planned=planned,
-            )
-        log.info(
-            "%d circuits (%s) in %d jobs, %s (%s) on %s",
-            plan.num_circuits,
-            cfg.circuits.name,
-            len(plan.jobs),
+def run_plan(
+    plan: RunPlan,
+    run_dir: Path,
+    config_yaml: str,
+    point: int | None = None,
+    started: float | None = None,
+) -> RunReport:
+    """Execute a planned run into a fresh `run_dir` (or, for a dry run, describe it)."""
+    started = time.monotonic() if started is None else started
+    if plan.policy.dry_run:
+        planned = describe_plan(plan)
+        run_folder.record_dry_run(run_dir, planned)  # never resumed into a real run
+        return RunReport(
+            run_dir,
+            plan.backend_name,
             plan.primitive_name,
             plan.implementation,
-            plan.backend_name,
+            plan.num_circuits,
+            jobs={"planned": len(plan.jobs)},
+            files=[],
+            elapsed=time.monotonic() - started,
+            planned=planned,
         )
-        estimate.check_budget(plan)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan, point))
-        return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
-    finally:
-        plan.close()
+    log.info(
+        "%d circuits (%s) in %d jobs, %s (%s) on %s",
+        plan.num_circuits,
+        plan.generator,
+        len(plan.jobs),
+        plan.primitive_name,
+        plan.implementation,
+        plan.backend_name,
+    )
+    estimate.check_budget(plan)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan, point))
+    return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
 
 
 def execute(
@@ -115,14 +125,13 @@ def execute(
     """Submit `todo` (and re-attach `attach`) in a Batch; raise RunError unless all is done."""
     started = time.monotonic() if started is None else started
     (run_dir / JOBS_DIR).mkdir(parents=True, exist_ok=True)
-    cfg = plan.config
-    writer = JobWriter(manifest, run_dir, lambda job: job_attrs(plan, job, config_yaml), cfg.check)
+    writer = JobWriter(manifest, run_dir, lambda job: job_attrs(plan, job, config_yaml), plan.check)
     flaky.restore(plan.backend, manifest.info)
     transpiled = _TranspileCount()
     done_before = manifest.counts()["done"]
     try:
-        with Progress(len(manifest.jobs), cfg.run.progress, done=done_before) as progress:
-            shared = cfg.run.batch == "shared" and plan.service is not None
+        with Progress(len(manifest.jobs), plan.policy.progress, done=done_before) as progress:
+            shared = plan.policy.shared_batch and plan.service is not None
             hooks = Hooks(
                 open_batch=lambda: _open_batch(plan, run_dir, manifest),
                 close_batch=(lambda batch: None) if shared else (lambda batch: batch.close()),
@@ -137,12 +146,12 @@ def execute(
                 find=(lambda job: _find(plan, manifest, job)) if plan.service else None,
                 duplicates=(lambda: duplicates(plan, manifest)) if plan.service else None,
             )
-            loop = BatchLoop(manifest, hooks, _policy(cfg, plan))
+            loop = BatchLoop(manifest, hooks, _policy(plan))
             outcome = loop.run(todo, attach or [])
     finally:
         writer.close()
     transpiled.report(plan)
-    if cfg.mitigation is not None:
+    if plan.mitigation is not None:
         _mitigate(run_dir, manifest)
     report = _report(plan, manifest, run_dir, outcome, time.monotonic() - started)
     if outcome.stopped == "interrupted":
@@ -186,14 +195,14 @@ class _TranspileCount:
 
     def report(self, plan: RunPlan) -> None:
         total = self.reused + self.transpiled
-        cfg = plan.config.transpile
+        settings = plan.transpile_cache
         if not total:
             return
-        if not cfg.cache:
+        if settings.folder is None:
             log.info("transpiled %d circuits (transpile.cache=false)", total)
             return
-        cache = TranspileCache(cfg.cache_dir or _cache_root(), "")
-        removed = cache.prune(cfg.cache_max_mb * 2**20)
+        cache = TranspileCache(settings.folder, "")
+        removed = cache.prune(settings.max_mb * 2**20)
         what = "nothing transpiled" if not self.transpiled else f"{self.transpiled} transpiled"
         log.info(
             "transpile cache: %d of %d circuits reused, %s (%s%s)",
@@ -205,12 +214,6 @@ class _TranspileCount:
         )
 
 
-def _cache_root() -> Path:
-    from qexp.plan.transpile_cache import default_dir
-
-    return default_dir()
-
-
 def _open_batch(plan: RunPlan, run_dir: Path, manifest: Manifest) -> Any:
     """A fresh Batch, or, with `run.batch=shared` in a sweep on IBM Quantum, the sweep's
     one batch (locally batches have no id to share: the setting changes nothing there)."""
@@ -220,7 +223,7 @@ def _open_batch(plan: RunPlan, run_dir: Path, manifest: Manifest) -> Any:
         return Batch(backend=plan.backend)
 
     in_sweep = manifest.info.get("point") is not None
-    if plan.config.run.batch == "shared" and plan.service is not None and in_sweep:
+    if plan.policy.shared_batch and plan.service is not None and in_sweep:
         return shared_batch.open_shared(run_dir.parent, plan.service, fresh)
     return fresh()
 
@@ -234,18 +237,18 @@ def _submit(
     transpiled: _TranspileCount,
 ) -> Any:
     """Same seed on every attempt: a retried job gives the bits the first try would have."""
-    cfg = plan.config
     transpiled.add(prepared)
     record_digests(manifest, job.index, job.circuits, prepared.digests)
-    seed = derive_seed(cfg.seed, "simulator", job.index) if plan.local else None
+    seed = derive_seed(plan.seed, "simulator", job.index) if plan.local else None
+    settings = plan.primitive(job)
     primitive = primitives.make(
-        plan.primitive(job),
-        plan.implementation_of(job),
+        settings,
+        settings.implementation,
         batch,
         seed,
         plan.local,
         tags=None if plan.local else next_tags(manifest, job),
-        max_execution_time=cfg.run.max_execution_time,
+        max_execution_time=plan.policy.max_execution_time,
     )
     try:
         job = primitive.run(prepared.pubs())
@@ -283,11 +286,11 @@ def duplicates(plan: RunPlan, manifest: Manifest) -> list[tuple[int, Any]]:
     return found
 
 
-def _policy(cfg: QexpConfig, plan: RunPlan) -> Policy:
-    poll = cfg.run.poll_interval or (LOCAL_POLL if plan.local else CLOUD_POLL)
+def _policy(plan: RunPlan) -> Policy:
+    poll = plan.policy.poll_interval or (LOCAL_POLL if plan.local else CLOUD_POLL)
     return Policy(
-        max_retries=cfg.run.max_retries,
-        backoff=cfg.run.retry_backoff,
+        max_retries=plan.policy.max_retries,
+        backoff=plan.policy.retry_backoff,
         poll_interval=poll,
         local=plan.local,
         max_running=_cores() if plan.local else None,
@@ -303,22 +306,20 @@ def _cores() -> int:
 
 def job_attrs(plan: RunPlan, job: JobPlan, config_yaml: str) -> dict[str, Any]:
     """The attributes the job's file carries about its run and its primitive."""
-    cfg = plan.config
     prim = plan.primitive(job)
     return {
         "backend": plan.backend_name,
         "primitive": job.primitive or prim.name,
-        "implementation": plan.implementation_of(job),
+        "implementation": prim.implementation,
         "shots": prim.shots,
         "precision": prim.precision if prim.name == "estimator" and prim.shots is None else None,
         "config_yaml": config_yaml,
         "num_circuits_in_run": plan.num_circuits,
-        "seed": cfg.seed,
+        "seed": plan.seed,
     }
 
 
 def manifest_info(plan: RunPlan, point: int | None = None) -> dict[str, Any]:
-    cfg = plan.config
     return {
         "run_id": uuid.uuid4().hex[:12],
         "point": point,
@@ -326,26 +327,8 @@ def manifest_info(plan: RunPlan, point: int | None = None) -> dict[str, Any]:
         "primitive": plan.primitive_name,
         "implementation": plan.implementation,
         "num_circuits": plan.num_circuits,
-        "seed": cfg.seed,
-        "identity": identity(cfg),
-    }
-
-
-def identity(cfg: QexpConfig) -> dict[str, Any]:
-    """What the run's jobs were planned with, beyond its circuits: resume checks it."""
-    return {
-        "backend": dict(vars(cfg.backend)),
-        "primitive": {
-            name: {
-                "shots": prim.shots,
-                "precision": getattr(prim, "precision", None) if prim.shots is None else None,
-            }
-            for name, prim in primitive_configs(cfg).items()
-        },
-        "partition": {
-            "max_circuits": cfg.partition.max_circuits,
-            "max_executions": cfg.partition.max_executions,
-        },
+        "seed": plan.seed,
+        "identity": plan.identity,
     }
 
 
@@ -387,19 +370,18 @@ def _failure_message(report: RunReport, manifest: Manifest) -> str:
 
 def describe_plan(plan: RunPlan, limit: int = 10) -> str:
     """The jobs a run would submit, with IBM's execution counts: the cost, known first."""
-    cfg = plan.config
     costs = [
-        2 * plan.primitive(job).shots  # each qubit read `shots` times in |0> and in |1>
+        2 * plan.primitive(job).shots_per_execution  # each qubit read in |0> and in |1>
         if job.primitive == CALIBRATION
         else sum(plan.catalog[i].num_points for i in job.circuits)
-        * primitives.shots_per_execution(plan.primitive(job))
+        * plan.primitive(job).shots_per_execution
         for job in plan.jobs
     ]
     lines = [
         f"qexp: dry run, nothing submitted: {plan.num_circuits} circuits in {len(plan.jobs)} "
         f"jobs, {plan.primitive_name} ({plan.implementation}) on {plan.backend_name}",
         f"  executions: {sum(costs)} in all, at most {max(costs)} per job "
-        f"(partition.max_executions={cfg.partition.max_executions})",
+        f"(partition.max_executions={plan.max_executions})",
         f"  plan: {estimate.estimate(plan).describe()}",
     ]
     for job, cost in list(zip(plan.jobs, costs, strict=True))[:limit]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from qiskit.primitives import PrimitiveResult
 
-from qexp.plan import checks
+from qexp.plan.checks import JobCheck
 from qexp.plan.partition import JobPlan
 from qexp.plan.prepare import PreparedJob
 from qexp.store import job_file
@@ -30,12 +30,11 @@ class JobWriter:
         manifest: Manifest,
         run_dir: Path,
         attrs: Callable[[JobPlan], dict[str, Any]],
-        check: Any,
+        check: JobCheck | None,
     ):
         """`attrs(job)`: what the job's file says about its run and its primitive."""
         self.manifest, self.run_dir, self.attrs = manifest, run_dir, attrs
-        self.check = checks.build(check)
-        self.check_fits = checks.fits(check)
+        self.check = check
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qexp-writer")
 
     def write(
@@ -65,10 +64,10 @@ class JobWriter:
             circuits_qpy=prepared.circuits_qpy,
             result=result,
         )
-        if self.check is None or not self.check_fits(attrs["primitive"]):
+        if self.check is None or not self.check.applies_to(attrs["primitive"]):
             return None
         try:
-            verdict = self.check(result, prepared.records, prepared.circuits_qpy)
+            verdict = self.check.verdict(result, prepared.records, prepared.circuits_qpy)
         except Exception as exc:  # a user's check that crashes fails, it does not crash qexp
             return f"the check raised {type(exc).__name__}: {exc}"
         return None if verdict.ok else verdict.message

@@ -43,7 +43,7 @@ def plan_sweep(
             exit_code = max(exit_code, exc.exit_code)
             continue
         found.append(point)
-        budget = cfg.run.max_qpu_seconds
+        budget = plan.policy.max_qpu_seconds
         over = point.qpu_seconds is not None and budget is not None and point.qpu_seconds > budget
         note = f" (above run.max_qpu_seconds={budget:g}: would be refused)" if over else ""
         lines.append(f"{head} {point.describe()}{note}")
