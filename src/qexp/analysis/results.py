@@ -49,6 +49,7 @@ from qexp.analysis.aggregate import quantum_volume as quantum_volume  # re-expor
 from qexp.cli import command
 from qexp.constants import HYDRA_DIR, JOBS_DIR, OVERRIDES_FILE
 from qexp.errors import QexpError, QexpWarning
+from qexp.plan.options import flatten
 from qexp.store import (
     TABLE_ATTRS,
     CorruptJobFile,
@@ -201,7 +202,11 @@ STRING_COLUMNS = frozenset(
     {"run", "run_dir", "job_id", "generator", "backend", "primitive", *rows.STRING_COLUMNS}
 )
 """Table columns that hold text even when it looks like a number (bitstrings, run names)."""
-_JOB_COLUMNS = TABLE_ATTRS
+OPTIONS_ATTR = "options_json"
+"""The job attribute holding the runtime options its primitive was given (JSON)."""
+OPTION_COLUMN = "primitive.options.{}"
+"""Each option any job of the folder set gets a column, named as its config key."""
+_JOB_COLUMNS = tuple(key for key in TABLE_ATTRS if key != OPTIONS_ATTR)
 _FLOAT_COLUMNS = (
     "shots",
     "precision",
@@ -470,6 +475,8 @@ def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.D
         for metadata in table.metadata.values():
             meta_keys.update(dict.fromkeys(metadata))
         result_keys.update(dict.fromkeys(k for k in table.columns if k not in rows.KEY_COLUMNS))
+    chosen = [_options(table.attrs.get(OPTIONS_ATTR)) for _, _, table in blocks]
+    option_names = {key: OPTION_COLUMN.format(key) for found in chosen for key in found}
     kinds = {"estimator" if "value" in t.columns else "sampler" for _, _, t in blocks}
     meta_names = {key: f"circuit.{key}" if key in _RESERVED else key for key in meta_keys}
     override_names = {key: f"\0{key}" for key in override_keys}  # clashes resolved below
@@ -477,11 +484,14 @@ def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.D
     result_names += [*(ESTIMATOR_COLUMNS if "estimator" in kinds else ())]
     result_names += [k for k in result_keys if k not in result_names]
     names = ["run", "run_dir", *override_names.values(), *meta_names.values(), *INFO_COLUMNS]
+    names += option_names.values()
     data: dict[str, Any] = {name: [] for name in names}
     chunks: dict[str, list[Any]] = {name: [] for name in result_names}
-    for run_dir, overrides, table in blocks:
+    for (run_dir, overrides, table), options in zip(blocks, chosen, strict=True):
         index = np.asarray(table.columns.get("circuit_index", []), dtype=np.int64)
         n = len(index)
+        for key, name in option_names.items():
+            data[name] += [_cell(options.get(key))] * n
         data["run"] += [run_dir.name] * n
         data["run_dir"] += [str(run_dir)] * n
         for key, name in override_names.items():
@@ -505,7 +515,7 @@ def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.D
         data[key] = np.concatenate(parts) if numeric and parts else [v for p in parts for v in p]
     table = pd.DataFrame(data, columns=[*names, *result_names])
     if len(table):
-        for column in [*override_names.values(), *meta_names.values()]:
+        for column in [*override_names.values(), *meta_names.values(), *option_names.values()]:
             table[column] = _numeric_if_possible(table[column])
         for column in ("num_outcomes", "observable_index", "isa_depth"):
             if column in table and table[column].notna().all():
@@ -526,6 +536,17 @@ def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.D
         renames.get(private, key) for key, private in override_names.items()
     ]
     return table
+
+
+def _options(text: str | None) -> dict[str, Any]:
+    """A job's runtime options by dotted key (`twirling.enable_gates`); none in files
+    written before options existed."""
+    if not text:
+        return {}
+    try:
+        return flatten(json.loads(text))
+    except ValueError:
+        return {}
 
 
 def export_table_csv(path: Path | str, out: Path | str, *, skip_corrupt: bool = False) -> Path:

@@ -35,6 +35,7 @@ from qexp.analysis.results import counts, job_paths, load_ideals, load_table, ru
 from qexp.cli import command, exit_now, setup_logging
 from qexp.constants import HYDRA_DIR, MANIFEST_FILE, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
+from qexp.plan.options import describe
 from qexp.store import StoredIdeal, is_complete
 from qexp.store.manifest import Manifest, what_resume_does
 from qexp.store.run_folder import run_dirs
@@ -164,7 +165,7 @@ def config_essentials(config: dict[str, Any], manifest: Manifest | None) -> dict
     primitive_text = f"{name} ({implementation})" if implementation else str(name)
     parts = primitive.values() if "name" not in primitive else [primitive]
     budget = ", ".join(_budget(p) for p in parts if isinstance(p, dict)) or "?"
-    return {
+    essentials = {
         "generator": generator + (f" ({', '.join(extras)})" if extras else ""),
         "qubits": width_text,
         "backend": backend_text,
@@ -172,6 +173,20 @@ def config_essentials(config: dict[str, Any], manifest: Manifest | None) -> dict
         "shots/precision": budget,
         "seed": str(config.get("seed", info.get("seed", "?"))),
     }
+    if options := _options_text(info.get("options") or {}):
+        essentials["options"] = options
+    return essentials
+
+
+def _options_text(chosen: dict[str, Any]) -> str:
+    """The runtime options each primitive was given (`twirling.enable_gates=True`), named
+    by primitive in a run of both; what they finalized to is in the manifest and files."""
+    parts = []
+    for name, recorded in chosen.items():
+        text = ", ".join(describe((recorded or {}).get("set") or {}))
+        if text:
+            parts.append(f"{name}: {text}" if len(chosen) > 1 else text)
+    return "; ".join(parts)
 
 
 def _budget(primitive: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ path) or the deprecated v2 ones (`qexp.plan.primitives` says which `auto` takes,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from qexp.errors import ConfigError
@@ -23,6 +23,10 @@ class SamplerConfig:
     """Shots per circuit and parameter set."""
     implementation: str = "auto"
     """auto, executor or v2: see `qexp.plan.primitives`."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The runtime's own SamplerOptions as nested keys (`twirling.enable_gates`,
+    `dynamical_decoupling.enable`, `execution.rep_delay`, ...), checked by its own model
+    when the run is planned (`qexp.plan.options`)."""
 
 
 @dataclass
@@ -37,6 +41,10 @@ class EstimatorConfig:
     observables: list[str] | None = None
     """Pauli strings (rightmost letter is qubit 0); unset uses the generator's own."""
     implementation: str = "auto"
+    options: dict[str, Any] = field(default_factory=dict)
+    """The runtime's own EstimatorOptions as nested keys (`resilience_level`,
+    `twirling.enable_gates`, `resilience.zne.noise_factors`, ...), checked by its own
+    model when the run is planned (`qexp.plan.options`)."""
 
 
 def validate(cfg: Any) -> None:

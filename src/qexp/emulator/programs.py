@@ -42,8 +42,20 @@ def run_program(program_id: str, params_json: str, device: Device) -> str:
         return _run_primitive(program_id, json.loads(params_json, cls=RuntimeDecoder), device)
 
 
+SERVICE_SIDE = ("twirling", "dynamical_decoupling", "resilience", "resilience_level")
+"""A v2 job's options the service applies itself: the emulator runs them through the
+runtime's own client-side implementation (the executor primitives), which builds the same
+twirling, dynamical decoupling and mitigation."""
+
+
 def _run_primitive(program_id: str, inputs: dict[str, Any], device: Device) -> str:
-    """`sampler`/`estimator`: the local service's own path, on the cached fake backend."""
+    """`sampler`/`estimator`: the local service's own path, on the cached fake backend; a
+    job whose options ask for what the service does itself runs through the client-side
+    primitives with those options."""
+    chosen = v2_options(inputs)
+    if any(key in chosen for key in SERVICE_SIDE):
+        result = _run_with_service_options(program_id, inputs["pubs"], chosen, device)
+        return json.dumps(_with_array_fields(result), cls=RuntimeEncoder)
     job = QiskitRuntimeLocalService()._run(
         program_id=program_id,  # type: ignore[arg-type]
         inputs=inputs,
@@ -51,6 +63,68 @@ def _run_primitive(program_id: str, inputs: dict[str, Any], device: Device) -> s
         calibration_id=None,
     )
     return json.dumps(_with_array_fields(job.result()), cls=RuntimeEncoder)
+
+
+def v2_options(inputs: dict[str, Any]) -> dict[str, Any]:
+    """A v2 job's options: its `options`, and the resilience level the client sends
+    beside them."""
+    chosen = dict(inputs.get("options") or {})
+    if inputs.get("resilience_level") is not None:
+        chosen["resilience_level"] = inputs["resilience_level"]
+    return chosen
+
+
+def _run_with_service_options(
+    program_id: str, pubs: list[Any], chosen: dict[str, Any], device: Device
+) -> PrimitiveResult:
+    """The v2 job's PUBs through the executor primitive of the same kind, in local mode on
+    the device, with every option it shares with the v2 options (the rest were recorded)."""
+    import warnings
+
+    from qiskit_ibm_runtime import Batch
+
+    if program_id == "sampler":
+        from qiskit_ibm_runtime.executor_sampler import Sampler as Primitive
+    else:
+        from qiskit_ibm_runtime.executor_estimator import Estimator as Primitive
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Batch(backend=device.backend) as batch:
+            primitive = Primitive(mode=batch)
+            shared = _shared(primitive.options, chosen)
+            primitive.options.update(**shared)
+            result = primitive.run(pubs).result()
+    pubs_out = [type(pub)(pub.data, _plain(pub.metadata)) for pub in result]
+    return PrimitiveResult(pubs_out, metadata=_plain(result.metadata))
+
+
+def _plain(value: Any) -> Any:
+    """Metadata as the service's JSON carries it: the client-side primitives' dataclasses
+    (the executor's `Metadata`) as plain dicts."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _shared(options: Any, chosen: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `chosen` that the executor options model also has, recursively."""
+    fields = getattr(type(options), "model_fields", {})
+    shared: dict[str, Any] = {}
+    for name, value in chosen.items():
+        if name not in fields:
+            continue
+        current = getattr(options, name)
+        if hasattr(type(current), "model_fields") and isinstance(value, dict):
+            shared[name] = _shared(current, value)
+        else:
+            shared[name] = value
+    return shared
 
 
 def _with_array_fields(result: PrimitiveResult) -> PrimitiveResult:

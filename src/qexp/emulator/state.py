@@ -135,7 +135,38 @@ class Job:
             "created": iso(self.created),
             "running": iso(self.running_at),
             "finished": iso(self.finished_at),
+            "options": received_options(self.program_id, self.params),
         }
+
+
+def received_options(program_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The options a job arrived with: a v2 primitive's own (the service applies them), or
+    for the `executor` program the client-side primitive's options, which the client has
+    already built into the program (twirling, DD, TREX, ZNE), beside the executor's own."""
+    if program_id != "executor":
+        chosen = dict(params.get("options") or {})
+        if params.get("resilience_level") is not None:
+            chosen["resilience_level"] = params["resilience_level"]
+        return chosen
+    found: dict[str, Any] = {"executor": params.get("options") or {}}
+    try:
+        passthrough = params["quantum_program"]["passthrough_data"]
+        primitive = _unwrapped(passthrough)["post_processor"]["options"]
+    except (KeyError, TypeError):
+        return found
+    found["primitive"] = {
+        k: v for k, v in primitive.items() if k not in ("simulator", "environment")
+    }
+    return found
+
+
+def _unwrapped(data: Any) -> Any:
+    """Passthrough data as plain nested dicts (the executor's model may wrap each level)."""
+    if isinstance(data, dict) and set(data) == {"value"}:
+        return _unwrapped(data["value"])
+    if isinstance(data, dict):
+        return {k: _unwrapped(v) for k, v in data.items()}
+    return data
 
 
 @dataclass

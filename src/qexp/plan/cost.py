@@ -11,10 +11,13 @@ and the circuit length its scheduled duration on the device. Summed over a job's
 
     seconds(job) = 2 s + sum over PUBs of executions * (rep_delay + duration(ISA circuit))
 
-How rough: IBM calls it a baseline. It leaves out error suppression and mitigation
-(twirling randomizations, extra Estimator measurement bases, ZNE), a job split into several
-sub-jobs (one overhead counted per job), queueing, and any change to the device's
-calibrated durations; measured usage can be well above it for mitigated Estimator jobs.
+How rough: IBM calls it a baseline. The executions and circuits it is given already hold
+what error suppression and mitigation add (`qexp.plan.estimate`: for the executor
+primitives, the program the runtime's client builds, with its twirling randomizations,
+measurement bases, TREX learning circuits and ZNE's folded circuits). It leaves out a job
+split into several sub-jobs (one overhead counted per job), queueing, the classical time of
+mitigation on the service, and any change to the device's calibrated durations; measured
+usage can be well above it for mitigated Estimator jobs.
 """
 
 from __future__ import annotations

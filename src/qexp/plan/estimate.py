@@ -11,15 +11,16 @@ estimate exceeds it, before anything is submitted.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 from qiskit import QuantumCircuit
 
 from qexp.constants import CALIBRATION
 from qexp.errors import QexpError
-from qexp.plan import cost
+from qexp.plan import cost, options, primitives
 from qexp.plan.partition import JobPlan
-from qexp.plan.run_plan import RunPlan
+from qexp.plan.run_plan import PrimitivePlan, RunPlan
 
 
 class BudgetExceeded(QexpError):
@@ -37,6 +38,8 @@ class PlanEstimate:
     """Qubits the widest ISA circuit acts on."""
     qpu_seconds: float | None
     """None where the backend has no QPU (aer, flaky)."""
+    per_job: tuple[int, ...] = ()
+    """Each job's executions, in the order of the jobs priced."""
 
     def describe(self) -> str:
         qpu = "-" if self.qpu_seconds is None else f"~{self.qpu_seconds:.2f} s"
@@ -47,28 +50,63 @@ class PlanEstimate:
 
 
 def estimate(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstimate:
-    """Transpile every job of `plan` (or just `jobs`) as the run would, and price it."""
+    """Transpile every job of `plan` (or just `jobs`) as the run would, and price it.
+
+    Executions are counted as the service will count them: an executor primitive's job is
+    what the runtime's own client builds from its PUBs and options (its measurement
+    bases, twirling randomizations, TREX's learning circuits, ZNE's noise factors); a v2
+    job is its parameter sets x shots, times what its options add on the service
+    (`options.executions_per_point`).
+    """
     jobs = plan.jobs if jobs is None else jobs
     futures = [plan.preparer.prepare(job) for job in jobs]
     timed: list[list[cost.TimedPub]] = []
+    delays: list[float] = []
     for job, future in zip(jobs, futures, strict=True):
         pubs = future.result().pubs()
-        per_point = plan.primitive(job).shots_per_execution
-        runs = [plan.catalog[i].num_points * per_point for i in job.circuits]
+        prim = plan.primitive(job)
         if job.primitive == CALIBRATION:  # its own circuits, each PUB with its shots
-            runs = [pub[2] for pub in pubs]
-        timed.append([(_measured(pub[0]), n) for pub, n in zip(pubs, runs, strict=True)])
+            timed.append([(_measured(pub[0]), pub[2]) for pub in pubs])
+        elif prim.implementation == "executor":
+            timed.append(_as_programmed(prim, pubs, plan))
+        else:
+            per_point = primitives.executions_per_point(prim)
+            runs = [plan.catalog[i].num_points * per_point for i in job.circuits]
+            timed.append([(_measured(pub[0]), n) for pub, n in zip(pubs, runs, strict=True)])
+        delays.append(rep_delay(plan.backend, prim.options))
     circuits = sorted({i for job in jobs for i in job.circuits})
     seconds = None
     if plan.priced:
-        seconds = cost.qpu_seconds(timed, plan.backend.target, rep_delay(plan.backend))
+        target = plan.backend.target
+        seconds = sum(
+            cost.job_seconds(pubs, target, delay) for pubs, delay in zip(timed, delays, strict=True)
+        )
+    per_job = tuple(sum(n for _, n in pubs) for pubs in timed)
     return PlanEstimate(
         circuits=len(circuits),
         jobs=len(jobs),
-        executions=sum(n for pubs in timed for _, n in pubs),
+        executions=sum(per_job),
         widest=max((active_qubits(c) for pubs in timed for c, _ in pubs), default=0),
         qpu_seconds=seconds,
+        per_job=per_job,
     )
+
+
+def _as_programmed(prim: PrimitivePlan, pubs: list[tuple], plan: RunPlan) -> list[cost.TimedPub]:
+    """The circuits the runtime's client would send for these PUBs, each with its
+    executions (items x shots), from the same options the job runs with."""
+    chosen = primitives.local_defaults(prim.name, prim.options, plan.local)
+    made = options.build(prim.name, "executor", chosen)
+    if prim.shots is not None:
+        made.default_shots = prim.shots
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if prim.name == "sampler":
+            from qiskit_ibm_runtime.executor_sampler.prepare import prepare
+        else:
+            from qiskit_ibm_runtime.executor_estimator.prepare import prepare
+        program, _ = prepare(pubs, made, None, backend=plan.backend)
+    return [(item.circuit, item.size() * program.shots) for item in program.items]
 
 
 def check_budget(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstimate | None:
@@ -89,8 +127,12 @@ def check_budget(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstima
     return found
 
 
-def rep_delay(backend: object) -> float:
-    """The backend's delay between executions, else IBM's usual 250 us."""
+def rep_delay(backend: object, chosen: dict | None = None) -> float:
+    """The delay between executions: `execution.rep_delay` where the options set it, else
+    the backend's own, else IBM's usual 250 us."""
+    value = ((chosen or {}).get("execution") or {}).get("rep_delay")
+    if value is not None:
+        return float(value)
     value = getattr(backend, "default_rep_delay", None)
     if value is None and hasattr(backend, "configuration"):
         value = getattr(backend.configuration(), "default_rep_delay", None)

@@ -22,7 +22,7 @@ from qexp.config.validate import primitive_configs
 from qexp.console import import_runtime
 from qexp.constants import CALIBRATION
 from qexp.errors import ConfigError
-from qexp.plan import checks, partition, primitives, transpile
+from qexp.plan import checks, options, partition, primitives, transpile
 from qexp.plan.partition import JobPlan
 from qexp.plan.prepare import PrepareContext, Preparer, default_workers
 from qexp.plan.run_plan import (
@@ -42,9 +42,8 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
     catalog = circuits.catalog(cfg.circuits, cfg.seed)
     stabilizer = cfg.backend.kind == "aer" and cfg.backend.method == "stabilizer"
     requested = _primitive_plans(cfg)
-    if jobs is None and catalog is not None:
-        jobs = _partition(cfg, catalog)
-    workers = default_workers(_count(cfg, catalog), len(jobs) if jobs else 2, cfg.transpile.workers)
+    planned = len(jobs) if jobs else len(_partition(cfg, catalog, requested)) if catalog else 2
+    workers = default_workers(_count(cfg, catalog), planned, cfg.transpile.workers)
     least_busy = cfg.backend.kind == "ibm" and not cfg.backend.name  # needs the widest circuit
     connected: list[_Connection] = []
     surveyed = None
@@ -61,16 +60,12 @@ def make_plan(cfg: QexpConfig, jobs: list[JobPlan] | None = None) -> RunPlan:
             )
         finally:
             surveyor.close(wait=True)
-    backend, service, implementations = connected[0] if connected else _connect(cfg, catalog)
+    backend, service, settled = connected[0] if connected else _connect(cfg, catalog)
     _check(cfg, catalog, backend, stabilizer)
-    for name, implementation in implementations.items():
-        _check_executor_support(cfg, primitive_configs(cfg)[name], catalog, implementation)
-    settled = {
-        name: replace(prim, implementation=implementations[name])
-        for name, prim in requested.items()
-    }
+    for name, prim in settled.items():
+        _check_executor_support(cfg, primitive_configs(cfg)[name], catalog, prim.implementation)
     if jobs is None:
-        jobs = _partition(cfg, catalog)
+        jobs = _partition(cfg, catalog, settled)
     preparer = _preparer(
         cfg, backend, workers, check_clifford=stabilizer, surveyed=surveyed, prims=settled
     )
@@ -105,6 +100,7 @@ def _primitive_plans(cfg: QexpConfig) -> dict[str, PrimitivePlan]:
             shots=prim.shots,
             precision=getattr(prim, "precision", None) if prim.shots is None else None,
             observables=tuple(prim.observables) if getattr(prim, "observables", None) else None,
+            options=options.plain(prim.options),
         )
         for name, prim in primitive_configs(cfg).items()
     }
@@ -142,6 +138,7 @@ def identity(cfg: QexpConfig) -> dict[str, Any]:
             name: {
                 "shots": prim.shots,
                 "precision": getattr(prim, "precision", None) if prim.shots is None else None,
+                **({"options": options.plain(prim.options)} if prim.options else {}),
             }
             for name, prim in primitive_configs(cfg).items()
         },
@@ -155,19 +152,41 @@ def identity(cfg: QexpConfig) -> dict[str, Any]:
 class _Connection(NamedTuple):
     backend: BackendV2
     service: Any
-    implementations: dict[str, str]
+    primitives: dict[str, PrimitivePlan]
+    """Each primitive settled: its implementation, its options checked and finalized."""
 
 
 def _connect(cfg: QexpConfig, catalog: list[CircuitInfo] | None) -> _Connection:
     """The backend (a service round trip on IBM; least_busy needs the `catalog`) and each
-    primitive's implementation, after the runtime's imports (most of a second)."""
+    primitive settled, after the runtime's imports (most of a second), whose options
+    models check `primitive.options`."""
     import_runtime()
     widest = max((info.num_qubits for info in catalog or ()), default=1)
     backend, service = backends.connect(cfg.backend, widest)
-    implementations = {
-        name: _implementation(cfg, prim) for name, prim in primitive_configs(cfg).items()
+    configs = primitive_configs(cfg)
+    settled = {
+        name: _settle(cfg, prim, _key(configs, name), service is None)
+        for name, prim in _primitive_plans(cfg).items()
     }
-    return _Connection(backend, service, implementations)
+    return _Connection(backend, service, settled)
+
+
+def _key(configs: dict[str, Any], name: str) -> str:
+    """`primitive`, or `primitive.<name>` in a run of several: where its keys are."""
+    return "primitive" if len(configs) == 1 else f"primitive.{name}"
+
+
+def _settle(cfg: QexpConfig, prim: PrimitivePlan, key: str, local: bool) -> PrimitivePlan:
+    """The implementation that honours every option set, the options checked by its
+    model, and finalized as the primitive will run them."""
+    implementation, why = _implementation(cfg, prim, key)
+    options.check(prim.name, implementation, prim.options, key, local)
+    chosen = primitives.local_defaults(
+        prim.name, prim.options, local and implementation == "executor"
+    )
+    made = options.build(prim.name, implementation, chosen)
+    finalized = options.finalized(prim.name, implementation, made)
+    return replace(prim, implementation=implementation, finalized=finalized, why=why)
 
 
 QPU_KINDS = ("ibm", "fake")
@@ -190,10 +209,14 @@ def _count(cfg: QexpConfig, catalog: list[CircuitInfo] | None = None) -> int:
     return len(qasm.files(cfg.circuits.path))
 
 
-def _partition(cfg: QexpConfig, catalog: list[CircuitInfo]) -> list[JobPlan]:
+def _partition(
+    cfg: QexpConfig, catalog: list[CircuitInfo], prims: dict[str, PrimitivePlan]
+) -> list[JobPlan]:
+    """Jobs within IBM's limits, each circuit costing what its primitive and options make
+    it execute (`options.executions_per_point`)."""
     costs = {
-        name: [info.num_points * primitives.shots_per_execution(prim) for info in catalog]
-        for name, prim in primitive_configs(cfg).items()
+        name: [info.num_points * primitives.executions_per_point(prim) for info in catalog]
+        for name, prim in prims.items()
     }
     limits = (cfg.partition.max_circuits, cfg.partition.max_executions)
     if cfg.mitigation is not None:  # each range's calibration job beside its Sampler job
@@ -300,7 +323,7 @@ def _check_executor_support(
         )
 
 
-def _implementation(cfg: QexpConfig, primitive: Any) -> str:
+def _implementation(cfg: QexpConfig, primitive: PrimitivePlan, key: str) -> tuple[str, str]:
     requested = primitive.implementation
     if cfg.backend.kind == "flaky":
         if requested == "executor":
@@ -310,7 +333,15 @@ def _implementation(cfg: QexpConfig, primitive: Any) -> str:
                 "auto or v2 with backend=flaky (its failures are injected on the v2 local path)",
                 "set primitive.implementation=auto",
             )
-        return "v2"
+        if client_side := options.needs_client_side(primitive.options):
+            raise ConfigError(
+                f"{key}.options.{client_side[0]}",
+                options.flatten(primitive.options)[client_side[0]],
+                "an option backend=flaky can run: its failures are injected on the v2 local "
+                "path, which leaves twirling, dynamical decoupling and mitigation to a service",
+                f"drop {key}.options.{client_side[0]}, or use backend=fake",
+            )
+        return "v2", ""
     if requested == "v2" and not primitives.v2_available():
         raise ConfigError(
             "primitive.implementation",
@@ -318,4 +349,11 @@ def _implementation(cfg: QexpConfig, primitive: Any) -> str:
             "auto or executor: this qiskit-ibm-runtime no longer has SamplerV2/EstimatorV2",
             "set primitive.implementation=auto",
         )
-    return primitives.choose_implementation(requested, on_ibm=cfg.backend.kind == "ibm")
+    return options.choose(
+        requested,
+        primitive.name,
+        primitive.options,
+        on_ibm=cfg.backend.kind == "ibm",
+        v2_available=primitives.v2_available(),
+        key=key,
+    )

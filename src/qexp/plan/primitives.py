@@ -20,6 +20,7 @@ from qiskit.quantum_info import SparsePauliOp
 from qexp.circuits.base import CircuitSpec
 from qexp.circuits.measurements import without_clbits, without_final_measurements
 from qexp.errors import ConfigError
+from qexp.plan import options
 
 
 def observables_for(cfg: Any, spec: CircuitSpec) -> tuple[str, ...]:
@@ -63,12 +64,14 @@ def executions(cfg: Any, spec: CircuitSpec) -> int:
 
 
 def choose_implementation(requested: str, on_ibm: bool) -> str:
-    """Resolve `auto`: the executor on IBM hardware, v2 locally while it still exists."""
-    if requested != "auto":
-        return requested
-    if on_ibm or not v2_available():
-        return "executor"
-    return "v2"
+    """Resolve `auto` for a primitive without options: the executor on IBM hardware, v2
+    locally while it still exists (`options.choose` weighs the options too)."""
+    return options.choose(requested, "sampler", {}, on_ibm, v2_available(), "primitive")[0]
+
+
+def executions_per_point(prim: Any) -> int:
+    """Executions one parameter set costs, with the primitive's finalized options."""
+    return options.executions_per_point(prim.name, prim.finalized, prim.shots_per_execution)
 
 
 def v2_available() -> bool:
@@ -87,25 +90,41 @@ def make(
     max_execution_time: int | None = None,
 ) -> Any:
     """A primitive bound to `batch` (mode=batch, never backend=), seeded when simulated,
-    its jobs tagged on IBM Quantum so that they can be found again."""
+    its jobs tagged on IBM Quantum so that they can be found again, with the user's
+    options (`primitive.options`, checked when the run was planned) on top of qexp's."""
     primitive = _construct(cfg.name, implementation, batch)
-    options = primitive.options
+    chosen = local_defaults(
+        cfg.name, getattr(cfg, "options", None) or {}, local and implementation == "executor"
+    )
+    if chosen:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "has no effect in local mode": checked already
+            primitive.options.update(**chosen)
+    settings = primitive.options
     if cfg.name == "sampler" or cfg.shots is not None:
-        options.default_shots = cfg.shots
+        settings.default_shots = cfg.shots
     if tags:
-        options.environment.job_tags = list(tags)
+        settings.environment.job_tags = list(tags)
     if max_execution_time is not None:
-        options.max_execution_time = max_execution_time
-    if local:
-        if seed is not None:
-            options.simulator.seed_simulator = seed
-        if implementation == "executor":
-            # Twirling and mitigation have no effect locally and only warn.
-            options.twirling.enable_gates = False
-            options.twirling.enable_measure = False
-            if cfg.name == "estimator":
-                options.resilience_level = 0
+        settings.max_execution_time = max_execution_time
+    if local and seed is not None:
+        settings.simulator.seed_simulator = seed
     return primitive
+
+
+LOCAL_DEFAULTS = {"twirling": {"enable_gates": False, "enable_measure": False}}
+"""Locally, the executor primitives run untwirled and unmitigated until an option asks for
+twirling or mitigation (the Estimator's own default is resilience level 1, which applies
+on IBM Quantum): a local run then reproduces the plain simulation."""
+
+
+def local_defaults(name: str, chosen: dict[str, Any], local: bool) -> dict[str, Any]:
+    """The options an executor primitive runs with: `chosen`, on top of qexp's local
+    defaults when it runs locally and no option of twirling or mitigation was chosen."""
+    if not local or any(key in chosen for key in ("twirling", "resilience", "resilience_level")):
+        return dict(chosen)
+    level = {"resilience_level": 0} if name == "estimator" else {}
+    return {**chosen, **LOCAL_DEFAULTS, **level}
 
 
 def _construct(name: str, implementation: str, batch: Any) -> Any:

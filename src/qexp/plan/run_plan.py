@@ -22,6 +22,9 @@ from qexp.plan.checks import JobCheck
 from qexp.plan.partition import JobPlan
 from qexp.plan.prepare import Preparer
 
+UNTWIRLED = {"twirling": {"enable_gates": False, "enable_measure": False}}
+"""What a calibration job runs with: mthree's circuits exactly as built."""
+
 
 @dataclass(frozen=True)
 class PrimitivePlan:
@@ -37,6 +40,13 @@ class PrimitivePlan:
     """Estimator: the target standard error when `shots` is None."""
     observables: tuple[str, ...] | None = None
     """Estimator: the Pauli strings to measure; None measures each generator's own."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The runtime's options as the user set them (`primitive.options`), checked."""
+    finalized: dict[str, Any] = field(default_factory=dict)
+    """Those options as the primitive runs them (defaults resolved; the executor's
+    resilience level filled in): recorded with the data, and what the jobs are priced by."""
+    why: str = ""
+    """Why `auto` took this implementation, when an option decided it."""
 
     @property
     def shots_per_execution(self) -> int:
@@ -119,7 +129,9 @@ class RunPlan:
         if job.primitive == CALIBRATION:
             assert self.mitigation is not None
             sampler = self.primitives["sampler"]
-            return PrimitivePlan("sampler", sampler.implementation, self.mitigation.shots)
+            return PrimitivePlan(
+                "sampler", sampler.implementation, self.mitigation.shots, finalized=UNTWIRLED
+            )
         return self.primitives[job.primitive or next(iter(self.primitives))]
 
     @property
@@ -128,6 +140,12 @@ class RunPlan:
         if len(self.primitives) == 1:
             return next(iter(self.primitives.values())).implementation
         return ", ".join(f"{name}: {p.implementation}" for name, p in self.primitives.items())
+
+    @property
+    def implementation_note(self) -> str:
+        """`implementation`, and why `auto` chose it where an option decided."""
+        whys = [p.why for p in self.primitives.values() if p.why]
+        return f"{self.implementation}: {'; '.join(whys)}" if whys else self.implementation
 
     @property
     def primitive_name(self) -> str:

@@ -8,6 +8,7 @@ or raises a `QexpError`.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -19,9 +20,9 @@ from typing import Any
 from qexp.backends import flaky
 from qexp.cli import command
 from qexp.config.schema import QexpConfig
-from qexp.constants import CALIBRATION, JOBS_DIR
+from qexp.constants import JOBS_DIR
 from qexp.errors import RunError, RunInterrupted
-from qexp.plan import estimate, primitives
+from qexp.plan import estimate, options, primitives
 from qexp.plan.make import make_plan
 from qexp.plan.partition import JobPlan
 from qexp.plan.prepare import PreparedJob
@@ -104,9 +105,11 @@ def run_plan(
         plan.generator,
         len(plan.jobs),
         plan.primitive_name,
-        plan.implementation,
+        plan.implementation_note,
         plan.backend_name,
     )
+    for line in _options_lines(plan):
+        log.info("%s", line)
     estimate.check_budget(plan)
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan, point))
@@ -316,6 +319,8 @@ def job_attrs(plan: RunPlan, job: JobPlan, config_yaml: str) -> dict[str, Any]:
         "config_yaml": config_yaml,
         "num_circuits_in_run": plan.num_circuits,
         "seed": plan.seed,
+        "options_json": json.dumps(prim.options, sort_keys=True),
+        "options_finalized_json": json.dumps(prim.finalized, sort_keys=True),
     }
 
 
@@ -329,7 +334,20 @@ def manifest_info(plan: RunPlan, point: int | None = None) -> dict[str, Any]:
         "num_circuits": plan.num_circuits,
         "seed": plan.seed,
         "identity": plan.identity,
+        "options": {
+            name: {"set": prim.options, "finalized": prim.finalized}
+            for name, prim in plan.primitives.items()
+        },
     }
+
+
+def _options_lines(plan: RunPlan) -> list[str]:
+    """The runtime options each primitive runs with, where any was set."""
+    return [
+        f"{name} options: {', '.join(options.describe(prim.options))}"
+        for name, prim in plan.primitives.items()
+        if prim.options
+    ]
 
 
 def _report(
@@ -370,19 +388,15 @@ def _failure_message(report: RunReport, manifest: Manifest) -> str:
 
 def describe_plan(plan: RunPlan, limit: int = 10) -> str:
     """The jobs a run would submit, with IBM's execution counts: the cost, known first."""
-    costs = [
-        2 * plan.primitive(job).shots_per_execution  # each qubit read in |0> and in |1>
-        if job.primitive == CALIBRATION
-        else sum(plan.catalog[i].num_points for i in job.circuits)
-        * plan.primitive(job).shots_per_execution
-        for job in plan.jobs
-    ]
+    found = estimate.estimate(plan)
+    costs = found.per_job
     lines = [
         f"qexp: dry run, nothing submitted: {plan.num_circuits} circuits in {len(plan.jobs)} "
-        f"jobs, {plan.primitive_name} ({plan.implementation}) on {plan.backend_name}",
+        f"jobs, {plan.primitive_name} ({plan.implementation_note}) on {plan.backend_name}",
+        *(f"  {line}" for line in _options_lines(plan)),
         f"  executions: {sum(costs)} in all, at most {max(costs)} per job "
         f"(partition.max_executions={plan.max_executions})",
-        f"  plan: {estimate.estimate(plan).describe()}",
+        f"  plan: {found.describe()}",
     ]
     for job, cost in list(zip(plan.jobs, costs, strict=True))[:limit]:
         first, last = job.circuits[0], job.circuits[-1]

@@ -30,6 +30,8 @@ JOB_ATTRS = (
     "num_circuits_in_run",
     "seed",
     "attempt",
+    "options_json",
+    "options_finalized_json",
 )
 """Job attributes the runner passes to `write_job`; absent ones read back as None."""
 

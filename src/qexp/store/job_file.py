@@ -73,7 +73,7 @@ IDEAL_GROUP = "ideal"
 IDEAL_TOP = 16
 """Likeliest ideal outcomes kept per entry (the report draws them beside the measured)."""
 
-TABLE_ATTRS = ("job_index", "job_id", "backend", "primitive", "shots", "precision")
+TABLE_ATTRS = ("job_index", "job_id", "backend", "primitive", "shots", "precision", "options_json")
 """The job attributes each table row repeats (`JobTable.attrs`)."""
 
 VERSION_PACKAGES = ("qiskit", "qiskit-ibm-runtime", "qiskit-aer", "h5py", "numpy")

@@ -15,6 +15,7 @@ from qexp.errors import QexpError
 from qexp.plan.estimate import PlanEstimate, estimate
 from qexp.plan.make import make_plan
 from qexp.sweep.points import varying
+from qexp.sweep.summary import as_typed
 
 
 def plan_sweep(
@@ -30,7 +31,7 @@ def plan_sweep(
     found: list[PlanEstimate] = []
     exit_code = 0
     for number, (overrides, shown) in enumerate(zip(points, varying(points), strict=True)):
-        head = f"  point {number} {' '.join(shown) or '-'}:"
+        head = f"  point {number} {' '.join(as_typed(shown)) or '-'}:"
         try:
             cfg = load(compose(overrides))
             plan = make_plan(cfg)

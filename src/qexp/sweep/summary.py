@@ -101,6 +101,12 @@ def exit_code(views: list[PointView]) -> int:
     return max([v.exit_code or 1 for v in failed] + [1])
 
 
+def as_typed(overrides: list[str]) -> list[str]:
+    """Overrides as the user typed them: `++primitive.options.x=1` (how qexp passes an
+    option to Hydra, `qexp.config.selection`) reads `primitive.options.x=1`."""
+    return [o[2:] if o.startswith("++primitive") else o for o in overrides]
+
+
 def render(views: list[PointView]) -> str:
     """A plain table (one row per point, then a total line) that reads well in a log file."""
     swept = varying([v.overrides for v in views])
@@ -111,7 +117,7 @@ def render(views: list[PointView]) -> str:
     for view, overrides in zip(views, swept, strict=True):
         total = "?" if view.jobs_total is None else str(view.jobs_total)
         state = view.state + (f": {view.error.splitlines()[0]}" if view.error else "")
-        row = [str(view.number), " ".join(overrides) or "-", str(view.folder)]
+        row = [str(view.number), " ".join(as_typed(overrides)) or "-", str(view.folder)]
         row += [f"{view.jobs_done}/{total}", str(view.jobs_failed)]
         row += [view.slurm_job_id or "-"] * with_slurm + [state]
         rows.append(row)
