@@ -55,7 +55,7 @@ def test_a_sweep_over_resilience_levels_compares_them_in_its_table(cli, tmp_path
     done = cli(
         "-m",
         *GHZ3_CORRELATORS,
-        "primitive.precision=0.01",
+        "primitive.precision=0.0025",
         "primitive.options.resilience_level=0,1,2",
         f"hydra.sweep.dir={sweep}",
     )
@@ -181,7 +181,7 @@ def test_levels_and_twirling_through_the_emulator(emulator_factory, tmp_path):
         *emu.overrides,
         "backend.name=fake_manila",
         "run.poll_interval=0.1",
-        "primitive.precision=0.01",
+        "primitive.precision=0.0025",
         "primitive.options.resilience_level=0,1,2",
         f"hydra.sweep.dir={sweep}",
         cwd=tmp_path,
@@ -229,7 +229,7 @@ def test_the_emulator_runs_a_v2_jobs_service_side_options(emulator_factory, tmp_
         "backend.name=fake_manila",
         "run.poll_interval=0.1",
         "primitive.implementation=v2",
-        "primitive.precision=0.01",
+        "primitive.precision=0.0025",
         "primitive.options.resilience_level=0,1",
         f"hydra.sweep.dir={sweep}",
         cwd=tmp_path,

@@ -85,7 +85,7 @@ def validate(cfg: Any, primitives: Sequence[str], catalog: Sequence[CircuitInfo]
                 "point check._target_ at a function def my_check(result, specs) -> bool, "
                 "e.g. check._target_=mypackage.checks.my_check",
             ) from exc
-    else:
+    elif cfg.name not in check_schemas.SCHEMAS:
         raise ConfigError(
             "check",
             cfg.name,
