@@ -12,9 +12,13 @@ from typing import Any
 
 from qiskit.providers import BackendV2
 
+from qexp.config.backend import check_device
+
 
 def connect(cfg: Any, min_num_qubits: int = 1) -> tuple[BackendV2, Any]:
     """Build the backend: `(backend, service)`; `service` is None for local backends."""
+    if cfg.kind in ("fake", "flaky"):
+        check_device(cfg)
     if cfg.kind == "aer":
         from qexp.backends.offload import LocalSimulator
 

@@ -177,6 +177,45 @@ def simulation_method(num_qubits: int, shots: int, density_matrix_fits: bool) ->
     return "automatic"
 
 
+class SharedNoiseModel(NoiseModel):
+    """A noise model that converts itself for Aer once, not at every run.
+
+    Aer turns a model into a dict (each error's instructions and probabilities) and JSON
+    at every run: about 20 ms for a five-qubit set of a fake device, per job, whatever the
+    job holds. A device's models never change once built, so the conversion is kept; any
+    change to the model (Aer's own copy of it included) forgets it.
+    """
+
+    def to_dict(self, serializable: bool = False) -> dict:
+        memo = self.__dict__.setdefault("_qexp_dicts", {})
+        if serializable not in memo:
+            memo[serializable] = super().to_dict(serializable)
+        return memo[serializable]
+
+    def _changed(self) -> None:
+        self.__dict__.pop("_qexp_dicts", None)
+
+    def add_basis_gates(self, *args: Any, **kwargs: Any) -> None:
+        self._changed()
+        super().add_basis_gates(*args, **kwargs)
+
+    def add_all_qubit_quantum_error(self, *args: Any, **kwargs: Any) -> None:
+        self._changed()
+        super().add_all_qubit_quantum_error(*args, **kwargs)
+
+    def add_quantum_error(self, *args: Any, **kwargs: Any) -> None:
+        self._changed()
+        super().add_quantum_error(*args, **kwargs)
+
+    def add_all_qubit_readout_error(self, *args: Any, **kwargs: Any) -> None:
+        self._changed()
+        super().add_all_qubit_readout_error(*args, **kwargs)
+
+    def add_readout_error(self, *args: Any, **kwargs: Any) -> None:
+        self._changed()
+        super().add_readout_error(*args, **kwargs)
+
+
 class DeviceNoise:
     """The fake device's noise, built per set of physical qubits when a circuit needs it.
 
@@ -232,7 +271,7 @@ class DeviceNoise:
         index = {q: i for i, q in enumerate(qubits)}
         gates = [g for g in self._properties.gates if all(q in index for q in g.qubits)]
         self._build_gate_errors([g for g in gates if _key(g) not in self._gate_errors])
-        model = NoiseModel(basis_gates=self._basis_gates)
+        model = SharedNoiseModel(basis_gates=self._basis_gates)
         for on, error in basic_device_readout_errors(_sub_properties(self._properties, qubits)):
             model.add_readout_error(error, on)
         for gate in gates:
@@ -400,8 +439,6 @@ class LocalDevice(ThreadedSimulator):
             group_options = {**options, "method": method}
             if "max_parallel_threads" not in options:  # a count set on the options is kept
                 group_options.update(_threads(method, len(qubits)))
-            if "noise_model" not in options:
-                group_options["noise_model"] = self._noise.for_qubits(qubits)
             if seed is not None:
                 group_options["seed_simulator"] = _group_seed(seed, g)
             result = run_aer(
@@ -410,6 +447,7 @@ class LocalDevice(ThreadedSimulator):
                 group_options,
                 self.offload,
                 self._simulator,
+                noise=None if "noise_model" in options else (self._noise, qubits),
             )
             runs.append(result)
             experiments = iter(result.results)

@@ -22,7 +22,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
 from qiskit import QuantumCircuit, qpy
 from qiskit.qpy.exceptions import QpyError
@@ -41,27 +41,54 @@ class Unavailable(Exception):
     """No worker can take this run: the caller simulates it in its own process."""
 
 
+class NoiseSource(Protocol):
+    """A device's noise by physical qubits (`qexp.backends.local_device.DeviceNoise`)."""
+
+    def for_qubits(self, qubits: tuple[int, ...]) -> Any: ...
+
+
+NOISE_QUBITS = "qexp_noise_qubits"
+"""The run option naming the qubits whose noise a worker takes from its own device noise."""
+
+
 def run_aer(
     circuits: list[QuantumCircuit],
     parameter_binds: list[dict] | None,
     options: dict[str, Any],
     offload: Offload | None,
     local: AerSimulator,
+    noise: tuple[NoiseSource, tuple[int, ...]] | None = None,
 ) -> Result:
-    """`local.run(circuits, parameter_binds, **options).result()`, in a worker when it can."""
+    """`local.run(circuits, parameter_binds, **options).result()`, in a worker when it can.
+
+    `noise`: the device's noise and the qubits whose model the run takes. A worker builds
+    and keeps that model from its own copy of the device's noise (`use_device_noise`), so
+    a job sends its circuits and options, never a noise model (about 1 MB pickled, and as
+    much again to unpickle, for every job of a large fake device).
+    """
     if offload is not None and parameter_binds is None:
         try:
             buffer = io.BytesIO()
             qpy.dump(circuits, buffer)
-            return offload(buffer.getvalue(), options)
+            sent = options if noise is None else {**options, NOISE_QUBITS: noise[1]}
+            return offload(buffer.getvalue(), sent)
         except Unavailable as exc:  # the simulation's own errors are raised as they are
             log.debug("simulating in this process: %s", exc)
         except (QpyError, TypeError, ValueError) as exc:  # e.g. metadata JSON cannot hold
             log.debug("simulating in this process, QPY cannot write the circuits: %s", exc)
+    if noise is not None:
+        options = {**options, "noise_model": noise[0].for_qubits(noise[1])}
     return local.run(circuits, parameter_binds=parameter_binds, **options).result()
 
 
 _simulator: AerSimulator | None = None
+_device_noise: NoiseSource | None = None
+
+
+def use_device_noise(noise: NoiseSource | None) -> None:
+    """In a worker process: the device noise its runs take their models from."""
+    global _device_noise
+    _device_noise = noise
 
 
 def simulate(circuits_qpy: bytes, options: dict[str, Any]) -> Result:
@@ -69,6 +96,12 @@ def simulate(circuits_qpy: bytes, options: dict[str, Any]) -> Result:
     global _simulator
     if _simulator is None:
         _simulator = AerSimulator()
+    if NOISE_QUBITS in options:
+        if _device_noise is None:
+            raise Unavailable("this worker holds no device noise")
+        options = dict(options)
+        qubits = tuple(options.pop(NOISE_QUBITS))
+        options["noise_model"] = _device_noise.for_qubits(qubits)
     circuits = qpy.load(io.BytesIO(circuits_qpy))
     # One thread: the pool is the parallelism (one worker per core), and Aer's threads in
     # each worker would only spin against the other workers'. Bits do not depend on it.

@@ -90,8 +90,34 @@ def fake_device_names() -> tuple[str, ...]:
     )
 
 
+def check_device(cfg: Any) -> None:
+    """A fake device's name names one of the installed runtime's fake devices.
+
+    Asked by the plan when it connects, where the runtime is imported anyway (beside the
+    check of QASM files), not with the other values: listing the devices imports it."""
+    names = fake_device_names()
+    if cfg.kind == "fake" and cfg.name not in names:
+        close = difflib.get_close_matches(str(cfg.name), names, n=3, cutoff=0.5)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise ConfigError(
+            "backend.name",
+            cfg.name,
+            f"a device of qiskit_ibm_runtime.fake_provider ({len(names)} exist, e.g. "
+            "FakeManilaV2, FakeKolkataV2, FakeSherbrooke, FakeTorino, FakeFez)",
+            f"{hint}set backend.name=FakeManilaV2",
+        )
+    if cfg.kind == "flaky" and cfg.base != "aer" and cfg.base not in names:
+        raise ConfigError(
+            "backend.base",
+            cfg.base,
+            "aer or a fake device name such as FakeManilaV2",
+            "set backend.base=aer",
+        )
+
+
 def validate(cfg: Any) -> None:
-    """Check the backend section's values (the account is checked when the plan connects)."""
+    """Check the backend section's values (the account and a fake device's name are
+    checked when the plan connects: `check_device`)."""
     kind = getattr(cfg, "kind", None)
     if kind == "aer":
         if cfg.method not in AER_METHODS:
@@ -102,16 +128,12 @@ def validate(cfg: Any) -> None:
                 "set backend.method=automatic",
             )
     elif kind == "fake":
-        names = fake_device_names()
-        if cfg.name not in names:
-            close = difflib.get_close_matches(str(cfg.name), names, n=3, cutoff=0.5)
-            hint = f"did you mean {' or '.join(close)}? " if close else ""
+        if not isinstance(cfg.name, str) or not cfg.name:
             raise ConfigError(
                 "backend.name",
                 cfg.name,
-                f"a device of qiskit_ibm_runtime.fake_provider ({len(names)} exist, e.g. "
-                "FakeManilaV2, FakeKolkataV2, FakeSherbrooke, FakeTorino, FakeFez)",
-                f"{hint}set backend.name=FakeManilaV2",
+                "the class name of a fake device, such as FakeManilaV2",
+                "set backend.name=FakeManilaV2",
             )
     elif kind == "ibm":
         if cfg.channel is not None and cfg.channel not in IBM_CHANNELS:
@@ -122,13 +144,6 @@ def validate(cfg: Any) -> None:
                 "set backend.channel=ibm_quantum_platform",
             )
     elif kind == "flaky":
-        if cfg.base != "aer" and cfg.base not in fake_device_names():
-            raise ConfigError(
-                "backend.base",
-                cfg.base,
-                "aer or a fake device name such as FakeManilaV2",
-                "set backend.base=aer",
-            )
         for key in ("fail_submissions", "fail_polls", "fail_results"):
             if any(n < 0 for n in getattr(cfg, key)):
                 raise ConfigError(

@@ -251,6 +251,7 @@ def _preparer(
         check_clifford=check_clifford,
         max_exact_qubits=cfg.metrics.max_exact_qubits,
         mitigation=_mitigation(cfg),
+        device_noise=getattr(backend, "noise", None),
     )
     return Preparer(context, workers, surveyed)
 

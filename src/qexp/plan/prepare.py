@@ -74,6 +74,9 @@ class PrepareContext:
     """`metrics.max_exact_qubits`: each circuit's ideal answer is computed here, once."""
     mitigation: Any = None
     """A `MitigationPlan`: each circuit range also gets its calibration job's PUBs."""
+    device_noise: Any = None
+    """A fake device's noise (`DeviceNoise`): jobs simulated in a worker take their noise
+    models from the worker's own copy, built there once per set of qubits."""
 
 
 @dataclass
@@ -320,6 +323,10 @@ def _init_worker(context: PrepareContext, main_pid: int) -> None:
     gc.freeze()  # what the worker starts with lives as long as it does
     threading.Thread(target=_end_with, args=(main_pid,), name="qexp-watch", daemon=True).start()
     _worker = _Worker(context)
+    if context.device_noise is not None:
+        from qexp.backends import offload
+
+        offload.use_device_noise(context.device_noise)
 
 
 WATCH_INTERVAL = 0.5
