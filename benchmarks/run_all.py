@@ -21,6 +21,14 @@ Workloads and what each side does:
 - ghz: the GHZ command of the issue on FakeTorino as a whole process (median), and the cost
   of each extra job: the same four GHZ circuits as 1 job and as 4 jobs (whole processes),
   and `fake_device.py`, which subtracts Aer's own simulation time inside one process.
+- jobs: what many small jobs cost beyond their circuits. 300 random 5-qubit depth-30
+  OpenQASM 2 files, 100 shots, the transpile cache warm (filled by a run before), as 3
+  jobs of 100 and as 150 jobs of 2, interleaved, on FakeTorino and on aer; the ratio of
+  150 jobs to 3 jobs.
+- sweep: what a point of a `-m` sweep costs beyond its work: a 20-point sweep of one GHZ
+  circuit per point (`circuits.num_qubits=range(2,22)`, aer, the default launcher) against
+  one such run alone, interleaved; then a 200-point sweep (`range(2,22)` x 10 seeds),
+  reported per point.
 - size: the job files of the e2e qexp run on aer against the bound
   1.05 x (packed bits + QPY bytes of the logical circuits) + 16 KiB, and bytes per shot
   beside the plain script's files.
@@ -58,7 +66,7 @@ HERE = Path(__file__).resolve().parent
 QUIET_WAIT = [60.0]
 """Seconds to wait, before each timed command, for the other processes to quieten."""
 PY = sys.executable
-WORKLOADS = ("e2e", "ghz", "size", "load", "memory")
+WORKLOADS = ("e2e", "ghz", "jobs", "sweep", "size", "load", "memory")
 GHZ_COMMAND = (
     "circuits=ghz",
     "circuits.num_qubits=[4,8,12]",
@@ -187,14 +195,14 @@ def spread(values: Sequence[float]) -> str:
 # --- e2e: the QASM workload ---------------------------------------------------------------
 
 
-def write_qasm_files(folder: Path, count: int) -> Path:
-    """The issue's circuits: random_circuit(5, 10, max_operands=2, seed=1000+i), measured."""
+def write_qasm_files(folder: Path, count: int, depth: int = 10) -> Path:
+    """The issue's circuits: random_circuit(5, depth, max_operands=2, seed=1000+i), measured."""
     from qiskit import qasm2
     from qiskit.circuit.random import random_circuit
 
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(count):
-        circuit = random_circuit(5, 10, max_operands=2, seed=1000 + i)
+        circuit = random_circuit(5, depth, max_operands=2, seed=1000 + i)
         circuit.measure_all()
         (folder / f"circuit_{i:05d}.qasm").write_text(qasm2.dumps(circuit))
     return folder
@@ -380,6 +388,92 @@ def ghz(bench: Bench) -> None:
         )
 
 
+# --- jobs: many small jobs against a few large ones -----------------------------------------
+
+
+def small_jobs(bench: Bench) -> None:
+    """300 circuits as 3 jobs of 100 and as 150 jobs of 2, warm transpile cache."""
+    count = 60 if bench.quick else 300
+    qasm = write_qasm_files(bench.work / "jobs-qasm", count, depth=30)
+    cache = bench.cold()  # one cache for this workload, filled below, then warm
+    print(f"jobs: {count} circuits, {bench.repeats} rounds, load {load()}")
+    for backend in ("FakeTorino", "aer"):
+        choice = (
+            ["backend=aer"] if backend == "aer" else ["backend=fake", f"backend.name={backend}"]
+        )
+        common = [*choice, "circuits=qasm", f"circuits.path={qasm}", "primitive.shots=100"]
+        fill = qexp_args(*common, f"hydra.run.dir={bench.work / f'jobs-fill-{backend}'}")
+        run(fill, bench.work, cache)
+        times: dict[int, list[float]] = {count // 3: [], 2: []}
+        for r in range(bench.repeats):
+            sizes = list(times) if r % 2 == 0 else list(reversed(times))
+            for per_job in sizes:
+                folder = bench.work / f"jobs-{backend}-{per_job}-{r}"
+                args = qexp_args(
+                    *common, f"partition.max_circuits={per_job}", f"hydra.run.dir={folder}"
+                )
+                elapsed, _ = run(args, bench.work, cache)
+                times[per_job].append(elapsed)
+                print(
+                    f"  {backend} round {r + 1}, {per_job} per job: {elapsed:.2f} s "
+                    f"(CPU {CPU[-1]:.1f} s, others {FOREIGN[-1]:.0%})"
+                )
+        few, many = (statistics.median(times[n]) for n in times)
+        bench.add(
+            f"(f) {count} circuits on {backend}: {count // 2} jobs of 2 against 3 of {count // 3}",
+            f"{seconds(times[count // 3])} [{spread(times[count // 3])}]",
+            f"{seconds(times[2])} [{spread(times[2])}]",
+            f"{many / few:.2f}x",
+            "<= 1.3x",
+            ok=many / few <= 1.3,
+        )
+
+
+# --- sweep: what a point costs beyond its work ----------------------------------------------
+
+
+def sweep_points(bench: Bench) -> None:
+    """A 20-point sweep of one-circuit runs against one such run; a 200-point sweep."""
+    print(f"sweep: aer, {bench.repeats} rounds, load {load()}")
+    points = 5 if bench.quick else 20
+    one: list[float] = []
+    many: list[float] = []
+    for r in range(bench.repeats):
+        single = qexp_args("circuits.num_qubits=5", f"hydra.run.dir={bench.work / f'point-{r}'}")
+        sweep = [
+            PY, "-m", "qexp", "-m", f"circuits.num_qubits=range(2,{2 + points})",
+            "run.progress=off", f"hydra.sweep.dir={bench.work / f'sweep-{r}'}",
+        ]  # fmt: skip
+        order = [(single, one), (sweep, many)]
+        for args, into in order if r % 2 == 0 else reversed(order):
+            elapsed, _ = run(args, bench.work, bench.cold())
+            into.append(elapsed)
+            print(f"  round {r + 1}: {'sweep' if into is many else 'one run'} {elapsed:.2f} s")
+    ratio = statistics.median(many) / statistics.median(one)
+    bench.add(
+        f"(g) a {points}-point sweep of one-circuit runs (aer) against one run",
+        f"{seconds(one)} [{spread(one)}]",
+        f"{seconds(many)} [{spread(many)}]",
+        f"{ratio:.2f}x",
+        "<= 3x",
+        ok=ratio <= 3,
+    )
+    if bench.quick:
+        return
+    big = [
+        PY, "-m", "qexp", "-m", "circuits.num_qubits=range(2,22)", "seed=range(1,11)",
+        "run.progress=off", f"hydra.sweep.dir={bench.work / 'sweep-200'}",
+    ]  # fmt: skip
+    elapsed, _ = run(big, bench.work, bench.cold())
+    bench.add(
+        "(g) a 200-point sweep of one-circuit runs (aer)",
+        "",
+        f"{elapsed:.1f} s ({elapsed / 200 * 1000:.0f} ms per point)",
+        "",
+        "measured",
+    )
+
+
 # --- size: job files against the bound ----------------------------------------------------
 
 
@@ -563,6 +657,8 @@ def main() -> int:
     runs: dict[str, Path] = {}
     steps["e2e"] = lambda: runs.update(e2e(bench, args.backends))
     steps["ghz"] = lambda: ghz(bench)
+    steps["jobs"] = lambda: small_jobs(bench)
+    steps["sweep"] = lambda: sweep_points(bench)
     steps["size"] = lambda: size(bench, runs.get("aer"))
     steps["load"] = lambda: load_sweep(bench)
     steps["memory"] = lambda: memory(bench)

@@ -174,3 +174,26 @@ def test_isa_depth_through_the_dag_equals_the_circuits_own_count():
     for circuit in [*circuits, *transpile.to_isa(pm, circuits)]:
         assert transpile.depth(circuit) == circuit.depth()
     assert transpile.depth(ghz) == 4  # the barrier does not count
+
+
+def test_the_ledger_written_a_transition_at_a_time_is_the_whole_ledger_as_json(tmp_path):
+    """A transition re-encodes only its own job's entry; the file must stay exactly what
+    `json.dumps(ledger, indent=1)` gives, for readers and for diffs."""
+    import json
+
+    from qexp.plan.partition import JobPlan
+    from qexp.store.manifest import Manifest
+
+    manifest = Manifest.create(tmp_path, [JobPlan(i, (2 * i, 2 * i + 1)) for i in range(4)], {})
+    manifest.submitted(1, "job-a", None)
+    manifest.finished(1, "done")
+    manifest.submitted(3, None, "batch-b")
+    manifest.finished(3, "failed", "ValueError: bad", "rejected")
+    manifest.jobs[0].status = "cancelled"  # changed outside a transition: a plain save
+    manifest.save()
+    text = (tmp_path / "manifest.json").read_text()
+    assert text == json.dumps(json.loads(text), indent=1) + "\n"
+    again = Manifest.load(tmp_path)
+    assert [j.status for j in again.jobs] == ["cancelled", "done", "pending", "failed"]
+    assert again.jobs[1].attempts[0].job_id == "job-a"
+    assert again.jobs[3].last.error_class == "rejected"

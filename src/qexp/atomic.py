@@ -29,8 +29,8 @@ def atomic_path(path: Path, durable: bool = True) -> Iterator[Path]:
         _fsync_dir(path.parent)
 
 
-def write_text(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
+def write_text(path: Path, text: str, durable: bool = True) -> None:
+    with atomic_path(path, durable) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 

@@ -1,4 +1,5 @@
-"""`hydra/sweeper=qexp` (qexp's default): Hydra's basic sweeper, plus the dry run.
+"""`hydra/sweeper=qexp` (qexp's default): Hydra's basic sweeper, plus the dry run, and points
+composed once per choice of groups.
 
 With `run.dry_run=true` every point is composed and planned here, in the launching process,
 and nothing is handed to the launcher: no point runs, no Slurm job starts.
@@ -9,14 +10,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.config_loader import ConfigLoader
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.types import HydraContext
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 
 class QexpSweeper(BasicSweeper):
+    def setup(self, *, hydra_context: HydraContext, task_function: Any, config: DictConfig) -> None:
+        """Points that choose the same groups share one composition (`qexp.sweep.compose`):
+        for the check of the batch, for the launcher, and for the dry run."""
+        from qexp.sweep.compose import PointComposer
+
+        loader = cast(ConfigLoader, PointComposer(hydra_context.config_loader))
+        shared = HydraContext(loader, hydra_context.callbacks)
+        super().setup(hydra_context=shared, task_function=task_function, config=config)
+
     def sweep(self, arguments: list[str]) -> Any:
         assert self.config is not None and self.hydra_context is not None
         if not OmegaConf.select(self.config, "run.dry_run"):

@@ -8,6 +8,7 @@ backend that fails chosen calls (`flaky`), `ibm` a real device reached through
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from qiskit.providers import BackendV2
@@ -20,13 +21,9 @@ def connect(cfg: Any, min_num_qubits: int = 1) -> tuple[BackendV2, Any]:
     if cfg.kind in ("fake", "flaky"):
         check_device(cfg)
     if cfg.kind == "aer":
-        from qexp.backends.offload import LocalSimulator
-
-        return LocalSimulator(method=cfg.method), None
+        return _local("aer", cfg.method), None
     if cfg.kind == "fake":
-        from qexp.backends.local_device import local_device
-
-        return local_device(cfg.name), None
+        return _local("fake", cfg.name), None
     if cfg.kind == "flaky":
         from qexp.backends.flaky import flaky_backend
 
@@ -34,6 +31,21 @@ def connect(cfg: Any, min_num_qubits: int = 1) -> tuple[BackendV2, Any]:
     from qexp.backends.ibm import ibm_backend
 
     return ibm_backend(cfg, min_num_qubits)
+
+
+@functools.cache
+def _local(kind: str, choice: str) -> BackendV2:
+    """A local backend, built once per process: the points of a sweep share it (a fake
+    device's data and the noise models built so far; FakeTorino alone takes seconds to
+    load). It holds nothing of a run: a job's options live on the runtime's copy of it,
+    and the plan that lends it its worker processes takes them back when it closes."""
+    if kind == "aer":
+        from qexp.backends.offload import LocalSimulator
+
+        return LocalSimulator(method=choice)
+    from qexp.backends.local_device import local_device
+
+    return local_device(choice)
 
 
 def describe(backend: BackendV2) -> str:

@@ -226,13 +226,16 @@ def executions_per_point(primitive: str, finalized_options: Mapping[str, Any], s
     """Executions one parameter set of one circuit costs with these (finalized) options,
     as the runtime's client counts them: twirling rounds shots up to randomizations of
     equal size, ZNE runs every noise factor, PEC samples up to its overhead. Measurement
-    bases and TREX's learning circuits are per job and counted by the estimate."""
-    from qiskit_ibm_runtime.executor.calculate_twirling_shots import calculate_twirling_shots
-
+    bases and TREX's learning circuits are per job and counted by the estimate. Without
+    such options nothing is imported: a run without them never waits for the runtime."""
     twirling = finalized_options.get("twirling") or {}
     resilience = finalized_options.get("resilience") or {}
     count = shots
     if twirling.get("enable_gates") or twirling.get("enable_measure"):
+        from qiskit_ibm_runtime.executor.calculate_twirling_shots import (
+            calculate_twirling_shots,
+        )
+
         randomizations, per_randomization = calculate_twirling_shots(
             shots,
             twirling.get("num_randomizations", "auto"),

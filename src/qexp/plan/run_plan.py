@@ -165,4 +165,8 @@ class RunPlan:
         return len(self.catalog)
 
     def close(self) -> None:
+        """Stop the worker processes; a local backend (shared by the points of a sweep)
+        stops sending its simulations to them."""
+        if getattr(self.backend, "offload", None) is not None:
+            self.backend.offload = None
         self.preparer.close()

@@ -6,7 +6,9 @@ version. A second run, or a sweep point that changes only shots, primitive optio
 partitioning, finds every ISA circuit here and transpiles nothing. An entry is a QPY file
 written atomically; one that cannot be read back as exactly one circuit is ignored, deleted
 and rebuilt, never trusted. The folder is capped in size: when a run ends above the cap,
-the least recently used entries are removed.
+the least recently used entries are removed (a run that wrote nothing leaves it alone, and
+one process scans it at most every `PRUNE_EVERY` seconds, so a sweep's points do not each
+scan it).
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import time
 from pathlib import Path
 
 from qiskit import QuantumCircuit, qpy
 from qiskit import __version__ as qiskit_version
 
 from qexp.atomic import atomic_path
+
+PRUNE_EVERY = 30.0
+"""Seconds between two scans of the folder for its size, in one process: the points of a
+sweep each add a few entries, and a scan stats every entry."""
 
 SUBDIR = "transpile"
 SUFFIX = ".qpy"
@@ -76,6 +83,14 @@ class TranspileCache:
         except OSError:
             pass  # a cache that cannot be written is only a slower run
 
+    def prune_now(self, max_bytes: int) -> int:
+        """`prune`, unless this process pruned this folder less than `PRUNE_EVERY` ago."""
+        last = _PRUNED.get(self.folder)
+        if last is not None and time.monotonic() - last < PRUNE_EVERY:
+            return 0
+        _PRUNED[self.folder] = time.monotonic()
+        return self.prune(max_bytes)
+
     def prune(self, max_bytes: int) -> int:
         """Delete the least recently used entries until the cache fits; return how many."""
         entries = []
@@ -95,3 +110,7 @@ class TranspileCache:
             total -= size
             removed += 1
         return removed
+
+
+_PRUNED: dict[Path, float] = {}
+"""When this process last scanned each cache folder."""

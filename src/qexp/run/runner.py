@@ -205,7 +205,7 @@ class _TranspileCount:
             log.info("transpiled %d circuits (transpile.cache=false)", total)
             return
         cache = TranspileCache(settings.folder, "")
-        removed = cache.prune(settings.max_mb * 2**20)
+        removed = cache.prune_now(settings.max_mb * 2**20) if self.transpiled else 0
         what = "nothing transpiled" if not self.transpiled else f"{self.transpiled} transpiled"
         log.info(
             "transpile cache: %d of %d circuits reused, %s (%s%s)",

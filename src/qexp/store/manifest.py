@@ -86,6 +86,10 @@ class Manifest:
         self.path, self.jobs, self.info = path, jobs, info
         self.recorded: set[int] = set()
         """Jobs whose circuit digests this process has recorded."""
+        self._texts: dict[int, str] = {}
+        """Each job's entry as written last, by job index: a transition re-encodes only
+        the job it changed (the ledger is rewritten at every transition, and encoding
+        every entry each time grew with the square of the jobs)."""
 
     @classmethod
     def create(cls, run_dir: Path, plans: Sequence[PlannedJob], info: dict[str, Any]) -> Manifest:
@@ -120,7 +124,15 @@ class Manifest:
         ]
         return cls(run_dir / MANIFEST_FILE, jobs, data)
 
-    def save(self) -> None:
+    def save(self, durable: bool = True, changed: int | None = None) -> None:
+        """Rewrite the file (atomically). `durable` also waits until it is on the disk:
+        needed where it holds a job id no other file holds; a job's end can wait for the
+        next durable write, since resume trusts the job file over the ledger's status.
+        `changed`: the one job changed since the last save (None: any may have)."""
+        if changed is None:
+            self._texts.clear()
+        else:
+            self._texts.pop(changed, None)
         data = {
             **self.info,
             "schema_version": MANIFEST_SCHEMA_VERSION,
@@ -128,9 +140,19 @@ class Manifest:
             "updated": now(),
             "counts": self.counts(),
             "batches": self.batches(),
-            "jobs": [_entry(job) for job in self.jobs],
         }
-        write_text(self.path, json.dumps(data, indent=1) + "\n")
+        entries = [self._text(job) for job in self.jobs]
+        text = json.dumps(data, indent=1)[:-2]  # without the closing "\n}"
+        jobs = "[\n" + ",\n".join(entries) + "\n ]" if entries else "[]"
+        write_text(self.path, f'{text},\n "jobs": {jobs}\n}}\n', durable)
+
+    def _text(self, job: JobEntry) -> str:
+        """The job's entry as `json.dumps` of the whole ledger writes it (indent 1, at the
+        depth of the `jobs` list)."""
+        if job.index not in self._texts:
+            lines = json.dumps(_entry(job), indent=1).splitlines()
+            self._texts[job.index] = "\n".join(f"  {line}" for line in lines)
+        return self._texts[job.index]
 
     @property
     def run_dir(self) -> Path:
@@ -149,7 +171,7 @@ class Manifest:
         job = self.jobs[index]
         job.attempts.append(Attempt(job_id=job_id, batch_id=batch_id, submitted=now()))
         job.status = "submitted"
-        self.save()
+        self.save(changed=index)
 
     def finished(
         self, index: int, status: str, error: str | None = None, cls: str | None = None
@@ -158,11 +180,11 @@ class Manifest:
         if job.last is not None:
             job.last.finished, job.last.error, job.last.error_class = now(), error, cls
         job.status = status
-        self.save()
+        self.save(durable=False, changed=index)
 
     def set_status(self, index: int, status: str) -> None:
         self.jobs[index].status = status
-        self.save()
+        self.save(durable=False, changed=index)
 
 
 def _folder(kind: str) -> str:
