@@ -1,0 +1,58 @@
+"""The field's figures of merit: pure functions of measured counts (or values) and the ideal.
+
+One module per concept: `scores` (per circuit: success and heavy-output probabilities,
+Hellinger and normalized fidelity, the Estimator's error), `intervals` (Wilson over shots,
+the bootstrap over circuits), `quantum_volume` (IBM's two-sigma rule). Formulas and
+references: docs/metrics.md. Everything is re-exported here: `from qexp import metrics`,
+then `metrics.sampler_metrics(...)`.
+"""
+
+from qexp.metrics.intervals import (
+    CONFIDENCE,
+    Estimate,
+    bootstrap_interval,
+    bootstrap_means,
+    mean_interval,
+    wilson_interval,
+)
+from qexp.metrics.quantum_volume import (
+    QV_MIN_CIRCUITS,
+    QV_THRESHOLD,
+    QuantumVolumeVerdict,
+    quantum_volume_verdict,
+)
+from qexp.metrics.scores import (
+    Counts,
+    distribution_metrics,
+    error,
+    estimator_metrics,
+    heavy_output_probability,
+    hellinger_fidelity,
+    normalized_fidelity,
+    sampler_metrics,
+    success_probability,
+    tally,
+)
+
+__all__ = [
+    "CONFIDENCE",
+    "QV_MIN_CIRCUITS",
+    "QV_THRESHOLD",
+    "Counts",
+    "Estimate",
+    "QuantumVolumeVerdict",
+    "bootstrap_interval",
+    "bootstrap_means",
+    "distribution_metrics",
+    "error",
+    "estimator_metrics",
+    "heavy_output_probability",
+    "hellinger_fidelity",
+    "mean_interval",
+    "normalized_fidelity",
+    "quantum_volume_verdict",
+    "sampler_metrics",
+    "success_probability",
+    "tally",
+    "wilson_interval",
+]
