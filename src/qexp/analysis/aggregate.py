@@ -34,12 +34,27 @@ ESTIMATOR_METRICS = {"error": "error (measured - ideal)"}
 WILSON = "Wilson over shots"
 BOOTSTRAP = "bootstrap over circuit results"
 QV_GENERATOR = "quantum_volume"
-MEAN_COLUMNS = ("metric", "observable", "num_qubits", "mean", "low", "high", "n", "interval")
+MEAN_COLUMNS = (
+    "metric",
+    "observable",
+    "num_qubits",
+    "mean",
+    "low",
+    "high",
+    "n",
+    "interval",
+    "reference",
+)
+SHOT_LIMITED = ("hellinger_fidelity", "normalized_fidelity")
+"""Metrics an ideal device scores below 1 with finite shots (their reference says how far)."""
+REFERENCE_WARNING = 0.9
+"""A reference below this means the shot count, not the device, limits the metric."""
 
 
 def metric_means(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
     """Per group of `by`, width and metric: the mean over circuit results with its 95%
-    interval.
+    interval, and `reference`: the mean of what an ideal device scores on the same circuits
+    with the same shots (`<metric>_reference`; NaN where the files have none).
 
     A width with one circuit result gets that result's Wilson interval (a probability over
     shots; fidelities have none: NaN); more results get a percentile bootstrap over them
@@ -99,6 +114,32 @@ def quantum_volume(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.D
     return pd.DataFrame(found, columns=columns)
 
 
+def volumetric_cells(table: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame | None:
+    """QED-C's volumetric cells: per group of `by`, generator, width and depth setting, the
+    mean ISA depth (`depth_mean`), the mean normalized fidelity (`fidelity`, unclipped), its
+    shot-noise reference (`reference`) and the number of circuit results (`results`)."""
+    needed = {"normalized_fidelity", "isa_depth", "num_qubits", "generator"}
+    if not needed <= set(table.columns):
+        return None
+    part = table[table["normalized_fidelity"].notna() & table["isa_depth"].notna()]
+    if part.empty:
+        return None
+    reference = f"normalized_fidelity{metrics.REFERENCE_SUFFIX}"
+    if reference not in part:
+        part = part.assign(**{reference: math.nan})
+    keys = [*by, "generator", "num_qubits", *(["depth"] if "depth" in part else [])]
+    return (
+        part.groupby(keys, dropna=False, sort=True)
+        .agg(
+            depth_mean=("isa_depth", "mean"),
+            fidelity=("normalized_fidelity", "mean"),
+            reference=(reference, "mean"),
+            results=("normalized_fidelity", "size"),
+        )
+        .reset_index()
+    )
+
+
 def volume(verdicts: pd.DataFrame) -> int | None:
     """2**n for the widest passing width n (Cross et al. 2019), None when none passes."""
     passed = verdicts[verdicts["passed"]]
@@ -106,6 +147,24 @@ def volume(verdicts: pd.DataFrame) -> int | None:
 
 
 def _mean(group: pd.DataFrame, metric: str) -> dict[str, Any]:
+    return _interval(group, metric) | {"reference": _reference(group, metric)}
+
+
+def _reference(group: pd.DataFrame, metric: str) -> float:
+    column = f"{metric}{metrics.REFERENCE_SUFFIX}"
+    if column not in group or not group[column].notna().any():
+        return math.nan
+    return float(group[column].mean())
+
+
+def shot_noise_limits(means: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `metric_means` where a noiseless device would score below
+    `REFERENCE_WARNING` with the run's shots: there the shot count limits the number."""
+    limited = means["metric"].isin(SHOT_LIMITED) & (means["reference"] < REFERENCE_WARNING)
+    return means[limited]
+
+
+def _interval(group: pd.DataFrame, metric: str) -> dict[str, Any]:
     values = group[metric].to_numpy(dtype=float)
     if len(values) > 1:
         estimate = metrics.mean_interval(values)

@@ -21,7 +21,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from qexp.analysis.aggregate import QV_GENERATOR, SAMPLER_METRICS, metric_means, quantum_volume
+from qexp.analysis.aggregate import (
+    QV_GENERATOR,
+    REFERENCE_WARNING,
+    SAMPLER_METRICS,
+    metric_means,
+    quantum_volume,
+    volumetric_cells,
+)
 from qexp.metrics import QV_THRESHOLD
 
 DPI = 110
@@ -30,6 +37,7 @@ MAX_PANELS = 24
 """Panels per figure (circuits, observables)."""
 MAX_RESULTS = 60
 """Points per Estimator panel: the first circuit results of each observable."""
+REFERENCE_LABEL = "noiseless device, same shots"
 IDEAL_HOP = (1 + math.log(2)) / 2
 """Heavy-output probability of an ideal device on wide Quantum Volume circuits."""
 GENERATOR_MARKERS = ("s", "o", "D", "^", "v", "P", "X", "h")
@@ -61,6 +69,7 @@ def plot_widths(
     fig = Figure(figsize=(max(7.0, 4.2 * len(names)), 4.6), layout="constrained")
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     labels = sorted(means[series].unique(), key=str) if series else [None]
+    referenced = False
     for ax, metric in zip(axes, names, strict=True):
         part = means[means["metric"] == metric]
         for number, label in enumerate(labels):
@@ -82,17 +91,30 @@ def plot_widths(
                 capsize=3,
                 label=None if label is None else str(label),
             )
+            reference = line["reference"].to_numpy(dtype=float)
+            if np.isfinite(reference).any():
+                referenced = True
+                ax.plot(
+                    x,
+                    reference,
+                    linestyle="--",
+                    marker="_",
+                    color=f"C{number % 10}" if series else "grey",
+                    alpha=0.8,
+                    label=None if series else REFERENCE_LABEL,
+                )
         if metric == "heavy_output_probability":
             ax.axhline(QV_THRESHOLD, color=THRESHOLD, linestyle="--", label="2/3")
         ax.set_title(SAMPLER_METRICS[metric], fontsize=10)
         ax.set_xlabel("number of qubits")
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(min(0.0, *(part["low"].dropna()), *(part["reference"].dropna())) - 0.02, 1.05)
         ax.set_xticks(sorted({int(n) for n in part["num_qubits"]}))
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("mean over circuit results")
-    handles, texts = axes[-1].get_legend_handles_labels()
-    if series:
-        handles, texts = axes[0].get_legend_handles_labels()
+    handles, texts = _legend(axes)
+    if series and referenced:
+        handles.append(Line2D([], [], linestyle="--", color="grey"))
+        texts.append(REFERENCE_LABEL + " (dashed, same colour)")
     if handles:
         fig.legend(handles, texts, loc="outside lower center", ncols=min(4, len(handles)))
     suptitle(fig, "Metrics per width: mean with its 95% interval", where)
@@ -104,7 +126,13 @@ def plot_widths(
         "bootstrap over the circuit results where a width has several, the Wilson interval "
         "over shots where it has one (a single circuit's fidelity has none)"
         + (f"; one line per {lines or series}" if series else "")
-        + ".",
+        + (
+            "; dashed: the shot-noise reference, what a noiseless device scores on the same "
+            "circuits with the same shots (fidelities are biased low by finite shots)"
+            if referenced
+            else ""
+        )
+        + ". Normalized fidelities are averaged unclipped (they can be below 0).",
     )
 
 
@@ -175,52 +203,58 @@ def plot_quantum_volume(table: Any, path: Path, where: str) -> Plot | None:
 
 def plot_volumetric(table: Any, path: Path, where: str) -> Plot | None:
     """QED-C's volumetric plot: width against depth, each cell (generator, width, depth
-    setting) coloured by its mean normalized fidelity."""
-    needed = {"normalized_fidelity", "isa_depth", "num_qubits", "generator"}
-    if not needed <= set(table.columns):
+    setting) coloured by its mean normalized fidelity, hatched where the shot count limits
+    it (a noiseless device would score below `REFERENCE_WARNING` with the same shots)."""
+    cells = volumetric_cells(table)
+    if cells is None or cells.empty:
         return None
-    part = table[table["normalized_fidelity"].notna() & table["isa_depth"].notna()]
-    if part.empty:
-        return None
-    keys = ["generator", "num_qubits", *(["depth"] if "depth" in part else [])]
-    cells = (
-        part.groupby(keys, dropna=False, sort=True)
-        .agg(
-            depth_mean=("isa_depth", "mean"),
-            fidelity=("normalized_fidelity", "mean"),
-            results=("normalized_fidelity", "size"),
-        )
-        .reset_index()
-    )
     fig = Figure(figsize=(8, 5), layout="constrained")
     ax = fig.subplots()
     generators = list(dict.fromkeys(cells["generator"]))
     points = None
     for number, generator in enumerate(generators):
         rows = cells[cells["generator"] == generator]
+        marker = GENERATOR_MARKERS[number % len(GENERATOR_MARKERS)]
         points = ax.scatter(
             rows["depth_mean"],
             rows["num_qubits"],
-            c=rows["fidelity"],
+            c=np.clip(rows["fidelity"], 0, 1),  # colours clipped; numbers are not
             cmap="RdYlGn",
             vmin=0,
             vmax=1,
-            marker=GENERATOR_MARKERS[number % len(GENERATOR_MARKERS)],
+            marker=marker,
             s=260,
             edgecolors="black",
             linewidths=0.6,
             label=str(generator),
         )
-        for row in rows.itertuples(index=False):
-            ax.annotate(
-                f"{row.fidelity:.2f}",
-                (row.depth_mean, row.num_qubits),
-                ha="center",
-                va="center",
-                fontsize=6,
+        limited = rows[rows["reference"] < REFERENCE_WARNING]
+        if len(limited):
+            ax.scatter(
+                limited["depth_mean"],
+                limited["num_qubits"],
+                marker=marker,
+                s=260,
+                facecolors="none",
+                edgecolors="dimgrey",
+                hatch="///",
+                linewidths=0.4,
             )
+        for row in rows.itertuples(index=False):
+            place = (row.depth_mean, row.num_qubits)
+            ax.annotate(f"{row.fidelity:.2f}", place, ha="center", va="center", fontsize=6)
+            if row.reference < REFERENCE_WARNING:
+                ax.annotate(
+                    f"noiseless: {row.reference:.2f}",
+                    place,
+                    xytext=(11, 0),
+                    textcoords="offset points",
+                    ha="left",
+                    va="center",
+                    fontsize=6,
+                )
     assert points is not None
-    fig.colorbar(points, ax=ax, label="mean normalized fidelity")
+    fig.colorbar(points, ax=ax, label="mean normalized fidelity (colour clipped to [0, 1])")
     ax.set_xscale("log")
     plain = FuncFormatter(lambda value, _: f"{value:g}")
     ax.xaxis.set_major_formatter(plain)
@@ -232,8 +266,12 @@ def plot_volumetric(table: Any, path: Path, where: str) -> Plot | None:
     ax.set_yticks(widths)
     ax.set_ylim(min(widths) - 0.8, max(widths) + 0.8)
     ax.grid(alpha=0.3, which="both")
-    if len(generators) > 1:
-        ax.legend(fontsize=8, title="generator", title_fontsize=8, loc="upper left")
+    handles, texts = ax.get_legend_handles_labels()
+    if (cells["reference"] < REFERENCE_WARNING).any():
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="////"))
+        texts.append(f"shot-limited: a noiseless device scores < {REFERENCE_WARNING:g}")
+    if len(generators) > 1 or len(handles) > len(generators):
+        ax.legend(handles, texts, fontsize=8, loc="upper left")
     suptitle(fig, "Volumetric: mean normalized fidelity by width and depth", where)
     save(fig, path)
     return Plot(
@@ -241,7 +279,11 @@ def plot_volumetric(table: Any, path: Path, where: str) -> Plot | None:
         "Volumetric plot",
         "As the QED-C benchmarks draw it: each cell is one circuit family at one width "
         "(and depth setting), placed at the mean depth of its circuits as they ran and "
-        "coloured by their mean normalized fidelity (1: ideal, 0: no better than uniform).",
+        "coloured by their mean normalized fidelity (1: ideal, 0: no better than uniform). "
+        "The number in a cell is the mean of the unclipped values; only the colour is "
+        f"clipped to [0, 1]. Hatched cells are shot-limited: a noiseless device would score "
+        f"below {REFERENCE_WARNING:g} on the same circuits with the same shots (that score "
+        "beside the cell), so a low value there says little about the device.",
     )
 
 
@@ -300,6 +342,18 @@ def plot_observables(table: Any, path: Path, where: str) -> Plot:
 
 
 # --- drawing helpers ------------------------------------------------------------------------
+
+
+def _legend(axes: Sequence[Any]) -> tuple[list[Any], list[str]]:
+    """Every panel's legend entries once, in panel order."""
+    handles: list[Any] = []
+    texts: list[str] = []
+    for ax in axes:
+        for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
+            if text not in texts:
+                handles.append(handle)
+                texts.append(text)
+    return handles, texts
 
 
 def grid(panels: int) -> tuple[Figure, list[Any]]:

@@ -701,17 +701,28 @@ def _means_html(means: Any, keys: list[str]) -> str:
         return ""
     e = html.escape
     names = {**SAMPLER_METRICS, **ESTIMATOR_METRICS}
+    referenced = bool(means["reference"].notna().any())
     head = [*keys, "metric", "qubits", "mean", "95% interval", "results", "interval"]
+    head += ["noiseless device, same shots"] if referenced else []
     rows = []
     for row in means.to_dict("records"):
         name = names[row["metric"]] + (f" {row['observable']}" if row["observable"] else "")
         interval = "-" if math.isnan(row["low"]) else f"[{row['low']:.3f}, {row['high']:.3f}]"
         cells = [*(str(row[k]) for k in keys), name, str(row["num_qubits"])]
         cells += [f"{row['mean']:.3f}", interval, str(row["n"]), row["interval"] or "-"]
+        if referenced:
+            cells.append("-" if math.isnan(row["reference"]) else f"{row['reference']:.3f}")
         rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
     header = "".join(f"<th>{e(h)}</th>" for h in head)
+    note = (
+        "<p>Noiseless device, same shots: the shot-noise reference, what an ideal device "
+        "scores on the same circuits with the run's shots. Means are of unclipped values.</p>"
+        if referenced
+        else ""
+    )
     return (
-        f'<h3>Metrics per width</h3><table class="means"><tr>{header}</tr>{"".join(rows)}</table>'
+        f'<h3>Metrics per width</h3>{note}<table class="means"><tr>{header}</tr>'
+        f"{''.join(rows)}</table>"
     )
 
 

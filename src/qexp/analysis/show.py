@@ -26,9 +26,11 @@ from rich.text import Text
 
 from qexp.analysis.aggregate import (
     ESTIMATOR_METRICS,
+    REFERENCE_WARNING,
     SAMPLER_METRICS,
     metric_means,
     quantum_volume,
+    shot_noise_limits,
     volume,
 )
 from qexp.analysis.results import counts, job_paths, load_ideals, load_table, run_overrides
@@ -349,15 +351,54 @@ def widths_table(view: RunView) -> Table | None:
     table = Table(
         title="per width: mean with its 95% interval", title_justify="left", show_edge=False
     )
-    for column in ("metric", "qubits", "mean", "95% interval", "results", "interval"):
+    referenced = bool(means["reference"].notna().any())
+    columns = ["metric", "qubits", "mean", "95% interval", "results", "interval"]
+    columns += ["ideal device, same shots"] if referenced else []
+    for column in columns:
         table.add_column(column, justify="right" if column in ("qubits", "results") else "left")
     for row in means.itertuples(index=False):
         name = names[row.metric] + (f" {row.observable}" if row.observable else "")
         interval = "-" if math.isnan(row.low) else f"[{row.low:.3f}, {row.high:.3f}]"
-        table.add_row(
-            name, str(row.num_qubits), f"{row.mean:.3f}", interval, str(row.n), row.interval
+        cells = [name, str(row.num_qubits), f"{row.mean:.3f}", interval, str(row.n), row.interval]
+        if referenced:
+            cells.append("-" if math.isnan(row.reference) else f"{row.reference:.3f}")
+        table.add_row(*cells)
+    if referenced:
+        table.caption = (
+            "ideal device, same shots: the mean a noiseless device scores on these circuits "
+            "with the run's shots (the shot-noise reference); means use unclipped values"
         )
+        table.caption_justify = "left"
     return table
+
+
+def shot_noise_warnings(view: RunView) -> list[Text]:
+    """One line per width and fidelity where even a noiseless device would score below
+    `REFERENCE_WARNING` with the run's shots: there the shot count, not the device, limits
+    the number."""
+    if view.table is None or not len(view.table) or "num_qubits" not in view.table:
+        return []
+    means = metric_means(view.table, by=[])
+    if means.empty:
+        return []
+    limits = shot_noise_limits(means)
+    lines = []
+    for width, rows in limits.groupby("num_qubits", sort=True):
+        shots = view.table[view.table["num_qubits"] == width]["shots"].dropna()
+        budget = f"{int(shots.median()):,} shots" if len(shots) else "the run's shots"
+        scores = " and ".join(
+            f"{row.reference:.2f} {SAMPLER_METRICS[row.metric]}"
+            for row in rows.itertuples(index=False)
+        )
+        lines.append(
+            Text(
+                f"shot noise: with {budget} a noiseless device scores only {scores} at "
+                f"{width} qubits (below {REFERENCE_WARNING:g}): the shot count, not the "
+                "device, limits these numbers; more shots (primitive.shots) raise them",
+                style="yellow",
+            )
+        )
+    return lines
 
 
 def volume_table(view: RunView) -> Table | None:
@@ -429,6 +470,7 @@ def run_panel(view: RunView, title: str, limit: int, outcomes: int) -> Group:
     if not view.records and not estimated:
         parts.append(Text("no circuit results in this folder yet", style="yellow"))
     parts.extend(t for t in (widths_table(view), volume_table(view)) if t is not None)
+    parts.extend(shot_noise_warnings(view))
     parts.append(Text(""))
     return Group(*parts)
 

@@ -1,8 +1,9 @@
 """The field's figures of merit: pure functions of measured counts (or values) and the ideal.
 
 One module per concept: `scores` (per circuit: success and heavy-output probabilities,
-Hellinger and normalized fidelity, the Estimator's error), `intervals` (Wilson over shots,
-the bootstrap over circuits), `quantum_volume` (IBM's two-sigma rule). Formulas and
+Hellinger and normalized fidelity, the Estimator's error), `reference` (what an ideal
+device scores with the run's shots), `intervals` (Wilson over shots, the bootstrap over
+circuits), `quantum_volume` (IBM's two-sigma rule). Formulas and
 references: docs/metrics.md. Everything is re-exported here: `from qexp import metrics`,
 then `metrics.sampler_metrics(...)`.
 """
@@ -21,6 +22,8 @@ from qexp.metrics.quantum_volume import (
     QuantumVolumeVerdict,
     quantum_volume_verdict,
 )
+from qexp.metrics.reference import SUFFIX as REFERENCE_SUFFIX
+from qexp.metrics.reference import shot_noise_reference
 from qexp.metrics.scores import (
     Counts,
     distribution_metrics,
@@ -29,6 +32,7 @@ from qexp.metrics.scores import (
     heavy_output_probability,
     hellinger_fidelity,
     normalized_fidelity,
+    rescaled,
     sampler_metrics,
     success_probability,
     tally,
@@ -38,6 +42,7 @@ __all__ = [
     "CONFIDENCE",
     "QV_MIN_CIRCUITS",
     "QV_THRESHOLD",
+    "REFERENCE_SUFFIX",
     "Counts",
     "Estimate",
     "QuantumVolumeVerdict",
@@ -51,7 +56,9 @@ __all__ = [
     "mean_interval",
     "normalized_fidelity",
     "quantum_volume_verdict",
+    "rescaled",
     "sampler_metrics",
+    "shot_noise_reference",
     "success_probability",
     "tally",
     "wilson_interval",

@@ -92,13 +92,23 @@ def hellinger_fidelity(counts: Counts, ideal: Ideal) -> float:
 
 def normalized_fidelity(counts: Counts, ideal: Ideal) -> float:
     """QED-C's normalized (polarization) fidelity: the Hellinger fidelity rescaled so the
-    uniform distribution scores 0 and the ideal one 1, clipped to [0, 1].
-
-    (F - F_uniform) / (1 - F_uniform), F_uniform the Hellinger fidelity of the uniform
-    distribution to the ideal one (computed exactly at any width). NaN when the ideal
-    distribution is itself uniform, where the two cannot be told apart.
+    uniform distribution scores 0 and the ideal one 1. Not clipped (see `rescaled`).
     """
-    return _rescaled(hellinger_fidelity(counts, ideal), ideal.uniform_fidelity)
+    return rescaled(hellinger_fidelity(counts, ideal), ideal.uniform_fidelity)
+
+
+def rescaled(fidelity: float, floor: float) -> float:
+    """(F - F_uniform) / (1 - F_uniform), F_uniform (`floor`) the Hellinger fidelity of the
+    uniform distribution to the ideal one (exact at any width); NaN when the ideal is itself
+    uniform, where the two cannot be told apart.
+
+    Not clipped to [0, 1] as QED-C's code does: a circuit scoring below the uniform
+    distribution (finite shots do, on wide circuits) stays negative, so that a mean over
+    circuits is not biased upwards. Figures clip their colours, and say so.
+    """
+    if floor >= 1 - 1e-12:
+        return math.nan
+    return (fidelity - floor) / (1 - floor)
 
 
 def error(values: np.ndarray, ideal_values: np.ndarray) -> np.ndarray:
@@ -122,7 +132,7 @@ def sampler_metrics(
     fidelity = _hellinger(counts, q)
     row = {
         "hellinger_fidelity": fidelity,
-        "normalized_fidelity": _rescaled(fidelity, ideal.uniform_fidelity),
+        "normalized_fidelity": rescaled(fidelity, ideal.uniform_fidelity),
     }
     if success if success is not None else ideal.support_fraction <= 0.5:
         row |= _with_interval("success_probability", _share(counts, q > _POSSIBLE))
@@ -143,7 +153,7 @@ def distribution_metrics(
     fidelity = min(float(np.sqrt(p * q).sum()), 1.0) ** 2
     row = {
         "hellinger_fidelity": fidelity,
-        "normalized_fidelity": _rescaled(fidelity, ideal.uniform_fidelity),
+        "normalized_fidelity": rescaled(fidelity, ideal.uniform_fidelity),
     }
     if ideal.support_fraction <= 0.5:
         row["success_probability"] = float(p[q > _POSSIBLE].sum())
@@ -178,12 +188,6 @@ def _hellinger(counts: Counts, q: np.ndarray) -> float:
         return math.nan
     overlap = float(np.sqrt(counts.counts / shots * q).sum())
     return min(overlap, 1.0) ** 2
-
-
-def _rescaled(fidelity: float, floor: float) -> float:
-    if floor >= 1 - 1e-12:
-        return math.nan
-    return min(max((fidelity - floor) / (1 - floor), 0.0), 1.0)
 
 
 def _with_interval(name: str, estimate: Estimate) -> dict[str, float]:

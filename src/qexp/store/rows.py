@@ -7,8 +7,9 @@ The metrics come from `qexp.metrics`, the functions `show` and the report use to
 
 Sampler: one row per parameter set, with `top_outcome`, `top_probability`,
 `success_probability`, `num_outcomes` and the metrics against the circuit's ideal
-distribution (NaN where none is known). Estimator: one row per observable and parameter
-set, with `observable`, `value`, `std`, `ideal_value` and `error`. Both: `isa_depth`.
+distribution, each with its shot-noise reference (NaN where none is known). Estimator:
+one row per observable and parameter set, with `observable`, `value`, `std`,
+`ideal_value` and `error`. Both: `isa_depth`.
 """
 
 from __future__ import annotations
@@ -33,8 +34,13 @@ METRIC_COLUMNS = (
     "heavy_output_probability",
     "heavy_output_probability_low",
     "heavy_output_probability_high",
+    "success_probability_reference",
+    "hellinger_fidelity_reference",
+    "normalized_fidelity_reference",
+    "heavy_output_probability_reference",
 )
-"""Sampler metrics against the ideal distribution, after `success_probability` itself."""
+"""Sampler metrics against the ideal distribution, after `success_probability` itself, and
+what an ideal device scores on each with the row's shots (`metrics.shot_noise_reference`)."""
 SAMPLER_COLUMNS = (
     "top_outcome",
     "top_probability",
@@ -141,6 +147,8 @@ def _sampler_rows(result: PubResult, record: PubRecord) -> Rows:
             q = ideal.probability(values)
             success = True if record.ideal_outcomes else None
             scores |= metrics.sampler_metrics(counts, ideal, success=success, q=q)
+            seed = (record.index, point)  # the same circuit, the same reference
+            scores |= metrics.shot_noise_reference(ideal, total, seed=seed, success=success)
             kept.append(KeptIdeal(record.index, point, ideal, q))
         elif named is not None:  # outcomes that are not equally likely: their share only
             hits = np.isin(values, np.array(named, dtype=values.dtype))
