@@ -380,6 +380,7 @@ def test_metrics_report_has_every_figure_of_merit(metrics_report):
     assert pngs == {
         "point-0-counts.png",  # ideal beside measured
         "point-0-quantum-volume.png",
+        "point-0-quantum-volume-trials.png",  # as qiskit-experiments draws it
         "point-0-volumetric.png",
         "point-0-widths.png",
         "point-1-observables.png",

@@ -31,8 +31,15 @@ SAMPLER_METRICS = {
 }
 """Table column -> name, in the order they are shown."""
 ESTIMATOR_METRICS = {"error": "error (measured - ideal)"}
-WILSON = "Wilson over shots"
-BOOTSTRAP = "bootstrap over circuit results"
+WILSON, STUDENT_T, BOOTSTRAP = metrics.WILSON, metrics.STUDENT_T, metrics.BOOTSTRAP
+"""How an interval was found: the `interval` column of `metric_means`."""
+BOUNDS = {
+    "success_probability": (0.0, 1.0),
+    "hellinger_fidelity": (0.0, 1.0),
+    "normalized_fidelity": (-math.inf, 1.0),  # unclipped: below 0 where worse than uniform
+    "heavy_output_probability": (0.0, 1.0),
+}
+"""The range each metric's mean lies in: its interval is clipped to it."""
 QV_GENERATOR = "quantum_volume"
 MEAN_COLUMNS = (
     "metric",
@@ -57,8 +64,10 @@ def metric_means(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.Dat
     with the same shots (`<metric>_reference`; NaN where the files have none).
 
     A width with one circuit result gets that result's Wilson interval (a probability over
-    shots; fidelities have none: NaN); more results get a percentile bootstrap over them
-    (`metrics.mean_interval`), which holds the spread between circuits. Estimator errors are
+    shots; fidelities have none: NaN); 2 to 10 results get Student's t interval, more a
+    percentile bootstrap over them (`metrics.mean_interval`), which holds the spread between
+    circuits; `interval` names the method. Intervals are clipped to the range the metric's
+    mean lies in (`BOUNDS`). Estimator errors are
     kept apart per observable (`observable`), never averaged across observables. `by`:
     columns to keep apart (default: `run` when the table holds several runs).
     """
@@ -86,13 +95,19 @@ def quantum_volume(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.D
 
     Columns: `num_qubits`, `num_circuits` (what the verdict rests on; the protocol asks for
     at least 100), `mean`, `sigma`, `lower` (mean - 2 sigma), `above_threshold` (lower >
-    2/3), `enough_circuits` and `passed` (both). `by`: as for `metric_means`.
+    2/3), `enough_circuits` and `passed` (both: IBM's verdict); beside them
+    `lower_bound`, a one-sided 97.5% lower confidence bound of the mean without the
+    binomial assumption, and `lower_bound_method` (bootstrap over circuits; Student's t for
+    10 circuits or fewer); `ideal_mean`, what a noiseless device's mean is on the same
+    circuits, exactly (the mean of their ideal heavy-output masses; NaN for older files).
+    `by`: as for `metric_means`.
     """
     import pandas as pd
 
     keys = _keys(table, by)
     columns = [*keys, "num_qubits", "num_circuits", "mean", "sigma", "lower"]
     columns += ["above_threshold", "enough_circuits", "passed"]
+    columns += ["lower_bound", "lower_bound_method", "ideal_mean"]
     if "heavy_output_probability" not in table or "generator" not in table:
         return pd.DataFrame([], columns=columns)
     part = table[(table["generator"] == QV_GENERATOR) & table["heavy_output_probability"].notna()]
@@ -109,6 +124,9 @@ def quantum_volume(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.D
                 verdict.above_threshold,
                 verdict.enough_circuits,
                 verdict.passed,
+                verdict.lower_bound,
+                verdict.lower_bound_method,
+                _reference(group, "heavy_output_probability"),
             ]
         )
     return pd.DataFrame(found, columns=columns)
@@ -167,13 +185,13 @@ def shot_noise_limits(means: pd.DataFrame) -> pd.DataFrame:
 def _interval(group: pd.DataFrame, metric: str) -> dict[str, Any]:
     values = group[metric].to_numpy(dtype=float)
     if len(values) > 1:
-        estimate = metrics.mean_interval(values)
+        estimate = metrics.mean_interval(values, bounds=BOUNDS.get(metric, metrics.UNBOUNDED))
         return {
             "mean": estimate.value,
             "low": estimate.low,
             "high": estimate.high,
             "n": len(values),
-            "interval": BOOTSTRAP,
+            "interval": metrics.interval_method(len(values)),
         }
     low, high = f"{metric}_low", f"{metric}_high"
     if low in group and high in group:

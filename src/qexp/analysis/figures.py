@@ -22,14 +22,17 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from qexp.analysis.aggregate import (
+    BOOTSTRAP,
     QV_GENERATOR,
     REFERENCE_WARNING,
     SAMPLER_METRICS,
+    STUDENT_T,
+    WILSON,
     metric_means,
     quantum_volume,
     volumetric_cells,
 )
-from qexp.metrics import QV_THRESHOLD
+from qexp.metrics import QV_THRESHOLD, REFERENCE_SUFFIX
 
 DPI = 110
 MEASURED, IDEAL, THRESHOLD = "#4C72B0", "#55A868", "#C44E52"
@@ -122,9 +125,9 @@ def plot_widths(
     return Plot(
         path.name,
         "Metrics per width",
-        "Mean over each width's circuit results with its 95% interval: a percentile "
-        "bootstrap over the circuit results where a width has several, the Wilson interval "
-        "over shots where it has one (a single circuit's fidelity has none)"
+        "Mean over each width's circuit results with its 95% interval, found as "
+        + _methods(means["interval"])
+        + " (a single circuit's fidelity has none), clipped to the range the metric lies in"
         + (f"; one line per {lines or series}" if series else "")
         + (
             "; dashed: the shot-noise reference, what a noiseless device scores on the same "
@@ -140,12 +143,13 @@ def plot_widths(
 
 
 def plot_quantum_volume(table: Any, path: Path, where: str) -> Plot | None:
-    """Heavy-output probability per width: each circuit a point, the mean with its two-sigma
-    band, the 2/3 threshold (Cross et al. 2019)."""
+    """Heavy-output probability per width: each circuit a point, the mean with IBM's
+    two-sigma band, the one-sided 97.5% lower bound beside it, the exact mean of a noiseless
+    device on the same circuits, the 2/3 threshold (Cross et al. 2019)."""
     verdicts = quantum_volume(table, by=[])
     if verdicts.empty:
         return None
-    part = table[(table["generator"] == QV_GENERATOR) & table["heavy_output_probability"].notna()]
+    part = _qv_rows(table)
     fig = Figure(figsize=(7.5, 4.8), layout="constrained")
     ax = fig.subplots()
     jitter = np.random.default_rng(0)
@@ -154,48 +158,120 @@ def plot_quantum_volume(table: Any, path: Path, where: str) -> Plot | None:
         hops = part[part["num_qubits"] == width]["heavy_output_probability"].to_numpy()
         x = width + jitter.uniform(-0.18, 0.18, hops.size)
         ax.scatter(x, hops, s=12, color=MEASURED, alpha=0.5, linewidths=0)
-        low, high = verdict.mean - 2 * verdict.sigma, verdict.mean + 2 * verdict.sigma
+        low, high = _two_sigma(verdict.mean, verdict.sigma)
         ax.fill_between([width - 0.3, width + 0.3], low, high, color="grey", alpha=0.3)
         ax.hlines(verdict.mean, width - 0.3, width + 0.3, color="black", linewidth=2)
+        if not math.isnan(verdict.lower_bound):
+            ax.plot([width + 0.34], [verdict.lower_bound], marker="^", color="black", ms=6)
+        if not math.isnan(verdict.ideal_mean):
+            ax.hlines(verdict.ideal_mean, width - 0.3, width + 0.3, color=IDEAL, linewidth=2)
         status = "passed" if verdict.passed else "failed"
         if not verdict.enough_circuits:
             status = "< 100 circuits"
         ax.annotate(
             f"{verdict.num_circuits} circuits\n{status}",
-            (width, min(high, 1.0)),
+            (width, high),
             xytext=(0, 6),
             textcoords="offset points",
             ha="center",
             fontsize=8,
         )
     ax.axhline(QV_THRESHOLD, color=THRESHOLD, linestyle="--")
-    ax.axhline(IDEAL_HOP, color="grey", linestyle=":")
+    exact = bool(verdicts["ideal_mean"].notna().any())
+    if not exact:  # older files: only the large-width limit is known
+        ax.axhline(IDEAL_HOP, color="grey", linestyle=":")
     ax.set_xticks([int(n) for n in verdicts["num_qubits"]])
     ax.set_xlabel("number of qubits (width = depth)")
     ax.set_ylabel("heavy-output probability")
-    ax.set_ylim(0.3, 1.08)
+    ax.set_ylim(0.3, 1.1)
     ax.grid(alpha=0.3)
-    ax.legend(
-        handles=[
-            Line2D([], [], marker="o", color=MEASURED, linestyle="none", label="one circuit"),
-            Line2D([], [], color="black", linewidth=2, label="mean"),
-            Patch(color="grey", alpha=0.3, label="mean ± 2 sigma"),
-            Line2D([], [], color=THRESHOLD, linestyle="--", label="threshold 2/3"),
-            Line2D([], [], color="grey", linestyle=":", label="ideal (1 + ln 2)/2"),
-        ],
-        fontsize=8,
-        loc="lower left",
-    )
+    handles = [
+        Line2D([], [], marker="o", color=MEASURED, linestyle="none", label="one circuit"),
+        Line2D([], [], color="black", linewidth=2, label="mean"),
+        Patch(color="grey", alpha=0.3, label="mean ± 2 sigma (binomial, IBM), in [0, 1]"),
+        Line2D([], [], marker="^", color="black", linestyle="none", label="97.5% lower bound"),
+        Line2D([], [], color=THRESHOLD, linestyle="--", label="threshold 2/3"),
+    ]
+    if exact:
+        handles.append(Line2D([], [], color=IDEAL, linewidth=2, label="noiseless device (exact)"))
+    else:
+        handles.append(Line2D([], [], color="grey", linestyle=":", label="(1 + ln 2)/2"))
+    ax.legend(handles=handles, fontsize=7, loc="lower left", ncols=2)
     suptitle(fig, "Quantum Volume: heavy-output probability per width", where)
     save(fig, path)
+    methods = sorted(set(verdicts["lower_bound_method"]) - {""})
     return Plot(
         path.name,
         "Quantum Volume",
         "Heavy-output probability of each Quantum Volume circuit (points), the mean per width "
-        "(black) with its two-sigma band (grey, sigma = sqrt(mean (1 - mean) / circuits)); "
-        "a width passes when the band's lower edge clears 2/3 (red) on at least 100 circuits "
-        "(IBM's rule, Cross et al. 2019).",
+        "(black) with IBM's two-sigma band (grey: sigma = sqrt(mean (1 - mean) / circuits), "
+        "binomial over circuits, clipped to [0, 1]); a width passes when the band's lower "
+        "edge clears 2/3 (red) on at least 100 circuits (IBM's rule, Cross et al. 2019). "
+        "Triangle: a one-sided 97.5% lower bound of the mean without the binomial assumption"
+        + (f" ({' / '.join(methods)})" if methods else "")
+        + ". "
+        + (
+            "Green: the exact mean heavy-output probability of a noiseless device on the "
+            "same circuits, from their ideal distributions (about 0.80, 0.85, 0.83 at 2, 3, "
+            "4 qubits; (1 + ln 2)/2 = 0.85 only for wide circuits)."
+            if exact
+            else "Dotted: (1 + ln 2)/2, a noiseless device's mean on wide circuits."
+        ),
     )
+
+
+def plot_quantum_volume_trials(table: Any, path: Path, where: str) -> Plot | None:
+    """As qiskit-experiments draws Quantum Volume: per width, each circuit's heavy-output
+    probability against the number of circuits so far, the cumulative mean with its
+    two-sigma band, the 2/3 threshold; here also the exact noiseless mean."""
+    verdicts = quantum_volume(table, by=[])
+    if verdicts.empty:
+        return None
+    part = _qv_rows(table)
+    widths = [int(n) for n in verdicts["num_qubits"]]
+    fig, axes = grid(len(widths))
+    for ax, width in zip(axes, widths, strict=False):
+        rows = part[part["num_qubits"] == width].sort_values(["circuit_index", "run"])
+        hops = rows["heavy_output_probability"].to_numpy(dtype=float)
+        trials = np.arange(1, hops.size + 1)
+        cumulative = np.cumsum(hops) / trials
+        low, high = _two_sigma(cumulative, np.sqrt(cumulative * (1 - cumulative) / trials))
+        ax.scatter(trials, hops, s=8, color="grey", label="one circuit")
+        ax.fill_between(trials, low, high, color="lightgrey", alpha=0.6, label="2 sigma")
+        ax.plot(trials, cumulative, color=THRESHOLD, label="cumulative mean")
+        ax.axhline(QV_THRESHOLD, color="black", linestyle="--", linewidth=1, label="2/3")
+        reference = f"heavy_output_probability{REFERENCE_SUFFIX}"
+        if reference in rows and rows[reference].notna().any():
+            exact = np.cumsum(rows[reference].to_numpy(dtype=float)) / trials
+            ax.plot(trials, exact, color=IDEAL, linestyle=":", label="noiseless (exact)")
+        ax.set_title(f"{width} qubits: {hops.size} circuits", fontsize=9)
+        ax.set_xlabel("number of circuits")
+        ax.set_ylabel("heavy-output probability")
+        ax.set_ylim(max(0.0, min(low.min(), hops.min()) - 0.05), 1.0)
+        ax.grid(alpha=0.3)
+    hide_unused(axes, len(widths))
+    handles, texts = _legend(axes)
+    fig.legend(handles, texts, loc="outside lower center", ncols=min(5, len(handles)))
+    suptitle(fig, "Quantum Volume: cumulative heavy-output probability", where)
+    save(fig, path)
+    return Plot(
+        path.name,
+        "Quantum Volume, circuit by circuit",
+        "As qiskit-experiments draws it (QuantumVolumeAnalysis): per width, each circuit's "
+        "heavy-output probability in circuit order, the cumulative mean (red) with its "
+        "two-sigma band (sigma = sqrt(mean (1 - mean) / circuits so far), clipped to [0, 1]) "
+        "and the 2/3 threshold; dotted green, the cumulative exact mean of a noiseless "
+        "device on the same circuits.",
+    )
+
+
+def _qv_rows(table: Any) -> Any:
+    return table[(table["generator"] == QV_GENERATOR) & table["heavy_output_probability"].notna()]
+
+
+def _two_sigma(mean: Any, sigma: Any) -> tuple[Any, Any]:
+    """mean -+ 2 sigma, clipped to [0, 1]: a probability's band never leaves it."""
+    return np.clip(mean - 2 * sigma, 0.0, 1.0), np.clip(mean + 2 * sigma, 0.0, 1.0)
 
 
 # --- volumetric ---------------------------------------------------------------------------
@@ -342,6 +418,19 @@ def plot_observables(table: Any, path: Path, where: str) -> Plot:
 
 
 # --- drawing helpers ------------------------------------------------------------------------
+
+
+_METHOD_WORDS = {
+    WILSON: "the Wilson interval over shots where a width has one circuit result",
+    STUDENT_T: "Student's t interval over circuit results where it has 2 to 10",
+    BOOTSTRAP: "a percentile bootstrap over circuit results where it has more than 10",
+}
+
+
+def _methods(column: Any) -> str:
+    """The interval methods a figure shows, in words, in the order small to large."""
+    found = [words for method, words in _METHOD_WORDS.items() if method in set(column)]
+    return "; ".join(found) or "no interval"
 
 
 def _legend(axes: Sequence[Any]) -> tuple[list[Any], list[str]]:

@@ -56,6 +56,7 @@ from qexp.analysis.figures import (
     hide_unused,
     plot_observables,
     plot_quantum_volume,
+    plot_quantum_volume_trials,
     plot_volumetric,
     plot_widths,
     save,
@@ -152,6 +153,7 @@ def run_plots(view: RunView, out: Path, prefix: str, title: str) -> list[Plot]:
         figures = (
             plot_widths(table, out / f"{prefix}widths.png", where),
             plot_quantum_volume(table, out / f"{prefix}quantum-volume.png", where),
+            plot_quantum_volume_trials(table, out / f"{prefix}quantum-volume-trials.png", where),
             plot_volumetric(table, out / f"{prefix}volumetric.png", where),
         )
         plots.extend(plot for plot in figures if plot is not None)
@@ -732,6 +734,7 @@ def _volume_html(verdicts: Any) -> str:
         return ""
     e = html.escape
     head = ["qubits", "circuits", "mean HOP", "sigma", "mean - 2 sigma", "verdict"]
+    head += ["97.5% lower bound", "its method"]
     rows = []
     for row in verdicts.itertuples(index=False):
         if row.passed:
@@ -744,13 +747,18 @@ def _volume_html(verdicts: Any) -> str:
             verdict = "failed"
         cells = [str(row.num_qubits), str(row.num_circuits), f"{row.mean:.3f}"]
         cells += [f"{row.sigma:.3f}", f"{row.lower:.3f}", verdict]
+        bound = "-" if math.isnan(row.lower_bound) else f"{row.lower_bound:.3f}"
+        cells += [bound, row.lower_bound_method or "-"]
         rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
     achieved = volume(verdicts)
     summary = f"Quantum Volume {achieved}" if achieved else "no width passes"
     header = "".join(f"<th>{e(h)}</th>" for h in head)
     return (
         "<h3>Quantum Volume</h3><p>IBM's rule: a width passes when the mean heavy-output "
-        "probability minus two sigma exceeds 2/3 on at least 100 circuits. "
+        "probability minus two sigma (sigma = sqrt(mean (1 - mean) / circuits), binomial "
+        "over circuits) exceeds 2/3 on at least 100 circuits. Beside it, a one-sided 97.5% "
+        "lower confidence bound of the mean without that binomial assumption (bootstrap "
+        "over circuits; Student's t for 10 circuits or fewer); the verdict is IBM's. "
         f'<b class="volume">{e(summary)}</b>.</p>'
         f'<table class="volume"><tr>{header}</tr>{"".join(rows)}</table>'
     )

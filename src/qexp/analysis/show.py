@@ -416,6 +416,7 @@ def volume_table(view: RunView) -> Table | None:
     )
     for column in ("qubits", "circuits", "mean HOP", "sigma", "mean - 2 sigma", "verdict"):
         table.add_column(column, justify="right")
+    table.add_column("97.5% lower bound", justify="right")
     for row in verdicts.itertuples(index=False):
         if row.passed:
             verdict = Text("passed", style="green")
@@ -431,15 +432,26 @@ def volume_table(view: RunView) -> Table | None:
             f"{row.sigma:.3f}",
             f"{row.lower:.3f}",
             verdict,
+            _bound(row.lower_bound, row.lower_bound_method),
         )
     achieved = volume(verdicts)
     table.caption = (
         f"Quantum Volume 2^{int(math.log2(achieved))} = {achieved}"
         if achieved
         else "no width passes: no Quantum Volume shown by this run"
+    ) + (
+        " (IBM's rule: sigma = sqrt(mean (1 - mean) / circuits)). 97.5% lower bound: "
+        "one-sided, without that binomial assumption, shown beside the verdict"
     )
     table.caption_justify = "left"
     return table
+
+
+def _bound(value: float, method: str) -> str:
+    """`0.712 (bootstrap)`: a lower bound and, briefly, how it was found."""
+    if math.isnan(value):
+        return "-"
+    return f"{value:.3f} ({method.split(' over ')[0]})"
 
 
 def run_panel(view: RunView, title: str, limit: int, outcomes: int) -> Group:

@@ -9,11 +9,19 @@ then `metrics.sampler_metrics(...)`.
 """
 
 from qexp.metrics.intervals import (
+    BOOTSTRAP,
     CONFIDENCE,
+    SMALL_SAMPLE,
+    STUDENT_T,
+    UNBOUNDED,
+    WILSON,
     Estimate,
     bootstrap_interval,
     bootstrap_means,
+    interval_method,
+    lower_bound,
     mean_interval,
+    t_interval,
     wilson_interval,
 )
 from qexp.metrics.quantum_volume import (
@@ -39,10 +47,15 @@ from qexp.metrics.scores import (
 )
 
 __all__ = [
+    "BOOTSTRAP",
     "CONFIDENCE",
     "QV_MIN_CIRCUITS",
     "QV_THRESHOLD",
     "REFERENCE_SUFFIX",
+    "SMALL_SAMPLE",
+    "STUDENT_T",
+    "UNBOUNDED",
+    "WILSON",
     "Counts",
     "Estimate",
     "QuantumVolumeVerdict",
@@ -53,6 +66,8 @@ __all__ = [
     "estimator_metrics",
     "heavy_output_probability",
     "hellinger_fidelity",
+    "interval_method",
+    "lower_bound",
     "mean_interval",
     "normalized_fidelity",
     "quantum_volume_verdict",
@@ -60,6 +75,7 @@ __all__ = [
     "sampler_metrics",
     "shot_noise_reference",
     "success_probability",
+    "t_interval",
     "tally",
     "wilson_interval",
 ]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qexp.metrics.intervals import lower_bound
+
 QV_THRESHOLD = 2 / 3
 """Heavy-output probability a width must beat (Cross et al. 2019)."""
 QV_MIN_CIRCUITS = 100
@@ -23,11 +25,21 @@ class QuantumVolumeVerdict:
     """sqrt(mean (1 - mean) / num_circuits): the protocol's binomial standard error."""
     num_circuits: int
     """Circuits the verdict rests on."""
+    lower_bound: float = math.nan
+    """A one-sided 97.5% lower confidence bound of the mean over circuits that makes no
+    binomial assumption (Baldwin et al. 2022): the bootstrap's, Student's t for 10 circuits
+    or fewer. Shown beside IBM's rule; the verdict is IBM's."""
+    lower_bound_method: str = ""
 
     @property
     def lower(self) -> float:
         """mean - 2 sigma: the two-sigma lower bound that must clear 2/3."""
         return self.mean - 2 * self.sigma
+
+    @property
+    def band(self) -> tuple[float, float]:
+        """mean -+ 2 sigma, clipped to [0, 1] (a probability's mean lies there)."""
+        return max(self.lower, 0.0), min(self.mean + 2 * self.sigma, 1.0)
 
     @property
     def above_threshold(self) -> bool:
@@ -45,11 +57,14 @@ class QuantumVolumeVerdict:
         return self.above_threshold and self.enough_circuits
 
 
-def quantum_volume_verdict(hops: np.ndarray) -> QuantumVolumeVerdict:
+def quantum_volume_verdict(hops: np.ndarray, seed: int = 0) -> QuantumVolumeVerdict:
     """The verdict for one width from its circuits' heavy-output probabilities."""
     h = np.asarray(hops, dtype=float)
     h = h[~np.isnan(h)]
     if h.size == 0:
         return QuantumVolumeVerdict(math.nan, math.nan, 0)
     mean = float(h.mean())
-    return QuantumVolumeVerdict(mean, math.sqrt(mean * (1 - mean) / h.size), int(h.size))
+    bound, method = lower_bound(h, seed=seed)
+    return QuantumVolumeVerdict(
+        mean, math.sqrt(mean * (1 - mean) / h.size), int(h.size), max(bound, 0.0), method
+    )
