@@ -277,20 +277,75 @@ def _two_sigma(mean: Any, sigma: Any) -> tuple[Any, Any]:
 # --- volumetric ---------------------------------------------------------------------------
 
 
-def plot_volumetric(table: Any, path: Path, where: str) -> Plot | None:
+def plot_volumetric(table: Any, path: Path, where: str, series: str | None = None) -> Plot | None:
     """QED-C's volumetric plot: width against depth, each cell (generator, width, depth
     setting) coloured by its mean normalized fidelity, hatched where the shot count limits
-    it (a noiseless device would score below `REFERENCE_WARNING` with the same shots)."""
-    cells = volumetric_cells(table)
+    it (a noiseless device would score below `REFERENCE_WARNING` with the same shots); one
+    panel per value of the column `series` (the settings a sweep varies), never averaged
+    across them."""
+    by = [series] if series and series in table and table[series].nunique() > 1 else []
+    cells = volumetric_cells(table, by=by)
     if cells is None or cells.empty:
         return None
-    fig = Figure(figsize=(8, 5), layout="constrained")
-    ax = fig.subplots()
+    panels = list(dict.fromkeys(cells[by[0]])) if by else [None]
+    shown = panels[:MAX_PANELS]
+    if len(shown) == 1:
+        fig = Figure(figsize=(8, 5), layout="constrained")
+        axes = [fig.subplots()]
+    else:
+        fig, axes = grid(len(shown))
     generators = list(dict.fromkeys(cells["generator"]))
+    markers = {g: GENERATOR_MARKERS[k % len(GENERATOR_MARKERS)] for k, g in enumerate(generators)}
+    widths = sorted({int(n) for n in cells["num_qubits"]})
+    depths = cells["depth_mean"].to_numpy(dtype=float)
+    span = (depths.min() / 1.25, depths.max() * 1.25)  # one scale for every panel
     points = None
-    for number, generator in enumerate(generators):
-        rows = cells[cells["generator"] == generator]
-        marker = GENERATOR_MARKERS[number % len(GENERATOR_MARKERS)]
+    for ax, panel in zip(axes, shown, strict=False):
+        part = cells if panel is None else cells[cells[by[0]] == panel]
+        points = _volumetric_panel(ax, part, markers)
+        ax.set_xlim(*span)
+        ax.set_yticks(widths)
+        ax.set_ylim(min(widths) - 0.8, max(widths) + 0.8)
+        if panel is not None:
+            ax.set_title(textwrap.fill(str(panel), 60), fontsize=9)
+    hide_unused(axes, len(shown))
+    assert points is not None
+    fig.colorbar(
+        points, ax=axes[: len(shown)], label="mean normalized fidelity (colour clipped to [0, 1])"
+    )
+    handles, texts = _legend(axes)
+    if (cells["reference"] < REFERENCE_WARNING).any():
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="////"))
+        texts.append(f"shot-limited: a noiseless device scores < {REFERENCE_WARNING:g}")
+    if len(generators) > 1 or len(handles) > len(generators):
+        axes[0].legend(handles, texts, fontsize=8, loc="upper left")
+    cut = f" (first {len(shown)} of {len(panels)} settings)" if len(panels) > len(shown) else ""
+    suptitle(fig, f"Volumetric: mean normalized fidelity by width and depth{cut}", where)
+    save(fig, path)
+    return Plot(
+        path.name,
+        "Volumetric plot",
+        "As the QED-C benchmarks draw it: each cell is one circuit family at one width "
+        "(and depth setting), placed at the mean depth of its circuits as they ran and "
+        "coloured by their mean normalized fidelity (1: ideal, 0: no better than uniform). "
+        "The number in a cell is the mean of the unclipped values; only the colour is "
+        f"clipped to [0, 1]. Hatched cells are shot-limited: a noiseless device would score "
+        f"below {REFERENCE_WARNING:g} on the same circuits with the same shots (that score "
+        "beside the cell), so a low value there says little about the device."
+        + (
+            " One panel per combination of the settings that vary between the points; "
+            "cells are never averaged across them."
+            if by
+            else ""
+        ),
+    )
+
+
+def _volumetric_panel(ax: Any, cells: Any, markers: dict[Any, str]) -> Any:
+    """One panel's cells; returns the last scatter (for the colour bar)."""
+    points = None
+    for generator, rows in cells.groupby("generator", sort=False):
+        marker = markers[generator]
         points = ax.scatter(
             rows["depth_mean"],
             rows["num_qubits"],
@@ -329,8 +384,6 @@ def plot_volumetric(table: Any, path: Path, where: str) -> Plot | None:
                     va="center",
                     fontsize=6,
                 )
-    assert points is not None
-    fig.colorbar(points, ax=ax, label="mean normalized fidelity (colour clipped to [0, 1])")
     ax.set_xscale("log")
     plain = FuncFormatter(lambda value, _: f"{value:g}")
     ax.xaxis.set_major_formatter(plain)
@@ -338,29 +391,8 @@ def plot_volumetric(table: Any, path: Path, where: str) -> Plot | None:
     ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.set_xlabel("circuit depth as run (ISA circuit, log scale)")
     ax.set_ylabel("circuit width (qubits)")
-    widths = sorted({int(n) for n in cells["num_qubits"]})
-    ax.set_yticks(widths)
-    ax.set_ylim(min(widths) - 0.8, max(widths) + 0.8)
     ax.grid(alpha=0.3, which="both")
-    handles, texts = ax.get_legend_handles_labels()
-    if (cells["reference"] < REFERENCE_WARNING).any():
-        handles.append(Patch(facecolor="white", edgecolor="black", hatch="////"))
-        texts.append(f"shot-limited: a noiseless device scores < {REFERENCE_WARNING:g}")
-    if len(generators) > 1 or len(handles) > len(generators):
-        ax.legend(handles, texts, fontsize=8, loc="upper left")
-    suptitle(fig, "Volumetric: mean normalized fidelity by width and depth", where)
-    save(fig, path)
-    return Plot(
-        path.name,
-        "Volumetric plot",
-        "As the QED-C benchmarks draw it: each cell is one circuit family at one width "
-        "(and depth setting), placed at the mean depth of its circuits as they ran and "
-        "coloured by their mean normalized fidelity (1: ideal, 0: no better than uniform). "
-        "The number in a cell is the mean of the unclipped values; only the colour is "
-        f"clipped to [0, 1]. Hatched cells are shot-limited: a noiseless device would score "
-        f"below {REFERENCE_WARNING:g} on the same circuits with the same shots (that score "
-        "beside the cell), so a low value there says little about the device.",
-    )
+    return points
 
 
 # --- Estimator ------------------------------------------------------------------------------

@@ -376,29 +376,93 @@ def plot_sweep(views: list[RunView], out: Path) -> list[Plot]:
     if table is not None:
         where = f"Sweep of {len(views)} points"
         series = SERIES if table[SERIES].nunique() > 1 else None
-        lines = "combination of the swept keys that do not set the width"
-        figures = [plot_widths(table, out / "sweep-widths.png", where, series, lines)]
-        if table["backend"].nunique() == 1:  # one device: its benchmarks side by side
-            figures.append(plot_volumetric(table, out / "sweep-volumetric.png", where))
+        lines = "combination of the settings that vary between the points (but the width)"
+        figures = [
+            plot_widths(table, out / "sweep-widths.png", where, series, lines),
+            plot_volumetric(table, out / "sweep-volumetric.png", where, series),
+        ]
         plots.extend(plot for plot in figures if plot is not None)
     return plots
 
 
 def sweep_table(views: list[RunView]) -> Any:
-    """Every point's table in one, with `series`: the point's values of the swept keys that
-    do not set the width (one line each in the per-width figure); None if nothing ran."""
+    """Every point's table in one, with `series`: the point's values of the settings that
+    vary between the points, except the width (`varying_settings`): one line each in the
+    per-width figure, one panel each in the volumetric plot, never averaged together.
+    None if nothing ran."""
     import pandas as pd
 
-    keys = [k for k in swept_keys(views) if not k.endswith("num_qubits")]
+    keys = varying_settings(views)
     parts = []
     for view in views:
         if view.table is None or not len(view.table):
             continue
-        label = ", ".join(f"{k}={_fmt(view.overrides[k])}" for k in keys if k in view.overrides)
+        settings = _settings(view)
+        label = ", ".join(f"{k}={_fmt(settings[k])}" for k in keys if k in settings)
         parts.append(view.table.assign(**{SERIES: label or "all points"}))
     if not parts:
         return None
     return pd.concat(parts, ignore_index=True)
+
+
+NOT_SETTINGS = ("seed", "run.", "circuits.num_qubits")
+"""What varies between points without being a setting of the experiment: the seed (more
+random circuits of the same kind, averaged on purpose), how the run ran (`run.*`), and the
+width (each figure's own axis)."""
+
+
+def varying_settings(views: list[RunView]) -> list[str]:
+    """The settings whose value differs between the runs: the swept overrides, then any
+    other key of the runs' saved configs that differs (runs gathered in one folder without
+    a sweep), in that order. A group chosen differently (`circuits=ghz,random`) counts once,
+    by its name, not by each key only one choice has."""
+    found = [k for k in swept_keys(views) if not _not_a_setting(k)]
+    flats = [_flatten(view.config) for view in views]
+    names = {k.removesuffix(".name") for k in _differing(flats) if k.endswith(".name")}
+    for key in _differing(flats):
+        group = key.rsplit(".", 1)[0] if "." in key else key
+        if _not_a_setting(key) or any(_covers(o, key) for o in found):
+            continue
+        if group in names and not key.endswith(".name") and not all(key in f for f in flats):
+            continue  # a key of one choice of a group whose choice differs
+        if key.endswith(".name") and any(_covers(o, group) for o in found):
+            continue
+        found.append(key)
+    return found
+
+
+def _settings(view: RunView) -> dict[str, Any]:
+    """The run's settings by key: its overrides over its flattened config."""
+    return {**_flatten(view.config), **view.overrides}
+
+
+def _not_a_setting(key: str) -> bool:
+    key = key.removeprefix("override.").lstrip("+~")
+    return any(key == k or key.startswith(k) for k in NOT_SETTINGS)
+
+
+def _covers(override: str, key: str) -> bool:
+    """Whether the override `override` (a key or a group) sets `key`."""
+    override = override.removeprefix("override.").lstrip("+~")
+    return key == override or key.startswith(override + ".")
+
+
+def _differing(flats: list[dict[str, Any]]) -> list[str]:
+    keys: dict[str, None] = {}
+    for flat in flats:
+        keys.update(dict.fromkeys(flat))
+    return [k for k in keys if len({_fmt(f.get(k)) for f in flats}) > 1]
+
+
+def _flatten(config: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested config as {dotted key: value}; lists kept whole."""
+    if not isinstance(config, dict):
+        return {prefix: config} if prefix else {}
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        flat |= _flatten(value, name) if isinstance(value, dict) else {name: value}
+    return flat
 
 
 def _positions(rows: list[dict[str, Any]], key: str) -> tuple[bool, list[str]]:
