@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,8 +31,14 @@ SAMPLER_METRICS = {
     "heavy_output_probability": "heavy-output probability",
 }
 """Table column -> name, in the order they are shown."""
+MITIGATED = "_mitigated"
+"""A metric of the readout-mitigated distribution (`mitigation=m3`): `<metric>_mitigated`."""
+MITIGATED_METRICS = {f"{m}{MITIGATED}": f"{name} (M3)" for m, name in SAMPLER_METRICS.items()}
 ESTIMATOR_METRICS = {"error": "error (measured - ideal)"}
+METRIC_NAMES = {**SAMPLER_METRICS, **MITIGATED_METRICS, **ESTIMATOR_METRICS}
+"""Every metric `metric_means` gives, by column, with the name tables and figures show."""
 WILSON, STUDENT_T, BOOTSTRAP = metrics.WILSON, metrics.STUDENT_T, metrics.BOOTSTRAP
+M3_STD = "M3 standard deviation, normal"
 """How an interval was found: the `interval` column of `metric_means`."""
 BOUNDS = {
     "success_probability": (0.0, 1.0),
@@ -67,7 +74,9 @@ def metric_means(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.Dat
     shots; fidelities have none: NaN); 2 to 10 results get Student's t interval, more a
     percentile bootstrap over them (`metrics.mean_interval`), which holds the spread between
     circuits; `interval` names the method. Intervals are clipped to the range the metric's
-    mean lies in (`BOUNDS`). Estimator errors are
+    mean lies in (`BOUNDS`). Readout-mitigated metrics (`<metric>_mitigated`) come as
+    metrics of their own beside the raw ones; one mitigated result's interval is mean -+
+    1.96 x mthree's standard deviation (`<metric>_mitigated_std`). Estimator errors are
     kept apart per observable (`observable`), never averaged across observables. `by`:
     columns to keep apart (default: `run` when the table holds several runs).
     """
@@ -75,7 +84,7 @@ def metric_means(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.Dat
 
     keys = _keys(table, by)
     found: list[dict[str, Any]] = []
-    for metric in [*SAMPLER_METRICS, *ESTIMATOR_METRICS]:
+    for metric in METRIC_NAMES:
         if metric not in table or not table[metric].notna().any():
             continue
         part = table[table[metric].notna()]
@@ -132,17 +141,20 @@ def quantum_volume(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.D
     return pd.DataFrame(found, columns=columns)
 
 
-def volumetric_cells(table: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame | None:
+def volumetric_cells(
+    table: pd.DataFrame, by: Sequence[str] = (), metric: str = "normalized_fidelity"
+) -> pd.DataFrame | None:
     """QED-C's volumetric cells: per group of `by`, generator, width and depth setting, the
-    mean ISA depth (`depth_mean`), the mean normalized fidelity (`fidelity`, unclipped), its
+    mean ISA depth (`depth_mean`), the mean normalized fidelity (`fidelity`, unclipped; of
+    the readout-mitigated distributions with `metric="normalized_fidelity_mitigated"`), its
     shot-noise reference (`reference`) and the number of circuit results (`results`)."""
-    needed = {"normalized_fidelity", "isa_depth", "num_qubits", "generator"}
+    needed = {metric, "isa_depth", "num_qubits", "generator"}
     if not needed <= set(table.columns):
         return None
-    part = table[table["normalized_fidelity"].notna() & table["isa_depth"].notna()]
+    part = table[table[metric].notna() & table["isa_depth"].notna()]
     if part.empty:
         return None
-    reference = f"normalized_fidelity{metrics.REFERENCE_SUFFIX}"
+    reference = f"{metric.removesuffix(MITIGATED)}{metrics.REFERENCE_SUFFIX}"
     if reference not in part:
         part = part.assign(**{reference: math.nan})
     keys = [*by, "generator", "num_qubits", *(["depth"] if "depth" in part else [])]
@@ -150,9 +162,9 @@ def volumetric_cells(table: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFram
         part.groupby(keys, dropna=False, sort=True)
         .agg(
             depth_mean=("isa_depth", "mean"),
-            fidelity=("normalized_fidelity", "mean"),
+            fidelity=(metric, "mean"),
             reference=(reference, "mean"),
-            results=("normalized_fidelity", "size"),
+            results=(metric, "size"),
         )
         .reset_index()
     )
@@ -169,7 +181,8 @@ def _mean(group: pd.DataFrame, metric: str) -> dict[str, Any]:
 
 
 def _reference(group: pd.DataFrame, metric: str) -> float:
-    column = f"{metric}{metrics.REFERENCE_SUFFIX}"
+    """The mean shot-noise reference (a mitigated metric: its raw metric's, the same shots)."""
+    column = f"{metric.removesuffix(MITIGATED)}{metrics.REFERENCE_SUFFIX}"
     if column not in group or not group[column].notna().any():
         return math.nan
     return float(group[column].mean())
@@ -184,14 +197,26 @@ def shot_noise_limits(means: pd.DataFrame) -> pd.DataFrame:
 
 def _interval(group: pd.DataFrame, metric: str) -> dict[str, Any]:
     values = group[metric].to_numpy(dtype=float)
+    bounds = BOUNDS.get(metric.removesuffix(MITIGATED), metrics.UNBOUNDED)
     if len(values) > 1:
-        estimate = metrics.mean_interval(values, bounds=BOUNDS.get(metric, metrics.UNBOUNDED))
+        estimate = metrics.mean_interval(values, bounds=bounds)
         return {
             "mean": estimate.value,
             "low": estimate.low,
             "high": estimate.high,
             "n": len(values),
             "interval": metrics.interval_method(len(values)),
+        }
+    std = f"{metric}_std"
+    if std in group and not math.isnan(sigma := float(group[std].iloc[0])):
+        half = NormalDist().inv_cdf(1 - (1 - metrics.CONFIDENCE) / 2) * sigma
+        low_value, high_value = np.clip([values[0] - half, values[0] + half], *bounds)
+        return {
+            "mean": float(values[0]),
+            "low": float(low_value),
+            "high": float(high_value),
+            "n": 1,
+            "interval": M3_STD,
         }
     low, high = f"{metric}_low", f"{metric}_high"
     if low in group and high in group:

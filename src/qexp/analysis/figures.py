@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -23,6 +24,9 @@ from matplotlib.ticker import FuncFormatter
 
 from qexp.analysis.aggregate import (
     BOOTSTRAP,
+    M3_STD,
+    MITIGATED,
+    MITIGATED_METRICS,
     QV_GENERATOR,
     REFERENCE_WARNING,
     SAMPLER_METRICS,
@@ -41,6 +45,8 @@ MAX_PANELS = 24
 MAX_RESULTS = 60
 """Points per Estimator panel: the first circuit results of each observable."""
 REFERENCE_LABEL = "noiseless device, same shots"
+MITIGATED_LABEL = "readout-mitigated (M3)"
+PANEL = "panel"
 IDEAL_HOP = (1 + math.log(2)) / 2
 """Heavy-output probability of an ideal device on wide Quantum Volume circuits."""
 GENERATOR_MARKERS = ("s", "o", "D", "^", "v", "P", "X", "h")
@@ -59,53 +65,48 @@ class Plot:
 def plot_widths(
     table: Any, path: Path, where: str, series: str | None = None, lines: str = ""
 ) -> Plot | None:
-    """Each Sampler metric's mean per width with its 95% interval, one panel per metric;
-    one line per value of the column `series` (a sweep's other keys), if given, which
-    `lines` says in words for the caption."""
+    """Each Sampler metric's mean per width with its 95% interval, one panel per metric,
+    the readout-mitigated mean beside the raw one where the run has it; one line per value
+    of the column `series` (a sweep's other keys), if given, which `lines` says in words
+    for the caption."""
     means = metric_means(table, by=[series] if series else [])
-    means = means[means["metric"].isin(list(SAMPLER_METRICS))]
+    means = means[means["metric"].isin([*SAMPLER_METRICS, *MITIGATED_METRICS])]
     if means.empty:
         return None
     if series and means[series].nunique() < 2:  # one line needs no legend
         means, series = means.drop(columns=series), None
     names = [m for m in SAMPLER_METRICS if m in set(means["metric"])]
+    mitigated = bool(means["metric"].isin(list(MITIGATED_METRICS)).any())
     fig = Figure(figsize=(max(7.0, 4.2 * len(names)), 4.6), layout="constrained")
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     labels = sorted(means[series].unique(), key=str) if series else [None]
     referenced = False
     for ax, metric in zip(axes, names, strict=True):
-        part = means[means["metric"] == metric]
+        part = means[means["metric"].isin([metric, metric + MITIGATED])]
         for number, label in enumerate(labels):
-            line = part if label is None else part[part[series] == label]
-            if line.empty:
-                continue
-            shift = (number - (len(labels) - 1) / 2) * min(0.08, 0.4 / len(labels))
-            x = line["num_qubits"].to_numpy(dtype=float) + shift
-            mean = line["mean"].to_numpy(dtype=float)
-            # a percentile interval need not hold the mean exactly (rounding, skew)
-            below = np.clip(np.nan_to_num(mean - line["low"].to_numpy(dtype=float)), 0, None)
-            above = np.clip(np.nan_to_num(line["high"].to_numpy(dtype=float) - mean), 0, None)
-            ax.errorbar(
-                x,
-                mean,
-                yerr=[below, above],
-                fmt="o-" if len(x) > 1 else "o",
-                color=f"C{number % 10}" if series else MEASURED,
-                capsize=3,
-                label=None if label is None else str(label),
-            )
-            reference = line["reference"].to_numpy(dtype=float)
-            if np.isfinite(reference).any():
-                referenced = True
-                ax.plot(
-                    x,
-                    reference,
-                    linestyle="--",
-                    marker="_",
-                    color=f"C{number % 10}" if series else "grey",
-                    alpha=0.8,
-                    label=None if series else REFERENCE_LABEL,
-                )
+            color = f"C{number % 10}" if series else MEASURED
+            for variant in ("", MITIGATED):
+                line = part[part["metric"] == metric + variant]
+                line = line if label is None else line[line[series] == label]
+                if line.empty:
+                    continue
+                shift = (number - (len(labels) - 1) / 2) * min(0.08, 0.4 / len(labels))
+                shift += 0.12 if variant else 0.0  # mitigated just right of raw
+                x = line["num_qubits"].to_numpy(dtype=float) + shift
+                named = label if label is not None or not mitigated else "raw counts"
+                _errorbar(ax, x, line, color, variant, named)
+                reference = line["reference"].to_numpy(dtype=float)
+                if not variant and np.isfinite(reference).any():
+                    referenced = True
+                    ax.plot(
+                        x,
+                        reference,
+                        linestyle="--",
+                        marker="_",
+                        color=color if series else "grey",
+                        alpha=0.8,
+                        label=None if series else REFERENCE_LABEL,
+                    )
         if metric == "heavy_output_probability":
             ax.axhline(QV_THRESHOLD, color=THRESHOLD, linestyle="--", label="2/3")
         ax.set_title(SAMPLER_METRICS[metric], fontsize=10)
@@ -118,6 +119,11 @@ def plot_widths(
     if series and referenced:
         handles.append(Line2D([], [], linestyle="--", color="grey"))
         texts.append(REFERENCE_LABEL + " (dashed, same colour)")
+    if series and mitigated:
+        handles.append(
+            Line2D([], [], marker="s", markerfacecolor="white", color="grey", linestyle="-.")
+        )
+        texts.append(MITIGATED_LABEL + " (same colour)")
     if handles:
         fig.legend(handles, texts, loc="outside lower center", ncols=min(4, len(handles)))
     suptitle(fig, "Metrics per width: mean with its 95% interval", where)
@@ -135,7 +141,36 @@ def plot_widths(
             if referenced
             else ""
         )
+        + (
+            "; hollow squares, dash-dotted, beside each raw mean: the same metric of the "
+            "readout-mitigated (M3) distributions"
+            if mitigated
+            else ""
+        )
         + ". Normalized fidelities are averaged unclipped (they can be below 0).",
+    )
+
+
+def _errorbar(ax: Any, x: np.ndarray, line: Any, color: str, variant: str, label: Any) -> None:
+    """One line of means with their intervals: raw (filled circles) or mitigated (hollow
+    squares, dash-dotted)."""
+    mean = line["mean"].to_numpy(dtype=float)
+    # a percentile interval need not hold the mean exactly (rounding, skew)
+    below = np.clip(np.nan_to_num(mean - line["low"].to_numpy(dtype=float)), 0, None)
+    above = np.clip(np.nan_to_num(line["high"].to_numpy(dtype=float) - mean), 0, None)
+    many = len(x) > 1
+    text = None if label is None else str(label)
+    if variant:
+        text = MITIGATED_LABEL if label in (None, "raw counts") else None
+    ax.errorbar(
+        x,
+        mean,
+        yerr=[below, above],
+        fmt=("s-." if many else "s") if variant else ("o-" if many else "o"),
+        color=color,
+        markerfacecolor="white" if variant else color,
+        capsize=3,
+        label=text,
     )
 
 
@@ -287,6 +322,18 @@ def plot_volumetric(table: Any, path: Path, where: str, series: str | None = Non
     cells = volumetric_cells(table, by=by)
     if cells is None or cells.empty:
         return None
+    mitigated = volumetric_cells(table, by=by, metric="normalized_fidelity" + MITIGATED)
+    sides = mitigated is not None and not mitigated.empty
+    if mitigated is not None and sides:  # raw and mitigated side by side
+        cells = pd.concat(
+            [cells.assign(readout="raw counts"), mitigated.assign(readout=MITIGATED_LABEL)],
+            ignore_index=True,
+        )
+        cells[PANEL] = [
+            ", ".join(str(v) for v in values)
+            for values in zip(*(cells[k] for k in [*by, "readout"]), strict=True)
+        ]
+        by = [PANEL]
     panels = list(dict.fromkeys(cells[by[0]])) if by else [None]
     shown = panels[:MAX_PANELS]
     if len(shown) == 1:
@@ -333,8 +380,9 @@ def plot_volumetric(table: Any, path: Path, where: str, series: str | None = Non
         f"below {REFERENCE_WARNING:g} on the same circuits with the same shots (that score "
         "beside the cell), so a low value there says little about the device."
         + (
-            " One panel per combination of the settings that vary between the points; "
-            "cells are never averaged across them."
+            " One panel per combination of the settings that vary between the points"
+            + (" and of raw against readout-mitigated (M3) counts" if sides else "")
+            + "; cells are never averaged across them."
             if by
             else ""
         ),
@@ -454,6 +502,7 @@ def plot_observables(table: Any, path: Path, where: str) -> Plot:
 
 _METHOD_WORDS = {
     WILSON: "the Wilson interval over shots where a width has one circuit result",
+    M3_STD: "mean -+ 1.96 x mthree's standard deviation for one mitigated result",
     STUDENT_T: "Student's t interval over circuit results where it has 2 to 10",
     BOOTSTRAP: "a percentile bootstrap over circuit results where it has more than 10",
 }

@@ -41,8 +41,7 @@ from matplotlib.patches import Patch
 
 from qexp import metrics
 from qexp.analysis.aggregate import (
-    ESTIMATOR_METRICS,
-    SAMPLER_METRICS,
+    METRIC_NAMES,
     metric_means,
     quantum_volume,
     volume,
@@ -766,7 +765,7 @@ def _means_html(means: Any, keys: list[str]) -> str:
     if means.empty:
         return ""
     e = html.escape
-    names = {**SAMPLER_METRICS, **ESTIMATOR_METRICS}
+    names = METRIC_NAMES
     referenced = bool(means["reference"].notna().any())
     head = [*keys, "metric", "qubits", "mean", "95% interval", "results", "interval"]
     head += ["noiseless device, same shots"] if referenced else []

@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from qexp.analysis.aggregate import (
-    ESTIMATOR_METRICS,
+    METRIC_NAMES,
     REFERENCE_WARNING,
     SAMPLER_METRICS,
     metric_means,
@@ -241,14 +241,23 @@ CIRCUIT_METRICS = {
     "normalized_fidelity": "norm. fid.",
     "heavy_output_probability": "HOP",
 }
-"""Per-circuit metric columns of the Sampler view: table column -> header."""
+"""Per-circuit metric columns of the Sampler view: table column -> header. Each is followed
+by its readout-mitigated value (`<metric>_mitigated`, header `... M3`, with mthree's
+standard deviation where it has one) when the run has it."""
+MITIGATED = "_mitigated"
 
 
 def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
     records = view.records
     parameterized = any(r["parameter_index"] for r in records)
     scores = _scores(view.table)
-    shown = [column for column in CIRCUIT_METRICS if any(column in row for row in scores.values())]
+    raw = [column for column in CIRCUIT_METRICS if any(column in row for row in scores.values())]
+    shown = [
+        name
+        for column in raw
+        for name in (column, column + MITIGATED)
+        if any(name in row for row in scores.values())
+    ]
     table = Table(title="circuits (Sampler)", title_justify="left", show_edge=False)
     table.add_column("#", justify="right")
     table.add_column("circuit")
@@ -257,7 +266,8 @@ def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
     table.add_column("shots", justify="right")
     table.add_column(f"top outcomes: probability (up to {outcomes})")
     for column in shown:
-        table.add_column(CIRCUIT_METRICS[column], justify="right")
+        header = CIRCUIT_METRICS[column.removesuffix(MITIGATED)]
+        table.add_column(header + (" M3" if column.endswith(MITIGATED) else ""), justify="right")
     for record in records[:limit]:
         shots = record["shots"]
         top = list(record["counts"].items())[:outcomes]
@@ -276,7 +286,7 @@ def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
             row.append(str(record["parameter_index"]))
         row += [str(shots), text]
         found = scores.get((record["circuit_index"], record["parameter_index"]), {})
-        row += [f"{found[column]:.3f}" if column in found else "-" for column in shown]
+        row += [_score(found, column) for column in shown]
         table.add_row(*row)
     if len(records) > limit:
         table.caption = _more(len(records) - limit, view.run_dir)
@@ -284,11 +294,20 @@ def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
     return table
 
 
+def _score(found: dict[str, float], column: str) -> str:
+    """`0.842`, or `0.990±0.012` with mthree's standard deviation; `-` where unknown."""
+    if column not in found:
+        return "-"
+    std = found.get(f"{column}_std")
+    return f"{found[column]:.3f}" + ("" if std is None else f"±{std:.3f}")
+
+
 def _scores(frame: Any) -> dict[tuple[int, int], dict[str, float]]:
     """(circuit index, parameter index) -> the row's known metrics, from the table."""
     if frame is None or not len(frame):
         return {}
-    columns = [c for c in CIRCUIT_METRICS if c in frame]
+    names = [n for c in CIRCUIT_METRICS for n in (c, c + MITIGATED, c + MITIGATED + "_std")]
+    columns = [c for c in names if c in frame]
     found = {}
     for row in frame[["circuit_index", "parameter_index", *columns]].itertuples(index=False):
         values = dict(zip(columns, row[2:], strict=True))
@@ -347,7 +366,7 @@ def widths_table(view: RunView) -> Table | None:
     means = metric_means(view.table, by=[])
     if means.empty:
         return None
-    names = {**SAMPLER_METRICS, **ESTIMATOR_METRICS}
+    names = METRIC_NAMES
     table = Table(
         title="per width: mean with its 95% interval", title_justify="left", show_edge=False
     )
