@@ -48,6 +48,7 @@ BOUNDS = {
 }
 """The range each metric's mean lies in: its interval is clipped to it."""
 QV_GENERATOR = "quantum_volume"
+GHZ_GENERATOR, GHZ_PARITY = "ghz", "ghz_parity"
 MEAN_COLUMNS = (
     "metric",
     "observable",
@@ -78,11 +79,13 @@ def metric_means(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.Dat
     metrics of their own beside the raw ones; one mitigated result's interval is mean -+
     1.96 x mthree's standard deviation (`<metric>_mitigated_std`). Estimator errors are
     kept apart per observable (`observable`), never averaged across observables. `by`:
-    columns to keep apart (default: `run` when the table holds several runs).
+    columns to keep apart (default: `run` when the table holds several runs); circuit
+    families are always kept apart (a `generator` column when there are several).
     """
     import pandas as pd
 
     keys = _keys(table, by)
+    keys += _families(table, keys)
     found: list[dict[str, Any]] = []
     for metric in METRIC_NAMES:
         if metric not in table or not table[metric].notna().any():
@@ -170,6 +173,67 @@ def volumetric_cells(
     )
 
 
+GHZ_COLUMNS = (
+    "num_qubits",
+    "fidelity",
+    "std",
+    "population",
+    "population_std",
+    "coherence",
+    "coherence_std",
+    "offset",
+    "phases",
+)
+
+
+def ghz_fidelity(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
+    """The GHZ state fidelity per width (`metrics.ghz_fidelity`, Monz et al. 2011) where the
+    run has the parity-oscillation circuits (`circuits.parity=true`): `fidelity` with its
+    `std`, the `population` (the GHZ circuit's success probability) and the `coherence`
+    (the fitted parity amplitude), each with its std, the oscillation's `offset` and how
+    many `phases` it rests on. `by`: as for `metric_means`."""
+    import pandas as pd
+
+    keys = _keys(table, by)
+    needed = {"generator", "parity", "parity_phase", "success_probability", "shots"}
+    if not needed <= set(table.columns):
+        return pd.DataFrame([], columns=[*keys, *GHZ_COLUMNS])
+    population = table[(table["generator"] == GHZ_GENERATOR) & table["success_probability"].notna()]
+    parities = table[(table["generator"] == GHZ_PARITY) & table["parity"].notna()]
+    found = []
+    for group_keys, oscillation in parities.groupby([*keys, "num_qubits"], sort=True):
+        labels = dict(zip([*keys, "num_qubits"], _tuple(group_keys), strict=True))
+        mask = np.ones(len(population), dtype=bool)
+        for key, value in labels.items():
+            mask &= (population[key] == value).to_numpy()
+        ghz = population[mask]
+        if len(ghz) != 1 or len(oscillation) < 3:
+            continue
+        width = int(labels["num_qubits"])
+        result = metrics.ghz_fidelity(
+            float(ghz["success_probability"].iloc[0]),
+            int(ghz["shots"].iloc[0]),
+            oscillation["parity_phase"].to_numpy(dtype=float),
+            oscillation["parity"].to_numpy(dtype=float),
+            oscillation["shots"].to_numpy(dtype=float),
+            width,
+        )
+        found.append(
+            {
+                **labels,
+                "fidelity": result.fidelity,
+                "std": result.std,
+                "population": result.population,
+                "population_std": result.population_std,
+                "coherence": result.coherence,
+                "coherence_std": result.coherence_std,
+                "offset": result.offset,
+                "phases": len(oscillation),
+            }
+        )
+    return pd.DataFrame(found, columns=[*keys, *GHZ_COLUMNS])
+
+
 def volume(verdicts: pd.DataFrame) -> int | None:
     """2**n for the widest passing width n (Cross et al. 2019), None when none passes."""
     passed = verdicts[verdicts["passed"]]
@@ -235,6 +299,13 @@ def _keys(table: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
     if by is not None:
         return list(by)
     return ["run"] if "run" in table and table["run"].nunique() > 1 else []
+
+
+def _families(table: pd.DataFrame, keys: list[str]) -> list[str]:
+    """`generator` when the table holds several circuit families (GHZ circuits and their
+    parity oscillations, a sweep over generators): their means are never pooled."""
+    several = "generator" in table and table["generator"].nunique() > 1
+    return ["generator"] if several and "generator" not in keys else []
 
 
 def _tuple(keys: Any) -> tuple[Any, ...]:

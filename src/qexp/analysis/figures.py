@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter
 
 from qexp.analysis.aggregate import (
     BOOTSTRAP,
+    GHZ_PARITY,
     M3_STD,
     MITIGATED,
     MITIGATED_METRICS,
@@ -32,6 +33,7 @@ from qexp.analysis.aggregate import (
     SAMPLER_METRICS,
     STUDENT_T,
     WILSON,
+    ghz_fidelity,
     metric_means,
     quantum_volume,
     volumetric_cells,
@@ -47,6 +49,7 @@ MAX_RESULTS = 60
 REFERENCE_LABEL = "noiseless device, same shots"
 MITIGATED_LABEL = "readout-mitigated (M3)"
 PANEL = "panel"
+LINE = "line"
 IDEAL_HOP = (1 + math.log(2)) / 2
 """Heavy-output probability of an ideal device on wide Quantum Volume circuits."""
 GENERATOR_MARKERS = ("s", "o", "D", "^", "v", "P", "X", "h")
@@ -73,6 +76,10 @@ def plot_widths(
     means = means[means["metric"].isin([*SAMPLER_METRICS, *MITIGATED_METRICS])]
     if means.empty:
         return None
+    if "generator" in means:  # several circuit families: one line each
+        family = means["generator"].astype(str)
+        label = family if not series else means[series].astype(str) + ", " + family
+        means, series = means.assign(**{LINE: label}), LINE
     if series and means[series].nunique() < 2:  # one line needs no legend
         means, series = means.drop(columns=series), None
     names = [m for m in SAMPLER_METRICS if m in set(means["metric"])]
@@ -307,6 +314,57 @@ def _qv_rows(table: Any) -> Any:
 def _two_sigma(mean: Any, sigma: Any) -> tuple[Any, Any]:
     """mean -+ 2 sigma, clipped to [0, 1]: a probability's band never leaves it."""
     return np.clip(mean - 2 * sigma, 0.0, 1.0), np.clip(mean + 2 * sigma, 0.0, 1.0)
+
+
+# --- GHZ fidelity ---------------------------------------------------------------------------
+
+
+def plot_ghz_fidelity(table: Any, path: Path, where: str) -> Plot | None:
+    """Per width, the parity oscillation <Z...Z>(phi) the GHZ state fidelity rests on: the
+    measured parities, the fit C cos(n phi + phi_0), the ideal cos(n phi); F in the title."""
+    found = ghz_fidelity(table, by=[])
+    if found.empty:
+        return None
+    parities = table[(table["generator"] == GHZ_PARITY) & table["parity"].notna()]
+    fig, axes = grid(len(found))
+    fine = np.linspace(0, 2 * math.pi, 400)
+    for ax, row in zip(axes, found.itertuples(index=False), strict=False):
+        n = int(row.num_qubits)
+        points = parities[parities["num_qubits"] == n].sort_values("parity_phase")
+        phi = points["parity_phase"].to_numpy(dtype=float)
+        p = points["parity"].to_numpy(dtype=float)
+        error = np.sqrt(np.clip(1 - p**2, 0, None) / points["shots"].to_numpy(dtype=float))
+        ax.errorbar(phi, p, yerr=error, fmt="o", color=MEASURED, capsize=2, label="measured")
+        grid_phi = fine * phi.max() / (2 * math.pi)
+        fitted = row.coherence * np.cos(n * grid_phi + row.offset)
+        ax.plot(grid_phi, fitted, color=THRESHOLD, label="fit C cos(n phi + phi_0)")
+        ax.plot(grid_phi, np.cos(n * grid_phi), color=IDEAL, linestyle=":", label="ideal")
+        ax.set_title(
+            f"{n} qubits: F = {row.fidelity:.3f} ± {row.std:.3f}\n"
+            f"populations {row.population:.3f}, coherence C = {row.coherence:.3f} "
+            f"± {row.coherence_std:.3f}",
+            fontsize=9,
+        )
+        ax.set_xlabel("phase phi on every qubit (rad)")
+        ax.set_ylabel("parity <Z...Z>")
+        ax.set_ylim(-1.1, 1.1)
+        ax.grid(alpha=0.3)
+    hide_unused(axes, len(found))
+    handles, texts = _legend(axes)
+    fig.legend(handles, texts, loc="outside lower center", ncols=3)
+    suptitle(fig, "GHZ state fidelity: populations and parity oscillations", where)
+    save(fig, path)
+    return Plot(
+        path.name,
+        "GHZ state fidelity",
+        "F = (P(0...0) + P(1...1))/2 + C/2 (Monz et al., PRL 106, 130506 (2011)): the "
+        "populations are the GHZ circuit's success probability; C is the amplitude of the "
+        "parity oscillation, measured after a phase phi on every qubit and a Hadamard on every "
+        "qubit (points, ±1 standard deviation from shot noise), fitted as "
+        "a cos(n phi) + b sin(n phi) by least squares (red); dotted, a noiseless device's "
+        "cos(n phi). F's uncertainty is the standard deviation from shot noise, carried "
+        "through the fit.",
+    )
 
 
 # --- volumetric ---------------------------------------------------------------------------

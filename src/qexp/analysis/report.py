@@ -42,6 +42,7 @@ from matplotlib.patches import Patch
 from qexp import metrics
 from qexp.analysis.aggregate import (
     METRIC_NAMES,
+    ghz_fidelity,
     metric_means,
     quantum_volume,
     volume,
@@ -53,6 +54,7 @@ from qexp.analysis.figures import (
     Plot,
     grid,
     hide_unused,
+    plot_ghz_fidelity,
     plot_observables,
     plot_quantum_volume,
     plot_quantum_volume_trials,
@@ -154,6 +156,7 @@ def run_plots(view: RunView, out: Path, prefix: str, title: str) -> list[Plot]:
             plot_quantum_volume(table, out / f"{prefix}quantum-volume.png", where),
             plot_quantum_volume_trials(table, out / f"{prefix}quantum-volume-trials.png", where),
             plot_volumetric(table, out / f"{prefix}volumetric.png", where),
+            plot_ghz_fidelity(table, out / f"{prefix}ghz-fidelity.png", where),
         )
         plots.extend(plot for plot in figures if plot is not None)
     return plots
@@ -746,6 +749,7 @@ def _section_html(section: RunSection, path: Path, out: Path, is_sweep: bool) ->
     if view.table is not None and len(view.table) and "num_qubits" in view.table:
         parts.append(_means_html(metric_means(view.table, by=[]), []))
         parts.append(_volume_html(quantum_volume(view.table, by=[])))
+        parts.append(_ghz_html(ghz_fidelity(view.table, by=[])))
     config = view.run_dir / HYDRA_DIR / SAVED_CONFIG_FILE
     parts.append("<h3>Config</h3>")
     if config.is_file():
@@ -766,6 +770,7 @@ def _means_html(means: Any, keys: list[str]) -> str:
         return ""
     e = html.escape
     names = METRIC_NAMES
+    keys = [*keys, *(["generator"] if "generator" in means and "generator" not in keys else [])]
     referenced = bool(means["reference"].notna().any())
     head = [*keys, "metric", "qubits", "mean", "95% interval", "results", "interval"]
     head += ["noiseless device, same shots"] if referenced else []
@@ -824,6 +829,30 @@ def _volume_html(verdicts: Any) -> str:
         "over circuits; Student's t for 10 circuits or fewer); the verdict is IBM's. "
         f'<b class="volume">{e(summary)}</b>.</p>'
         f'<table class="volume"><tr>{header}</tr>{"".join(rows)}</table>'
+    )
+
+
+def _ghz_html(found: Any) -> str:
+    """The GHZ state fidelity per width, with its two halves, as a table."""
+    if found.empty:
+        return ""
+    e = html.escape
+    head = ["qubits", "fidelity F", "populations P", "coherence C", "phases"]
+    rows = []
+    for row in found.itertuples(index=False):
+        cells = [
+            str(row.num_qubits),
+            f"{row.fidelity:.3f} ± {row.std:.3f}",
+            f"{row.population:.3f} ± {row.population_std:.3f}",
+            f"{row.coherence:.3f} ± {row.coherence_std:.3f}",
+            str(row.phases),
+        ]
+        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
+    header = "".join(f"<th>{e(h)}</th>" for h in head)
+    return (
+        "<h3>GHZ state fidelity</h3><p>F = (P(0...0) + P(1...1))/2 + C/2 (Monz et al. 2011), "
+        "C the fitted amplitude of the parity oscillation; ± one standard deviation from "
+        f'shot noise.</p><table class="ghz"><tr>{header}</tr>{"".join(rows)}</table>'
     )
 
 

@@ -28,6 +28,7 @@ from qexp.analysis.aggregate import (
     METRIC_NAMES,
     REFERENCE_WARNING,
     SAMPLER_METRICS,
+    ghz_fidelity,
     metric_means,
     quantum_volume,
     shot_noise_limits,
@@ -377,6 +378,7 @@ def widths_table(view: RunView) -> Table | None:
         table.add_column(column, justify="right" if column in ("qubits", "results") else "left")
     for row in means.itertuples(index=False):
         name = names[row.metric] + (f" {row.observable}" if row.observable else "")
+        name += f" ({row.generator})" if "generator" in means else ""
         interval = "-" if math.isnan(row.low) else f"[{row.low:.3f}, {row.high:.3f}]"
         cells = [name, str(row.num_qubits), f"{row.mean:.3f}", interval, str(row.n), row.interval]
         if referenced:
@@ -466,6 +468,33 @@ def volume_table(view: RunView) -> Table | None:
     return table
 
 
+def ghz_table(view: RunView) -> Table | None:
+    """The GHZ state fidelity per width (`qexp.analysis.aggregate.ghz_fidelity`)."""
+    if view.table is None or not len(view.table):
+        return None
+    found = ghz_fidelity(view.table, by=[])
+    if found.empty:
+        return None
+    table = Table(
+        title="GHZ state fidelity: F = (P(0...0) + P(1...1))/2 + C/2, C the parity amplitude",
+        title_justify="left",
+        show_edge=False,
+    )
+    for column in ("qubits", "fidelity F", "populations P", "coherence C", "phases"):
+        table.add_column(column, justify="right")
+    for row in found.itertuples(index=False):
+        table.add_row(
+            str(row.num_qubits),
+            f"{row.fidelity:.3f} ± {row.std:.3f}",
+            f"{row.population:.3f} ± {row.population_std:.3f}",
+            f"{row.coherence:.3f} ± {row.coherence_std:.3f}",
+            str(row.phases),
+        )
+    table.caption = "± one standard deviation from shot noise (Monz et al. 2011)"
+    table.caption_justify = "left"
+    return table
+
+
 def _bound(value: float, method: str) -> str:
     """`0.712 (bootstrap)`: a lower bound and, briefly, how it was found."""
     if math.isnan(value):
@@ -500,7 +529,8 @@ def run_panel(view: RunView, title: str, limit: int, outcomes: int) -> Group:
         parts.append(estimator_table(view, limit))  # alone, or beside the Sampler's
     if not view.records and not estimated:
         parts.append(Text("no circuit results in this folder yet", style="yellow"))
-    parts.extend(t for t in (widths_table(view), volume_table(view)) if t is not None)
+    tables = (widths_table(view), volume_table(view), ghz_table(view))
+    parts.extend(t for t in tables if t is not None)
     parts.extend(shot_noise_warnings(view))
     parts.append(Text(""))
     return Group(*parts)

@@ -2,12 +2,14 @@
 
 One module per concept: `scores` (per circuit: success and heavy-output probabilities,
 Hellinger and normalized fidelity, the Estimator's error), `reference` (what an ideal
-device scores with the run's shots), `intervals` (Wilson over shots, the bootstrap over
-circuits), `quantum_volume` (IBM's two-sigma rule). Formulas and
+device scores with the run's shots), `intervals` (Wilson over shots, Student's t and the
+bootstrap over circuits), `quantum_volume` (IBM's two-sigma rule), `ghz` (GHZ state
+fidelity from populations and parity oscillations). Formulas and
 references: docs/metrics.md. Everything is re-exported here: `from qexp import metrics`,
 then `metrics.sampler_metrics(...)`.
 """
 
+from qexp.metrics.ghz import GhzFidelity, ghz_fidelity, parity
 from qexp.metrics.intervals import (
     BOOTSTRAP,
     CONFIDENCE,
@@ -58,18 +60,21 @@ __all__ = [
     "WILSON",
     "Counts",
     "Estimate",
+    "GhzFidelity",
     "QuantumVolumeVerdict",
     "bootstrap_interval",
     "bootstrap_means",
     "distribution_metrics",
     "error",
     "estimator_metrics",
+    "ghz_fidelity",
     "heavy_output_probability",
     "hellinger_fidelity",
     "interval_method",
     "lower_bound",
     "mean_interval",
     "normalized_fidelity",
+    "parity",
     "quantum_volume_verdict",
     "rescaled",
     "sampler_metrics",

@@ -7,7 +7,8 @@ The metrics come from `qexp.metrics`, the functions `show` and the report use to
 
 Sampler: one row per parameter set, with `top_outcome`, `top_probability`,
 `success_probability`, `num_outcomes` and the metrics against the circuit's ideal
-distribution, each with its shot-noise reference (NaN where none is known). Estimator:
+distribution, each with its shot-noise reference (NaN where none is known); a GHZ
+parity-oscillation circuit's rows also `parity`. Estimator:
 one row per observable and parameter set, with `observable`, `value`, `std`,
 `ideal_value` and `error`. Both: `isa_depth`.
 """
@@ -48,6 +49,9 @@ SAMPLER_COLUMNS = (
     "num_outcomes",
     *METRIC_COLUMNS,
 )
+PARITY_KEY, PARITY_COLUMN = "parity_phase", "parity"
+"""A circuit whose metadata has `parity_phase` (GHZ parity oscillations) gets `parity`, the
+measured <Z...Z>, on each of its rows (`metrics.parity`)."""
 ESTIMATOR_COLUMNS = ("observable_index", "observable", "value", "std", "ideal_value", "error")
 CIRCUIT_COLUMNS = ("isa_depth",)
 """Per circuit, on every row of either primitive: the depth of the circuit as it ran."""
@@ -134,6 +138,8 @@ def _sampler_rows(result: PubResult, record: PubRecord) -> Rows:
     columns: dict[str, list[Any]] = {
         name: [] for name in (*KEY_COLUMNS, *SAMPLER_COLUMNS, *CIRCUIT_COLUMNS)
     }
+    if PARITY_KEY in record.metadata:  # a GHZ parity-oscillation circuit
+        columns[PARITY_COLUMN] = []
     kept = []
     for point, (values, numbers) in enumerate(tallies):
         total = int(numbers.sum())
@@ -161,6 +167,8 @@ def _sampler_rows(result: PubResult, record: PubRecord) -> Rows:
         columns["isa_depth"].append(record.isa_depth)
         for name, value in scores.items():
             columns[name].append(value)
+        if PARITY_COLUMN in columns:
+            columns[PARITY_COLUMN].append(metrics.parity(counts))
     return Rows(columns, kept)
 
 
