@@ -29,13 +29,24 @@ class GhzConfig:
     then a Hadamard on every qubit) that the GHZ state fidelity needs (Monz et al. 2011)."""
 
 
+QFT_INPUTS = ("fixed", "random")
+"""What the QFT adder's circuits start from (`qexp.circuits.qft`)."""
+
+
 @dataclass
 class QftConfig:
-    """One QFT adder circuit per width."""
+    """QFT adder circuits: one per width from a fixed input, or `count` per width from
+    random inputs (each with its known answer)."""
 
     name: str = "qft"
     num_qubits: Any = 3
-    """An int or a list of ints: one circuit per width."""
+    """An int or a list of ints."""
+    inputs: str = "fixed"
+    """`fixed`: one circuit per width, input 0101...01; `random`: `count` circuits per
+    width, each from its own seeded random input, so the figures see the spread between
+    circuits."""
+    count: int = 1
+    """Circuits per width with `inputs=random` (1 with `inputs=fixed`)."""
 
 
 @dataclass
@@ -159,6 +170,25 @@ def validate(cfg: Any) -> None:
             positive(getattr(cfg, key), f"circuits.{key}")
     if name == "ansatz":
         _validate_ansatz(cfg)
+    if name == "qft":
+        _validate_qft(cfg)
+
+
+def _validate_qft(cfg: QftConfig) -> None:
+    if cfg.inputs not in QFT_INPUTS:
+        raise ConfigError(
+            "circuits.inputs",
+            cfg.inputs,
+            f"one of {', '.join(QFT_INPUTS)}",
+            "set circuits.inputs=random circuits.count=10 for several circuits per width",
+        )
+    if cfg.inputs == "fixed" and cfg.count != 1:
+        raise ConfigError(
+            "circuits.count",
+            cfg.count,
+            "1 with circuits.inputs=fixed (every circuit of a width would be the same)",
+            f"set circuits.inputs=random to run {cfg.count} circuits per width",
+        )
 
 
 def _validate_ansatz(cfg: AnsatzConfig) -> None:
