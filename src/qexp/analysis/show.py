@@ -331,7 +331,8 @@ def estimator_table(view: RunView, limit: int) -> Table:
     if parameterized:
         table.add_column("point", justify="right")
     known = "ideal_value" in frame and frame["ideal_value"].notna().any()
-    table.add_column("observable: expectation value ± std" + ("  (ideal value)" if known else ""))
+    known_text = "  (ideal value, z = error / std)" if known else ""
+    table.add_column("observable: expectation value ± std" + known_text)
     metadata_columns = [c for c in frame.columns if c in _METADATA_HINTS]
     for (index, point), rows in groups[:limit]:
         first = rows.iloc[0]
@@ -344,7 +345,9 @@ def estimator_table(view: RunView, limit: int) -> Table:
             lines.append(f"{row['observable'] or '?'}", style="bold")
             lines.append(f"  {row['value']:+.4f} ± {row['std']:.4f}")
             if known and not math.isnan(row["ideal_value"]):
-                lines.append(f"  (ideal {row['ideal_value']:+.4f})", style="green")
+                z = row.get("z_score", math.nan)
+                z_text = "" if math.isnan(z) else f", z {z:+.1f}"
+                lines.append(f"  (ideal {row['ideal_value']:+.4f}{z_text})", style="green")
         if len(ordered) > MAX_OBSERVABLES:
             lines.append(f"\n+{len(ordered) - MAX_OBSERVABLES} more observables", style="dim")
         row_cells = [str(index), circuit_label(metadata)]

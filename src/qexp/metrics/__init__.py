@@ -46,6 +46,7 @@ from qexp.metrics.scores import (
     sampler_metrics,
     success_probability,
     tally,
+    z_score,
 )
 
 __all__ = [
@@ -83,4 +84,5 @@ __all__ = [
     "t_interval",
     "tally",
     "wilson_interval",
+    "z_score",
 ]

@@ -162,10 +162,24 @@ def distribution_metrics(
     return row
 
 
-def estimator_metrics(values: np.ndarray, ideal_values: np.ndarray) -> dict[str, np.ndarray]:
-    """`ideal_value` and `error` for each observable and parameter point."""
+def estimator_metrics(
+    values: np.ndarray, ideal_values: np.ndarray, stds: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """`ideal_value`, `error` and, given the estimates' standard errors, `z_score` for each
+    observable and parameter point."""
     ideal = np.asarray(ideal_values, dtype=float)
-    return {"ideal_value": ideal, "error": error(values, ideal)}
+    found = {"ideal_value": ideal, "error": error(values, ideal)}
+    if stds is not None:
+        found["z_score"] = z_score(found["error"], stds)
+    return found
+
+
+def z_score(errors: Any, stds: Any) -> np.ndarray:
+    """error / std: how many of its own standard errors an estimate lies from the ideal value
+    (about N(0, 1) for an unbiased estimate with an honest std; NaN without a std, +-inf for
+    a nonzero error with a zero std)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(errors, dtype=float) / np.asarray(stds, dtype=float)
 
 
 _POSSIBLE = 1e-12

@@ -509,6 +509,9 @@ def _read_table(f: h5py.File) -> JobTable:
             columns[name] = data
     if "hellinger_fidelity" in columns and "normalized_fidelity_reference" not in columns:
         _unclip_normalized_fidelity(f, columns)
+    if "error" in columns and "std" in columns and "z_score" not in columns:  # older files
+        errors, stds = np.asarray(columns["error"], float), np.asarray(columns["std"], float)
+        columns["z_score"] = metrics.z_score(errors, stds)
     info = _read_info(f)
     metadata = {int(entry["index"]): entry.get("metadata") or {} for entry in info}
     return JobTable(attrs=_table_attrs(f), columns=columns, metadata=metadata)

@@ -10,7 +10,7 @@ Sampler: one row per parameter set, with `top_outcome`, `top_probability`,
 distribution, each with its shot-noise reference (NaN where none is known); a GHZ
 parity-oscillation circuit's rows also `parity`. Estimator:
 one row per observable and parameter set, with `observable`, `value`, `std`,
-`ideal_value` and `error`. Both: `isa_depth`.
+`ideal_value`, `error` and `z_score` (error / std). Both: `isa_depth`.
 """
 
 from __future__ import annotations
@@ -52,7 +52,15 @@ SAMPLER_COLUMNS = (
 PARITY_KEY, PARITY_COLUMN = "parity_phase", "parity"
 """A circuit whose metadata has `parity_phase` (GHZ parity oscillations) gets `parity`, the
 measured <Z...Z>, on each of its rows (`metrics.parity`)."""
-ESTIMATOR_COLUMNS = ("observable_index", "observable", "value", "std", "ideal_value", "error")
+ESTIMATOR_COLUMNS = (
+    "observable_index",
+    "observable",
+    "value",
+    "std",
+    "ideal_value",
+    "error",
+    "z_score",
+)
 CIRCUIT_COLUMNS = ("isa_depth",)
 """Per circuit, on every row of either primitive: the depth of the circuit as it ran."""
 KEY_COLUMNS = ("circuit_index", "parameter_index")
@@ -227,7 +235,7 @@ def _estimator_rows(result: PubResult, record: PubRecord) -> dict[str, list[Any]
         exact = np.full(values.size, np.nan)
         if ideal is not None and index < ideal.shape[0] and ideal[index].size == values.size:
             exact = ideal[index].reshape(-1)
-        found = metrics.estimator_metrics(values, exact)
+        found = metrics.estimator_metrics(values, exact, errors)
         for point in range(values.size):
             columns["circuit_index"].append(record.index)
             columns["parameter_index"].append(point)
@@ -237,5 +245,6 @@ def _estimator_rows(result: PubResult, record: PubRecord) -> dict[str, list[Any]
             columns["std"].append(float(errors[point]))
             columns["ideal_value"].append(float(found["ideal_value"][point]))
             columns["error"].append(float(found["error"][point]))
+            columns["z_score"].append(float(found["z_score"][point]))
             columns["isa_depth"].append(record.isa_depth)
     return columns
