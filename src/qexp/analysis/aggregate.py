@@ -29,6 +29,7 @@ SAMPLER_METRICS = {
     "hellinger_fidelity": "Hellinger fidelity",
     "normalized_fidelity": "normalized fidelity",
     "heavy_output_probability": "heavy-output probability",
+    "effective_polarization": "effective polarization",
 }
 """Table column -> name, in the order they are shown."""
 MITIGATED = "_mitigated"
@@ -45,10 +46,12 @@ BOUNDS = {
     "hellinger_fidelity": (0.0, 1.0),
     "normalized_fidelity": (-math.inf, 1.0),  # unclipped: below 0 where worse than uniform
     "heavy_output_probability": (0.0, 1.0),
+    "effective_polarization": (-math.inf, 1.0),
 }
 """The range each metric's mean lies in: its interval is clipped to it."""
 QV_GENERATOR = "quantum_volume"
 GHZ_GENERATOR, GHZ_PARITY = "ghz", "ghz_parity"
+MIRROR_GENERATOR = "mirror"
 MEAN_COLUMNS = (
     "metric",
     "observable",
@@ -80,7 +83,8 @@ def metric_means(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.Dat
     1.96 x mthree's standard deviation (`<metric>_mitigated_std`). Estimator errors are
     kept apart per observable (`observable`), never averaged across observables. `by`:
     columns to keep apart (default: `run` when the table holds several runs); circuit
-    families are always kept apart (a `generator` column when there are several).
+    families and depths are always kept apart (a `generator` or `depth` column when there
+    are several).
     """
     import pandas as pd
 
@@ -234,6 +238,64 @@ def ghz_fidelity(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.Dat
     return pd.DataFrame(found, columns=[*keys, *GHZ_COLUMNS])
 
 
+MIRROR_COLUMNS = (
+    "num_qubits",
+    "error_per_layer",
+    "error_per_layer_std",
+    "p",
+    "p_std",
+    "amplitude",
+    "amplitude_std",
+    "depths",
+    "circuits",
+)
+
+
+def mirror_rb(table: pd.DataFrame, by: Sequence[str] | None = None) -> pd.DataFrame:
+    """Mirror randomized benchmarking per width (Proctor et al. 2022): the fit of the
+    effective polarization against benchmark depth, A p^d (`metrics.fit_decay`), and the
+    error per layer r = (4^n - 1) / 4^n (1 - p), each with its standard deviation; how many
+    `depths` and `circuits` it rests on. Files of the older mirror circuits (depth counted
+    forward layers only, no `two_qubit_gate_density`) are left out. `by`: as for
+    `metric_means`."""
+    import pandas as pd
+
+    keys = _keys(table, by)
+    needed = {"generator", "depth", "effective_polarization", "two_qubit_gate_density"}
+    if not needed <= set(table.columns):
+        return pd.DataFrame([], columns=[*keys, *MIRROR_COLUMNS])
+    part = table[
+        (table["generator"] == MIRROR_GENERATOR)
+        & table["effective_polarization"].notna()
+        & table["two_qubit_gate_density"].notna()
+    ]
+    found = []
+    for group_keys, group in part.groupby([*keys, "num_qubits"], sort=True):
+        labels = dict(zip([*keys, "num_qubits"], _tuple(group_keys), strict=True))
+        width = int(labels["num_qubits"])
+        decay = metrics.fit_decay(
+            group["depth"].to_numpy(dtype=float),
+            group["effective_polarization"].to_numpy(dtype=float),
+            width,
+        )
+        if decay is None:
+            continue
+        found.append(
+            {
+                **labels,
+                "error_per_layer": decay.error_per_layer,
+                "error_per_layer_std": decay.error_per_layer_std,
+                "p": decay.p,
+                "p_std": decay.p_std,
+                "amplitude": decay.amplitude,
+                "amplitude_std": decay.amplitude_std,
+                "depths": int(group["depth"].nunique()),
+                "circuits": len(group),
+            }
+        )
+    return pd.DataFrame(found, columns=[*keys, *MIRROR_COLUMNS])
+
+
 def volume(verdicts: pd.DataFrame) -> int | None:
     """2**n for the widest passing width n (Cross et al. 2019), None when none passes."""
     passed = verdicts[verdicts["passed"]]
@@ -301,11 +363,20 @@ def _keys(table: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
     return ["run"] if "run" in table and table["run"].nunique() > 1 else []
 
 
+FAMILY_COLUMNS = ("generator", "depth")
+"""What makes circuits of one width different kinds of circuit: the family, and the depth
+(mirror RB runs several per width)."""
+
+
 def _families(table: pd.DataFrame, keys: list[str]) -> list[str]:
-    """`generator` when the table holds several circuit families (GHZ circuits and their
-    parity oscillations, a sweep over generators): their means are never pooled."""
-    several = "generator" in table and table["generator"].nunique() > 1
-    return ["generator"] if several and "generator" not in keys else []
+    """`generator` and `depth` where the table holds several (GHZ circuits and their parity
+    oscillations, a sweep over generators, mirror circuits of several depths): their means
+    are never pooled."""
+    found = []
+    for column in FAMILY_COLUMNS:
+        if column in table and column not in keys and table[column].nunique() > 1:
+            found.append(column)
+    return found
 
 
 def _tuple(keys: Any) -> tuple[Any, ...]:

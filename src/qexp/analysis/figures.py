@@ -9,6 +9,7 @@ plots share live here too.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from matplotlib.ticker import FuncFormatter
 
 from qexp.analysis.aggregate import (
     BOOTSTRAP,
+    FAMILY_COLUMNS,
     GHZ_PARITY,
     M3_STD,
     MITIGATED,
@@ -35,6 +37,7 @@ from qexp.analysis.aggregate import (
     WILSON,
     ghz_fidelity,
     metric_means,
+    mirror_rb,
     quantum_volume,
     volumetric_cells,
 )
@@ -76,9 +79,13 @@ def plot_widths(
     means = means[means["metric"].isin([*SAMPLER_METRICS, *MITIGATED_METRICS])]
     if means.empty:
         return None
-    if "generator" in means:  # several circuit families: one line each
-        family = means["generator"].astype(str)
-        label = family if not series else means[series].astype(str) + ", " + family
+    families = [c for c in FAMILY_COLUMNS if c in means]
+    if families:  # several circuit families or depths: one line each
+        parts = [means[series].astype(str)] if series else []
+        parts += [_family_text(c, means[c]) for c in families]
+        label = parts[0]
+        for more in parts[1:]:
+            label = label + ", " + more
         means, series = means.assign(**{LINE: label}), LINE
     if series and means[series].nunique() < 2:  # one line needs no legend
         means, series = means.drop(columns=series), None
@@ -86,7 +93,7 @@ def plot_widths(
     mitigated = bool(means["metric"].isin(list(MITIGATED_METRICS)).any())
     fig = Figure(figsize=(max(7.0, 4.2 * len(names)), 4.6), layout="constrained")
     axes = fig.subplots(1, len(names), squeeze=False)[0]
-    labels = sorted(means[series].unique(), key=str) if series else [None]
+    labels = sorted(means[series].unique(), key=_natural) if series else [None]
     referenced = False
     for ax, metric in zip(axes, names, strict=True):
         part = means[means["metric"].isin([metric, metric + MITIGATED])]
@@ -156,6 +163,18 @@ def plot_widths(
         )
         + ". Normalized fidelities are averaged unclipped (they can be below 0).",
     )
+
+
+def _natural(label: Any) -> list[Any]:
+    """Sort key: `depth 2` before `depth 16` (numbers compare as numbers)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(label))]
+
+
+def _family_text(column: str, values: Any) -> Any:
+    """`mirror`, `depth 8`: how a line's family or depth reads in a legend."""
+    if column == "depth":
+        return values.map(lambda d: "depth -" if pd.isna(d) else f"depth {int(d)}")
+    return values.astype(str)
 
 
 def _errorbar(ax: Any, x: np.ndarray, line: Any, color: str, variant: str, label: Any) -> None:
@@ -364,6 +383,65 @@ def plot_ghz_fidelity(table: Any, path: Path, where: str) -> Plot | None:
         "a cos(n phi) + b sin(n phi) by least squares (red); dotted, a noiseless device's "
         "cos(n phi). F's uncertainty is the standard deviation from shot noise, carried "
         "through the fit.",
+    )
+
+
+# --- mirror RB ------------------------------------------------------------------------------
+
+
+def plot_mirror_rb(table: Any, path: Path, where: str) -> Plot | None:
+    """Per width, each mirror circuit's effective polarization against its benchmark depth,
+    the mean per depth with its standard error, the fit A p^d and the error per layer."""
+    fits = mirror_rb(table, by=[])
+    if fits.empty:
+        return None
+    part = table[(table["generator"] == "mirror") & table["effective_polarization"].notna()]
+    fig, axes = grid(len(fits))
+    jitter = np.random.default_rng(0)
+    for ax, fit in zip(axes, fits.itertuples(index=False), strict=False):
+        rows = part[part["num_qubits"] == fit.num_qubits]
+        depths = rows["depth"].to_numpy(dtype=float)
+        values = rows["effective_polarization"].to_numpy(dtype=float)
+        span = max(depths.max(), 1.0)
+        x = depths + jitter.uniform(-0.012, 0.012, depths.size) * span
+        ax.scatter(x, values, s=10, color="grey", alpha=0.6, label="one circuit")
+        levels = np.unique(depths)
+        means = [values[depths == d].mean() for d in levels]
+        errors = [
+            values[depths == d].std(ddof=1) / math.sqrt(np.count_nonzero(depths == d))
+            if np.count_nonzero(depths == d) > 1
+            else 0.0
+            for d in levels
+        ]
+        ax.errorbar(
+            levels, means, yerr=errors, fmt="o", color=MEASURED, capsize=3, label="mean ± 1 s.e."
+        )
+        fine = np.linspace(0, levels.max(), 200)
+        ax.plot(fine, fit.amplitude * fit.p**fine, color=THRESHOLD, label="fit A p^d")
+        ax.set_title(
+            f"{fit.num_qubits} qubits: error per layer r = {fit.error_per_layer:.4f} "
+            f"± {fit.error_per_layer_std:.4f}\np = {fit.p:.4f} ± {fit.p_std:.4f}, "
+            f"A = {fit.amplitude:.3f}",
+            fontsize=9,
+        )
+        ax.set_xlabel("benchmark depth d")
+        ax.set_ylabel("effective polarization")
+        ax.set_ylim(min(-0.05, float(np.nanmin(values)) - 0.05), 1.05)
+        ax.grid(alpha=0.3)
+    hide_unused(axes, len(fits))
+    handles, texts = _legend(axes)
+    fig.legend(handles, texts, loc="outside lower center", ncols=3)
+    suptitle(fig, "Mirror randomized benchmarking: polarization against depth", where)
+    save(fig, path)
+    return Plot(
+        path.name,
+        "Mirror randomized benchmarking",
+        "As Proctor et al. (PRL 129, 150502 (2022)) define it: each mirror circuit's effective "
+        "polarization (the Hamming-weighted success, (S - 1/4^n)/(1 - 1/4^n), "
+        "S = sum_k (-1/2)^k h_k) at its benchmark depth (grey), the mean per depth with its "
+        "standard error over circuits (blue), and A p^d fitted by weighted least squares "
+        "(red); the error per layer r = (4^n - 1)/4^n (1 - p), ± one standard deviation from "
+        "the fit's covariance.",
     )
 
 

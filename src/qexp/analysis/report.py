@@ -44,6 +44,7 @@ from qexp.analysis.aggregate import (
     METRIC_NAMES,
     ghz_fidelity,
     metric_means,
+    mirror_rb,
     quantum_volume,
     volume,
 )
@@ -55,6 +56,7 @@ from qexp.analysis.figures import (
     grid,
     hide_unused,
     plot_ghz_fidelity,
+    plot_mirror_rb,
     plot_observables,
     plot_quantum_volume,
     plot_quantum_volume_trials,
@@ -157,6 +159,7 @@ def run_plots(view: RunView, out: Path, prefix: str, title: str) -> list[Plot]:
             plot_quantum_volume_trials(table, out / f"{prefix}quantum-volume-trials.png", where),
             plot_volumetric(table, out / f"{prefix}volumetric.png", where),
             plot_ghz_fidelity(table, out / f"{prefix}ghz-fidelity.png", where),
+            plot_mirror_rb(table, out / f"{prefix}mirror-rb.png", where),
         )
         plots.extend(plot for plot in figures if plot is not None)
     return plots
@@ -750,6 +753,7 @@ def _section_html(section: RunSection, path: Path, out: Path, is_sweep: bool) ->
         parts.append(_means_html(metric_means(view.table, by=[]), []))
         parts.append(_volume_html(quantum_volume(view.table, by=[])))
         parts.append(_ghz_html(ghz_fidelity(view.table, by=[])))
+        parts.append(_mirror_html(mirror_rb(view.table, by=[])))
     config = view.run_dir / HYDRA_DIR / SAVED_CONFIG_FILE
     parts.append("<h3>Config</h3>")
     if config.is_file():
@@ -853,6 +857,32 @@ def _ghz_html(found: Any) -> str:
         "<h3>GHZ state fidelity</h3><p>F = (P(0...0) + P(1...1))/2 + C/2 (Monz et al. 2011), "
         "C the fitted amplitude of the parity oscillation; ± one standard deviation from "
         f'shot noise.</p><table class="ghz"><tr>{header}</tr>{"".join(rows)}</table>'
+    )
+
+
+def _mirror_html(fits: Any) -> str:
+    """Mirror RB's error per layer per width, as a table."""
+    if fits.empty:
+        return ""
+    e = html.escape
+    head = ["qubits", "error per layer r", "decay p", "amplitude A", "depths", "circuits"]
+    rows = []
+    for row in fits.itertuples(index=False):
+        cells = [
+            str(row.num_qubits),
+            f"{row.error_per_layer:.5f} ± {row.error_per_layer_std:.5f}",
+            f"{row.p:.5f} ± {row.p_std:.5f}",
+            f"{row.amplitude:.3f} ± {row.amplitude_std:.3f}",
+            str(row.depths),
+            str(row.circuits),
+        ]
+        rows.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
+    header = "".join(f"<th>{e(h)}</th>" for h in head)
+    return (
+        "<h3>Mirror randomized benchmarking</h3><p>Effective polarization fitted as A p^d "
+        "against benchmark depth d; error per layer r = (4^n - 1)/4^n (1 - p) (Proctor et "
+        "al. 2022); ± one standard deviation from the fit.</p>"
+        f'<table class="mirror"><tr>{header}</tr>{"".join(rows)}</table>'
     )
 
 

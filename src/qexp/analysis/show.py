@@ -30,6 +30,7 @@ from qexp.analysis.aggregate import (
     SAMPLER_METRICS,
     ghz_fidelity,
     metric_means,
+    mirror_rb,
     quantum_volume,
     shot_noise_limits,
     volume,
@@ -241,6 +242,7 @@ CIRCUIT_METRICS = {
     "hellinger_fidelity": "fidelity",
     "normalized_fidelity": "norm. fid.",
     "heavy_output_probability": "HOP",
+    "effective_polarization": "polariz.",
 }
 """Per-circuit metric columns of the Sampler view: table column -> header. Each is followed
 by its readout-mitigated value (`<metric>_mitigated`, header `... M3`, with mthree's
@@ -498,6 +500,34 @@ def ghz_table(view: RunView) -> Table | None:
     return table
 
 
+def mirror_table(view: RunView) -> Table | None:
+    """Mirror RB's error per layer per width (`qexp.analysis.aggregate.mirror_rb`)."""
+    if view.table is None or not len(view.table):
+        return None
+    fits = mirror_rb(view.table, by=[])
+    if fits.empty:
+        return None
+    table = Table(
+        title="mirror RB: effective polarization = A p^d, error per layer r = (4^n-1)/4^n (1-p)",
+        title_justify="left",
+        show_edge=False,
+    )
+    for column in ("qubits", "error per layer r", "decay p", "amplitude A", "depths", "circuits"):
+        table.add_column(column, justify="right")
+    for row in fits.itertuples(index=False):
+        table.add_row(
+            str(row.num_qubits),
+            f"{row.error_per_layer:.5f} ± {row.error_per_layer_std:.5f}",
+            f"{row.p:.5f} ± {row.p_std:.5f}",
+            f"{row.amplitude:.3f} ± {row.amplitude_std:.3f}",
+            str(row.depths),
+            str(row.circuits),
+        )
+    table.caption = "± one standard deviation from the fit (Proctor et al. 2022)"
+    table.caption_justify = "left"
+    return table
+
+
 def _bound(value: float, method: str) -> str:
     """`0.712 (bootstrap)`: a lower bound and, briefly, how it was found."""
     if math.isnan(value):
@@ -532,7 +562,7 @@ def run_panel(view: RunView, title: str, limit: int, outcomes: int) -> Group:
         parts.append(estimator_table(view, limit))  # alone, or beside the Sampler's
     if not view.records and not estimated:
         parts.append(Text("no circuit results in this folder yet", style="yellow"))
-    tables = (widths_table(view), volume_table(view), ghz_table(view))
+    tables = (widths_table(view), volume_table(view), ghz_table(view), mirror_table(view))
     parts.extend(t for t in tables if t is not None)
     parts.extend(shot_noise_warnings(view))
     parts.append(Text(""))

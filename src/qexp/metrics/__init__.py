@@ -4,7 +4,8 @@ One module per concept: `scores` (per circuit: success and heavy-output probabil
 Hellinger and normalized fidelity, the Estimator's error), `reference` (what an ideal
 device scores with the run's shots), `intervals` (Wilson over shots, Student's t and the
 bootstrap over circuits), `quantum_volume` (IBM's two-sigma rule), `ghz` (GHZ state
-fidelity from populations and parity oscillations). Formulas and
+fidelity from populations and parity oscillations), `mirror` (mirror RB's effective
+polarization and its decay with depth). Formulas and
 references: docs/metrics.md. Everything is re-exported here: `from qexp import metrics`,
 then `metrics.sampler_metrics(...)`.
 """
@@ -26,6 +27,7 @@ from qexp.metrics.intervals import (
     t_interval,
     wilson_interval,
 )
+from qexp.metrics.mirror import Decay, effective_polarization, fit_decay
 from qexp.metrics.quantum_volume import (
     QV_MIN_CIRCUITS,
     QV_THRESHOLD,
@@ -60,14 +62,17 @@ __all__ = [
     "UNBOUNDED",
     "WILSON",
     "Counts",
+    "Decay",
     "Estimate",
     "GhzFidelity",
     "QuantumVolumeVerdict",
     "bootstrap_interval",
     "bootstrap_means",
     "distribution_metrics",
+    "effective_polarization",
     "error",
     "estimator_metrics",
+    "fit_decay",
     "ghz_fidelity",
     "heavy_output_probability",
     "hellinger_fidelity",

@@ -70,6 +70,8 @@ def shot_noise_reference(
     if ideal.probabilities is not None and ideal.median is not None:
         heavy = ideal.probabilities[ideal.probabilities > ideal.median].sum()
         row[f"heavy_output_probability{SUFFIX}"] = float(heavy)
+    if ideal.certain_outcome is not None:  # every ideal shot is the one bitstring
+        row[f"effective_polarization{SUFFIX}"] = 1.0
     return row
 
 

@@ -1,6 +1,7 @@
 """Per circuit (and parameter point), from `Counts` and the circuit's `Ideal`:
 `success_probability`, `hellinger_fidelity`, `normalized_fidelity` (QED-C),
-`heavy_output_probability`; for the Estimator, `error` against the ideal values.
+`heavy_output_probability`, `effective_polarization` (mirror RB); for the Estimator,
+`error` and `z_score` against the ideal values.
 
 Everything is vectorised over outcomes, so a job's metrics cost little next to writing it.
 """
@@ -14,6 +15,7 @@ import numpy as np
 
 from qexp.circuits.ideal import Ideal
 from qexp.metrics.intervals import CONFIDENCE, Estimate, wilson_interval
+from qexp.metrics.mirror import effective_polarization
 
 
 class Counts(NamedTuple):
@@ -124,7 +126,8 @@ def sampler_metrics(
     `success_probability` where an ideal run gives at most half of all outcomes (GHZ, QFT,
     mirror, Clifford, sparse exact distributions; elsewhere it would be near 1 by
     construction), or wherever `success` says so (the generator named its ideal outcomes);
-    `heavy_output_probability` where the ideal is dense (it needs the median). `q`: the
+    `heavy_output_probability` where the ideal is dense (it needs the median);
+    `effective_polarization` where the ideal is one bitstring (mirror circuits). `q`: the
     ideal probability of each of `counts.outcomes`, when the caller has it already.
     """
     if q is None:
@@ -139,6 +142,10 @@ def sampler_metrics(
     if ideal.median is not None:
         heavy = _share(counts, q > ideal.median)
         row |= _with_interval("heavy_output_probability", heavy)
+    if (target := ideal.certain_outcome) is not None:
+        row["effective_polarization"] = effective_polarization(
+            counts.outcomes, counts.counts, target, ideal.num_bits
+        )
     return row
 
 
@@ -159,6 +166,8 @@ def distribution_metrics(
         row["success_probability"] = float(p[q > _POSSIBLE].sum())
     if ideal.is_dense:
         row["heavy_output_probability"] = float(p[ideal.is_heavy(outcomes)].sum())
+    if (target := ideal.certain_outcome) is not None:
+        row["effective_polarization"] = effective_polarization(outcomes, p, target, ideal.num_bits)
     return row
 
 

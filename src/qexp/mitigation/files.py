@@ -46,6 +46,7 @@ METRICS = (
     "hellinger_fidelity",
     "normalized_fidelity",
     "heavy_output_probability",
+    "effective_polarization",
 )
 """The metrics (`qexp.metrics.distribution_metrics`) in the order the table shows them."""
 

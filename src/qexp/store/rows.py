@@ -35,10 +35,12 @@ METRIC_COLUMNS = (
     "heavy_output_probability",
     "heavy_output_probability_low",
     "heavy_output_probability_high",
+    "effective_polarization",
     "success_probability_reference",
     "hellinger_fidelity_reference",
     "normalized_fidelity_reference",
     "heavy_output_probability_reference",
+    "effective_polarization_reference",
 )
 """Sampler metrics against the ideal distribution, after `success_probability` itself, and
 what an ideal device scores on each with the row's shots (`metrics.shot_noise_reference`)."""
