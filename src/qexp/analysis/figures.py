@@ -52,6 +52,8 @@ MAX_RESULTS = 60
 REFERENCE_LABEL = "noiseless device, same shots"
 MITIGATED_LABEL = "readout-mitigated (M3)"
 PANEL = "panel"
+LEGEND_WIDTH = 48
+"""Characters per line of a legend entry (a sweep's settings can be long)."""
 LINE = "line"
 IDEAL_HOP = (1 + math.log(2)) / 2
 """Heavy-output probability of an ideal device on wide Quantum Volume circuits."""
@@ -81,12 +83,12 @@ def plot_widths(
         return None
     families = [c for c in FAMILY_COLUMNS if c in means]
     if families:  # several circuit families or depths: one line each
-        parts = [means[series].astype(str)] if series else []
-        parts += [_family_text(c, means[c]) for c in families]
-        label = parts[0]
-        for more in parts[1:]:
-            label = label + ", " + more
-        means, series = means.assign(**{LINE: label}), LINE
+        columns = ([series] if series else []) + families
+        texts = [
+            ", ".join(text for c, v in zip(columns, values, strict=True) if (text := _part(c, v)))
+            for values in zip(*(means[c] for c in columns), strict=True)
+        ]
+        means, series = means.assign(**{LINE: texts}), LINE
     if series and means[series].nunique() < 2:  # one line needs no legend
         means, series = means.drop(columns=series), None
     names = [m for m in SAMPLER_METRICS if m in set(means["metric"])]
@@ -139,7 +141,11 @@ def plot_widths(
         )
         texts.append(MITIGATED_LABEL + " (same colour)")
     if handles:
-        fig.legend(handles, texts, loc="outside lower center", ncols=min(4, len(handles)))
+        texts = [textwrap.fill(text, LEGEND_WIDTH) for text in texts]
+        ncols = min(4, len(handles))
+        height = sum(text.count("\n") + 1 for text in texts) / ncols  # lines of legend
+        fig.set_figheight(fig.get_figheight() + 0.17 * max(0.0, height - 1))  # room for it
+        fig.legend(handles, texts, loc="outside lower center", ncols=ncols)
     suptitle(fig, "Metrics per width: mean with its 95% interval", where)
     save(fig, path)
     return Plot(
@@ -170,11 +176,12 @@ def _natural(label: Any) -> list[Any]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(label))]
 
 
-def _family_text(column: str, values: Any) -> Any:
-    """`mirror`, `depth 8`: how a line's family or depth reads in a legend."""
+def _part(column: str, value: Any) -> str:
+    """`mirror`, `depth 8`: how a line's setting, family or depth reads in a legend (no
+    depth where a family has none)."""
     if column == "depth":
-        return values.map(lambda d: "depth -" if pd.isna(d) else f"depth {int(d)}")
-    return values.astype(str)
+        return "" if pd.isna(value) else f"depth {int(value)}"
+    return str(value)
 
 
 def _errorbar(ax: Any, x: np.ndarray, line: Any, color: str, variant: str, label: Any) -> None:

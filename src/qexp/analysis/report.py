@@ -28,6 +28,7 @@ import html
 import logging
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +51,7 @@ from qexp.analysis.aggregate import (
 )
 from qexp.analysis.figures import (
     IDEAL,
+    LEGEND_WIDTH,
     MAX_PANELS,
     MEASURED,
     Plot,
@@ -553,9 +555,18 @@ def _plot_against(rows: list[dict[str, Any]], key: str, others: list[str], path:
                 Line2D([], [], marker="o", color="black", markerfacecolor=face, linestyle="none")
             )
             labels.append(kind + (" (ideal outcomes known)" if face == "black" else ""))
-    if handles:
-        ax.legend(
-            handles, labels, fontsize=8, title=others[0] if titled else None, title_fontsize=8
+    if handles:  # long combinations of settings go below the axes, wrapped
+        labels = [textwrap.fill(text, LEGEND_WIDTH) for text in labels]
+        lines = sum(text.count("\n") + 1 for text in labels) / min(2, len(handles))
+        fig.set_figheight(fig.get_figheight() + 0.17 * lines)
+        fig.legend(
+            handles,
+            labels,
+            fontsize=8,
+            title=others[0] if titled else None,
+            title_fontsize=8,
+            loc="outside lower center",
+            ncols=min(2, len(handles)),
         )
     fig.suptitle(
         f"{what.capitalize()} vs {_axis_label(key)}\n(mean per sweep point, error bars ±1 std)",
