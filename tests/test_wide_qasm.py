@@ -18,12 +18,14 @@ WIDE = 22
 
 @pytest.mark.parametrize("trial", range(40))
 def test_the_stabilizer_marginal_equals_the_statevector_marginal(trial):
-    """Random Cliffords measured into registers fed by some qubits in any order: the
-    stabilizer form's marginal, used above the exact limit, equals the statevector's below
-    it, outcome by outcome."""
+    """Random Cliffords measured into registers fed by some qubits in any order (one qubit
+    read into two bits in some trials): the stabilizer form's marginal, used above the
+    exact limit, equals the statevector's below it, outcome by outcome."""
     rng = np.random.default_rng(trial)
     n = int(rng.integers(2, 7))
     qubits = [int(q) for q in rng.permutation(n)[: int(rng.integers(1, n + 1))]]
+    if trial % 4 == 0:
+        qubits.append(qubits[0])  # both bits read the same qubit: always equal
     qc = QuantumCircuit(n, len(qubits))
     qc.compose(random_clifford(n, seed=trial).to_circuit(), inplace=True)
     for bit, qubit in enumerate(qubits):
@@ -33,6 +35,10 @@ def test_the_stabilizer_marginal_equals_the_statevector_marginal(trial):
     assert dense.is_dense and not stabilizer.is_dense
     every = np.arange(2 ** len(qubits), dtype=np.uint64)
     assert stabilizer.probability(every) == pytest.approx(dense.probability(every), abs=1e-12)
+    if trial % 4 == 0:  # the two bits of one qubit never differ
+        last, first = len(qubits) - 1, 0
+        differ = ((every >> np.uint64(last)) ^ (every >> np.uint64(first))) & np.uint64(1)
+        assert dense.probability(every[differ == 1]).sum() == 0
 
 
 def test_a_measured_22_qubit_ghz_file_gets_its_ideal_and_its_metrics(tmp_path, monkeypatch):

@@ -401,16 +401,30 @@ def distributions(
             kept = (i for i in range(len(circuit.data)) if i not in final)
             clifford = as_clifford(without_clbits(circuit, keep=kept))
             return None if clifford is None else [Ideal.from_clifford(clifford).marginal(measured)]
-        return [
-            Ideal.dense(p)
-            for p in _simulate_probabilities(circuit, spec.parameter_values, measured, final)
-        ]
+        read = list(dict.fromkeys(measured))  # a qubit measured into two bits: once
+        found_p = _simulate_probabilities(circuit, spec.parameter_values, read, final)
+        return [Ideal.dense(_copied_bits(p, read, measured)) for p in found_p]
     if spec.ideal is not None and spec.parameter_values is None:
         return [spec.ideal]
     if circuit.num_qubits <= max_exact_qubits:
         return [Ideal.dense(p) for p in _simulate_probabilities(circuit, spec.parameter_values)]
     clifford = as_clifford(circuit)
     return None if clifford is None else [Ideal.from_clifford(clifford)]
+
+
+def _copied_bits(p: np.ndarray, read: list[int], measured: list[int]) -> np.ndarray:
+    """The distribution over classical bits (bit j = qubit measured[j]) of `p`, the
+    distribution of the distinct qubits `read`: the same when no qubit is read twice."""
+    if len(read) == len(measured):
+        return p
+    where = [read.index(q) for q in measured]
+    x = np.arange(p.size)
+    y = np.zeros(p.size, dtype=np.int64)
+    for bit, source in enumerate(where):
+        y |= ((x >> source) & 1) << bit
+    copied = np.zeros(1 << len(measured))
+    copied[y] = p
+    return copied
 
 
 def expectation_values(
