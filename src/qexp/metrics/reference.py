@@ -31,17 +31,17 @@ from qexp.metrics.scores import rescaled
 
 SUFFIX = "_reference"
 """A metric's reference column is `<metric>_reference`."""
-SAMPLED_SHOTS = 1 << 16
+SAMPLED_SHOTS = 1 << 15
 """Shots drawn per circuit over all replicates: few replicates where each has many shots."""
-MIN_REPLICATES, MAX_REPLICATES = 4, 64
+MIN_REPLICATES, MAX_REPLICATES = 4, 32
 MULTINOMIAL_OUTCOMES = 1 << 8
 """Up to this many outcomes a draw is one multinomial vector; above, shots are drawn one by
 one (searching the cumulative distribution) and counted."""
 
 
 def replicates(shots: int) -> int:
-    """Draws of `shots` shots that estimate one circuit's reference: 64 at 1,000 shots, 4
-    from 16,384 on (the spread of a fidelity over draws shrinks as 1/sqrt(shots))."""
+    """Draws of `shots` shots that estimate one circuit's reference: 32 up to 1,024 shots,
+    4 from 8,192 on (the spread of a fidelity over draws shrinks as 1/sqrt(shots))."""
     return int(np.clip(SAMPLED_SHOTS // max(int(shots), 1), MIN_REPLICATES, MAX_REPLICATES))
 
 
