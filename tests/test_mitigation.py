@@ -410,6 +410,7 @@ def test_mitigated_metrics_equal_a_hand_computation_and_are_shown_beside_the_raw
     text = build_report(run_dir).read_text(encoding="utf-8")
     assert "readout-mitigated (M3) distributions" in text  # the per-width figure
     assert "raw against readout-mitigated (M3) counts" in text  # the volumetric figure
+    assert "readout-mitigated probability (nearest probability" in text  # counts panels
 
     # A mitigated file of the older layout (no std, clipped fidelity) is made afresh.
     path = run_dir / "mitigated/job-00000.h5"

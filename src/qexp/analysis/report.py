@@ -77,6 +77,7 @@ from qexp.sweep import sweep_points
 from qexp.version import __version__
 
 REPORT_DIR = "report"
+MITIGATED_COLOR = "#DD8452"
 REPORT_FILE = "report.html"
 MAX_OUTCOMES = 16
 """Bars per counts panel: the most frequent outcomes, measured or ideal."""
@@ -142,7 +143,8 @@ def run_plots(view: RunView, out: Path, prefix: str, title: str) -> list[Plot]:
     where = f"{title}: {_run_name(view)}"
     table = view.table
     if view.records:
-        plots.append(plot_counts(view.records, view.ideals, out / f"{prefix}counts.png", where))
+        path = out / f"{prefix}counts.png"
+        plots.append(plot_counts(view.records, view.ideals, path, where, view.mitigated))
         if len(view.records) > MAX_PANELS:
             plots.append(plot_sampler_summary(table, out / f"{prefix}summary.png", where))
     estimated = table
@@ -178,9 +180,15 @@ class Bars:
     ideal: np.ndarray | None
     hidden: int
     """Outcomes measured or likely that are not shown."""
+    mitigated: np.ndarray | None = None
+    """The readout-mitigated (M3) probability of each outcome shown, where the run has it."""
 
 
-def counts_bars(record: dict[str, Any], stored: StoredIdeal | None) -> Bars:
+def counts_bars(
+    record: dict[str, Any],
+    stored: StoredIdeal | None,
+    mitigated: dict[str, float] | None = None,
+) -> Bars:
     """The `MAX_OUTCOMES` outcomes most likely measured or ideally, in bitstring order."""
     counts, shots = record["counts"], record["shots"]
     ideal: dict[str, float] = {}
@@ -201,6 +209,7 @@ def counts_bars(record: dict[str, Any], stored: StoredIdeal | None) -> Bars:
         high=np.asarray(high, dtype=float),
         ideal=None if stored is None else np.array([ideal.get(b, 0.0) for b in labels]),
         hidden=len(candidates) - len(labels),
+        mitigated=None if mitigated is None else np.array([mitigated.get(b, 0.0) for b in labels]),
     )
 
 
@@ -209,20 +218,26 @@ def plot_counts(
     ideals: dict[tuple[int, int], StoredIdeal],
     path: Path,
     where: str,
+    mitigated: dict[tuple[int, int], dict[str, float]] | None = None,
 ) -> Plot:
     shown = records[:MAX_PANELS]
-    panels = [counts_bars(r, ideals.get((r["circuit_index"], r["parameter_index"]))) for r in shown]
+    found = mitigated or {}
+    keys = [(r["circuit_index"], r["parameter_index"]) for r in shown]
+    panels = [counts_bars(r, ideals.get(k), found.get(k)) for r, k in zip(shown, keys, strict=True)]
     tallest = max(
-        max([*b.high, *(b.ideal if b.ideal is not None else [])], default=0) for b in panels
+        max([*b.high, *_values(b.ideal), *_values(b.mitigated)], default=0) for b in panels
     )
     top = min(1.05, tallest * 1.12 + 0.02)  # one scale for every panel
     any_ideal = any(b.ideal is not None for b in panels)
+    any_mitigated = any(b.mitigated is not None for b in panels)
     fig, axes = grid(len(shown))
     for ax, record, bars in zip(axes, shown, panels, strict=False):
         x = np.arange(len(bars.labels))
-        width = 0.4 if bars.ideal is not None else 0.8
+        series = [bars.measured, *(s for s in (bars.mitigated, bars.ideal) if s is not None)]
+        width = 0.8 / len(series)
+        offsets = (np.arange(len(series)) - (len(series) - 1) / 2) * width
         ax.bar(
-            x - (width / 2 if bars.ideal is not None else 0),
+            x + offsets[0],
             bars.measured,
             width,
             yerr=[bars.measured - bars.low, bars.high - bars.measured],
@@ -231,8 +246,10 @@ def plot_counts(
             capsize=2,
             error_kw={"linewidth": 0.8},
         )
+        if bars.mitigated is not None:
+            ax.bar(x + offsets[1], bars.mitigated, width, color=MITIGATED_COLOR)
         if bars.ideal is not None:
-            ax.bar(x + width / 2, bars.ideal, width, color=IDEAL)
+            ax.bar(x + offsets[-1], bars.ideal, width, color=IDEAL)
         ax.set_xticks(x, bars.labels, fontsize=_tick_size(bars.labels))
         ax.set_xlim(-0.6, max(len(x), 4) - 0.4)  # one or two bars stay bar-shaped
         if sum(map(len, bars.labels)) + 2 * len(bars.labels) > 36:
@@ -248,25 +265,37 @@ def plot_counts(
         ax.grid(axis="y", alpha=0.3)
     hide_unused(axes, len(shown))
     handles = [Patch(color=MEASURED, label="measured (bar: 95% Wilson interval)")]
+    if any_mitigated:
+        handles.append(Patch(color=MITIGATED_COLOR, label="readout-mitigated (M3)"))
     if any_ideal:
         handles.append(Patch(color=IDEAL, label="ideal (noiseless) probability"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
     cut = f" (first {len(shown)} of {len(records)})" if len(records) > len(shown) else ""
     suptitle(
         fig,
-        f"Outcome probabilities, measured{' and ideal' if any_ideal else ''}, on one scale{cut}",
+        f"Outcome probabilities, measured{', readout-mitigated' if any_mitigated else ''}"
+        f"{' and ideal' if any_ideal else ''}, on one scale{cut}",
         where,
     )
     save(fig, path)
     caption = (
         f"The {MAX_OUTCOMES} most likely bitstrings of each circuit (measured or ideally), "
         "the measured probability with its 95% Wilson interval over shots"
+        + (
+            ", mthree's readout-mitigated probability (nearest probability distribution, orange)"
+            if any_mitigated
+            else ""
+        )
         + (" beside the ideal distribution (green)" if any_ideal else "")
         + "; every panel on the same scale"
         + (f"; the first {len(shown)} of {len(records)} circuit results" if cut else "")
         + "."
     )
     return Plot(path.name, "Outcome probabilities", caption)
+
+
+def _values(bars: np.ndarray | None) -> list[float]:
+    return [] if bars is None else list(bars)
 
 
 def plot_sampler_summary(table: Any, path: Path, where: str) -> Plot:

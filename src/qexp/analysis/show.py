@@ -37,8 +37,9 @@ from qexp.analysis.aggregate import (
 )
 from qexp.analysis.results import counts, job_paths, load_ideals, load_table, run_overrides
 from qexp.cli import command, exit_now, setup_logging
-from qexp.constants import HYDRA_DIR, MANIFEST_FILE, SAVED_CONFIG_FILE
+from qexp.constants import HYDRA_DIR, MANIFEST_FILE, MITIGATED_DIR, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
+from qexp.mitigation import load_mitigated
 from qexp.store import StoredIdeal, is_complete
 from qexp.store.manifest import Manifest, what_resume_does
 from qexp.store.run_folder import run_dirs
@@ -69,6 +70,9 @@ class RunView:
     """`qexp.results.load_table` of the run (a pandas DataFrame)."""
     ideals: dict[tuple[int, int], StoredIdeal] = field(default_factory=dict)
     """Sampler: `qexp.results.load_ideals` of the run, by (circuit, parameter) index."""
+    mitigated: dict[tuple[int, int], dict[str, float]] = field(default_factory=dict)
+    """With `mitigation=m3`: each row's readout-mitigated probabilities (bitstring ->
+    probability, `qexp.mitigation.load_mitigated`), by (circuit, parameter) index."""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -121,6 +125,11 @@ def read_run(run_dir: Path, *, with_counts: bool = True) -> RunView:
             if with_counts and view.table is not None and "top_outcome" in view.table:
                 view.records = counts(run_dir, skip_corrupt=True)
                 view.ideals = load_ideals(run_dir, skip_corrupt=True)
+                if (run_dir / MITIGATED_DIR).is_dir():
+                    view.mitigated = {
+                        (r["circuit_index"], r["parameter_index"]): r["probabilities"]
+                        for r in load_mitigated(run_dir)
+                    }
         except (QexpError, OSError) as exc:
             view.problems.append(str(exc))
     view.problems.extend(str(w.message) for w in caught)
