@@ -7,15 +7,18 @@ Writes `DIR/report/` (replacing the PNGs of an earlier report there):
   panels (Sampler), or each observable in its own panel, every circuit result's value
   ±1 std with its ideal value marked (Estimator); at most `MAX_PANELS` panels per plot,
   plus distributions across circuits when a run has more;
-- per run, where the metrics are known: each metric's mean per width with its 95%
-  interval, the Quantum Volume plot (heavy-output probability per width, the two-sigma
-  band, the 2/3 line) and QED-C's volumetric plot (width against depth, coloured by mean
-  normalized fidelity), with the numbers and IBM's verdict as tables;
+- per run, where the metrics are known: each metric's mean per width with its named 95%
+  interval and its shot-noise reference (readout-mitigated means beside the raw ones), the
+  Quantum Volume plot as qiskit-experiments draws it and per width (IBM's two-sigma band,
+  a 97.5% lower bound beside it, the exact noiseless mean, the 2/3 line), QED-C's
+  volumetric plot (width against depth, coloured by mean normalized fidelity, shot-limited
+  cells hatched), the GHZ state fidelity's parity oscillations and mirror RB's decay with
+  depth, with the numbers, IBM's verdict, F and the error per layer as tables;
 - for a sweep: the headline metric against each swept key, one line per combination of
   the other swept keys (Sampler: success probability where the generator knows the ideal
   outcomes, else the top-outcome probability; Estimator: one panel per observable with
-  its ideal value), the metrics per width across the points, and a volumetric plot of
-  all points when they ran on one backend;
+  its ideal value), the metrics per width across the points (one line per combination of
+  the settings that vary) and a volumetric plot with one panel per such combination;
 - `report.html`: the config, the job table with links to the HDF5 files, every plot.
 
 It only reads the run folders: nothing is re-run. Exits 0 when DIR holds a run folder.

@@ -3,10 +3,13 @@
 Per run: the config essentials (generator, widths, backend, primitive, shots or
 precision), the jobs and their status (from manifest.json), per circuit the most
 frequent outcomes with their probabilities and the metrics against the ideal answer
-(Sampler) or each observable's value ± std beside its ideal value (Estimator), then per
-width each metric's mean with its 95% interval and, for Quantum Volume circuits, IBM's
-verdict. Long runs are cut after `--circuits` circuit results; a sweep starts with one
-line per point. Nothing is re-run. Exits 0 when DIR holds a run folder it could read.
+(Sampler; readout-mitigated values beside the raw ones) or each observable's value ± std
+beside its ideal value and z-score (Estimator), then per width each metric's mean with its
+named 95% interval and shot-noise reference (a warning where the shots, not the device,
+limit a fidelity), for Quantum Volume circuits IBM's verdict with a 97.5% lower bound, the
+GHZ state fidelity and mirror RB's error per layer where the run has them. Long runs are
+cut after `--circuits` circuit results; a sweep starts with one line per point. Nothing
+is re-run. Exits 0 when DIR holds a run folder it could read.
 """
 
 from __future__ import annotations
