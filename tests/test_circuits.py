@@ -35,7 +35,12 @@ CASES = [
     (RandomConfig(num_qubits=[2, 3], count=4, depth=3), 4, {"depth", "index_in_width"}, True),
     (QuantumVolumeConfig(num_qubits=[2, 3], count=3), 3, {"index_in_width"}, True),
     (CliffordConfig(num_qubits=[2, 3], count=3), 3, {"index_in_width"}, True),
-    (MirrorConfig(num_qubits=[2, 3], depth=2, count=3), 3, {"depth", "index_in_width"}, True),
+    (
+        MirrorConfig(num_qubits=[2, 3], depth=2, count=3),
+        3,
+        {"depth", "index_in_width", "two_qubit_gate_density"},
+        True,
+    ),
     (AnsatzConfig(num_qubits=[2, 3], num_points=5), 1, {"ansatz", "reps"}, True),
 ]
 IDS = [case[0].name for case in CASES]
@@ -222,7 +227,7 @@ def test_ansatz_bad_config(changes, key):
         (QuantumVolumeConfig(num_qubits=1), "circuits.num_qubits"),
         (CliffordConfig(num_qubits=[2, "x"]), "circuits.num_qubits"),
         (QftConfig(num_qubits=[]), "circuits.num_qubits"),
-        (MirrorConfig(depth=0), "circuits.depth"),
+        (MirrorConfig(depth=3), "circuits.depth"),  # a benchmark depth is even
         (MirrorConfig(count=-1), "circuits.count"),
         (MirrorConfig(num_qubits=0), "circuits.num_qubits"),
     ],

@@ -179,7 +179,7 @@ def test_stabilizer_simulation_equals_statevector_on_random_cliffords(n):
     [
         GhzConfig(num_qubits=[2, 3, 6]),
         CliffordConfig(num_qubits=[1, 3, 5], count=3),
-        MirrorConfig(num_qubits=[1, 2, 5], depth=3, count=3),
+        MirrorConfig(num_qubits=[1, 2, 5], depth=[0, 2, 6], count=3),
         QftConfig(num_qubits=[1, 3, 6]),
     ],
     ids=lambda cfg: cfg.name,

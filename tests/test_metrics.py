@@ -30,11 +30,14 @@ def _as_dict(counts: Counts, n: int) -> dict[str, int]:
     return {format(int(x), f"0{n}b"): int(c) for x, c in zip(*counts, strict=True)}
 
 
-def _qedc_normalized(counts: dict[str, int], ideal: dict[str, float], n: int) -> float:
+def _qedc_normalized(
+    counts: dict[str, int], ideal: dict[str, float], n: int, clip: bool = True
+) -> float:
     """QED-C's polarization fidelity from its definition, with plain dictionaries.
 
     Hellinger distance h = sqrt(sum (sqrt p - sqrt q)**2 / 2), fidelity (1 - h**2)**2, the
-    same for the uniform distribution (the floor), then (f - floor) / (1 - floor) clipped.
+    same for the uniform distribution (the floor), then (f - floor) / (1 - floor), clipped
+    to [0, 1] as QED-C's code does (qexp keeps the unclipped value: `clip=False`).
     """
 
     def fidelity(p: dict[str, float], q: dict[str, float]) -> float:
@@ -47,7 +50,8 @@ def _qedc_normalized(counts: dict[str, int], ideal: dict[str, float], n: int) ->
 
     uniform = {format(x, f"0{n}b"): 1 / 2**n for x in range(2**n)}
     floor = fidelity(uniform, ideal)
-    return min(1.0, max(0.0, (fidelity(counts, ideal) - floor) / (1 - floor)))
+    value = (fidelity(counts, ideal) - floor) / (1 - floor)
+    return min(1.0, max(0.0, value)) if clip else value
 
 
 # --- Hellinger and normalized fidelity ----------------------------------------------------------
@@ -65,10 +69,11 @@ def test_hellinger_fidelity_equals_qiskits_on_random_distributions(seed):
         _as_dict(counts, n), {format(x, f"0{n}b"): p for x, p in enumerate(q)}
     )
     assert metrics.hellinger_fidelity(counts, ideal) == pytest.approx(expected, abs=1e-12)
-    qedc = _qedc_normalized(
-        _as_dict(counts, n), {format(x, f"0{n}b"): p for x, p in enumerate(q) if p}, n
-    )
-    assert metrics.normalized_fidelity(counts, ideal) == pytest.approx(qedc, abs=1e-12)
+    measured, exact = _as_dict(counts, n), {format(x, f"0{n}b"): p for x, p in enumerate(q) if p}
+    unclipped = _qedc_normalized(measured, exact, n, clip=False)
+    assert metrics.normalized_fidelity(counts, ideal) == pytest.approx(unclipped, abs=1e-12)
+    clipped = min(1.0, max(0.0, metrics.normalized_fidelity(counts, ideal)))
+    assert clipped == pytest.approx(_qedc_normalized(measured, exact, n), abs=1e-12)
 
 
 def test_ghz_metrics_by_hand():

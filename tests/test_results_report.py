@@ -109,6 +109,29 @@ def metrics_report(tmp_path_factory) -> Path:
             "primitive=estimator",
             "primitive.precision=0.1",
         ),
+        "2": (  # GHZ state fidelity from parity oscillations
+            "circuits=ghz",
+            "circuits.parity=true",
+            "circuits.num_qubits=[2,3]",
+            "primitive.shots=300",
+            "partition.max_circuits=20",
+        ),
+        "3": (  # mirror RB across benchmark depths on a noisy device
+            "circuits=mirror",
+            "circuits.num_qubits=[2]",
+            "circuits.depth=[0,4,8]",
+            "circuits.count=3",
+            "backend=fake",
+            "primitive.shots=300",
+        ),
+        "4": (  # raw and readout-mitigated side by side
+            "circuits=ghz",
+            "circuits.num_qubits=[2,3]",
+            "mitigation=m3",
+            "mitigation.shots=2000",
+            "backend=fake",
+            "primitive.shots=2000",
+        ),
     }
     for name, overrides in points.items():
         run_config(root / name, *overrides, "run.progress=off")
@@ -377,14 +400,28 @@ def test_metrics_report_has_every_figure_of_merit(metrics_report):
     observable for the Estimator point, the per-width figure across the sweep, and the
     numbers behind them as tables."""
     pngs = {p.name for p in metrics_report.parent.glob("*.png")}
-    assert pngs == {
+    headline = {name for name in pngs if name.startswith("sweep-sampler-")}
+    assert "sweep-sampler-circuits.png" in headline  # the Sampler points against each key
+    assert pngs - headline == {
         "point-0-counts.png",  # ideal beside measured
         "point-0-quantum-volume.png",
+        "point-0-quantum-volume-trials.png",  # as qiskit-experiments draws it
         "point-0-volumetric.png",
         "point-0-widths.png",
         "point-1-observables.png",
+        "point-2-counts.png",
+        "point-2-ghz-fidelity.png",  # parity oscillations and their fit
+        "point-2-volumetric.png",
+        "point-2-widths.png",
+        "point-3-counts.png",
+        "point-3-mirror-rb.png",  # polarization against benchmark depth, the fit
+        "point-3-volumetric.png",
+        "point-3-widths.png",
+        "point-4-counts.png",
+        "point-4-volumetric.png",  # raw and mitigated panels
+        "point-4-widths.png",  # raw and mitigated means
         "sweep-widths.png",
-        "sweep-volumetric.png",
+        "sweep-volumetric.png",  # one panel per setting that varies
     }
     for name in pngs:
         assert_valid_png(metrics_report.parent / name)
@@ -394,6 +431,10 @@ def test_metrics_report_has_every_figure_of_merit(metrics_report):
         assert f"<td>{verdict.mean:.3f}</td><td>{verdict.sigma:.3f}</td>" in text
     assert text.count("fewer than 100 circuits") == 2  # one verdict per width, neither passes
     assert "error (measured - ideal) IZ" in text  # per observable, never averaged
+    assert "<h3>GHZ state fidelity</h3>" in text and "<h3>Mirror randomized" in text
+    assert "success probability (M3)" in text and "M3 standard deviation" in text
+    assert "One panel per combination of the settings that vary" in text
+    assert "Student t over circuit results" in text  # intervals say how they were found
 
 
 @pytest.mark.parametrize(
@@ -484,10 +525,15 @@ def test_report_opens_in_headless_chromium(request, which, tmp_path):
     if which == "metrics_report":
         figures |= {"point-0-quantum-volume.png", "point-0-volumetric.png"}
         figures |= {"point-0-widths.png", "point-1-observables.png"}
+        figures |= {"point-0-quantum-volume-trials.png", "point-2-ghz-fidelity.png"}
+        figures |= {"point-3-mirror-rb.png", "point-4-volumetric.png", "point-4-widths.png"}
         assert "Quantum Volume" in done.stdout and "Metrics per width" in done.stdout
+        assert "GHZ state fidelity" in done.stdout and "error per layer" in done.stdout
     assert figures <= set(links.images)
     h5_links = [href for href in links.hrefs if href.endswith(".h5")]
-    assert len(h5_links) == len(list(report.parent.parent.glob("*/jobs/job-*.h5"))) >= 6
+    job_files = [*report.parent.parent.glob("*/jobs/job-*.h5")]
+    job_files += report.parent.parent.glob("*/calibration/job-*.h5")  # mitigation=m3's
+    assert len(h5_links) == len(job_files) >= 6
     for href in h5_links:
         assert (report.parent / href).resolve().is_file(), href
 

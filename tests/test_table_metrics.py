@@ -209,7 +209,7 @@ def test_table_columns_equal_a_plain_h5py_recomputation(runs, name):
         assert row.hellinger_fidelity == pytest.approx(fidelity, abs=1e-12)
         floor = found["uniform"]
         assert floor == pytest.approx(np.sum(np.sqrt(exact / exact.size)) ** 2, abs=1e-12)
-        normalized = min(1.0, max(0.0, (fidelity - floor) / (1 - floor)))
+        normalized = (fidelity - floor) / (1 - floor)  # QED-C's, before its clip
         assert row.normalized_fidelity == pytest.approx(normalized, abs=1e-12)
         if found["form"] == "dense":
             assert found["median"] == pytest.approx(np.median(exact), abs=1e-15)
@@ -468,3 +468,21 @@ def test_counts_panels_draw_the_ideal_beside_the_measured(runs):
             assert p == tally[label] / shots
             ci = binomtest(tally[label], shots).proportion_ci(0.95, method="wilson")
             assert (low, high) == pytest.approx((ci.low, ci.high), abs=1e-12)
+
+
+def test_estimator_rows_carry_z_scores(runs, tmp_path):
+    """z_score = error / std on every Estimator row; files written before the column get
+    it on read."""
+    table = load_table(runs["estimator"])
+    assert table["z_score"].notna().all()
+    expected = table["error"] / table["std"]
+    assert table["z_score"].tolist() == pytest.approx(expected.tolist(), rel=1e-12)
+    # an ideal simulator's estimates: z about N(0, 1), not tens of standard errors off
+    assert table["z_score"].abs().median() < 2
+    old_run = tmp_path / "old"
+    shutil.copytree(runs["estimator"], old_run)
+    for path in (old_run / "jobs").glob("job-*.h5"):
+        with h5py.File(path, "r+") as f:
+            del f["table"]["z_score"]
+    old = load_table(old_run)
+    assert old["z_score"].tolist() == pytest.approx(table["z_score"].tolist(), rel=1e-12)

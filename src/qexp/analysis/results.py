@@ -217,6 +217,7 @@ _FLOAT_COLUMNS = (
     "std",
     "ideal_value",
     "error",
+    "z_score",
 )
 _RESERVED = frozenset(
     {"run", "run_dir", *INFO_COLUMNS, *SAMPLER_COLUMNS, *ESTIMATOR_COLUMNS, *rows.CIRCUIT_COLUMNS}

@@ -3,10 +3,13 @@
 Per run: the config essentials (generator, widths, backend, primitive, shots or
 precision), the jobs and their status (from manifest.json), per circuit the most
 frequent outcomes with their probabilities and the metrics against the ideal answer
-(Sampler) or each observable's value ± std beside its ideal value (Estimator), then per
-width each metric's mean with its 95% interval and, for Quantum Volume circuits, IBM's
-verdict. Long runs are cut after `--circuits` circuit results; a sweep starts with one
-line per point. Nothing is re-run. Exits 0 when DIR holds a run folder it could read.
+(Sampler; readout-mitigated values beside the raw ones) or each observable's value ± std
+beside its ideal value and z-score (Estimator), then per width each metric's mean with its
+named 95% interval and shot-noise reference (a warning where the shots, not the device,
+limit a fidelity), for Quantum Volume circuits IBM's verdict with a 97.5% lower bound, the
+GHZ state fidelity and mirror RB's error per layer where the run has them. Long runs are
+cut after `--circuits` circuit results; a sweep starts with one line per point. Nothing
+is re-run. Exits 0 when DIR holds a run folder it could read.
 """
 
 from __future__ import annotations
@@ -25,16 +28,21 @@ from rich.table import Table
 from rich.text import Text
 
 from qexp.analysis.aggregate import (
-    ESTIMATOR_METRICS,
+    METRIC_NAMES,
+    REFERENCE_WARNING,
     SAMPLER_METRICS,
+    ghz_fidelity,
     metric_means,
+    mirror_rb,
     quantum_volume,
+    shot_noise_limits,
     volume,
 )
 from qexp.analysis.results import counts, job_paths, load_ideals, load_table, run_overrides
 from qexp.cli import command, exit_now, setup_logging
-from qexp.constants import HYDRA_DIR, MANIFEST_FILE, SAVED_CONFIG_FILE
+from qexp.constants import HYDRA_DIR, MANIFEST_FILE, MITIGATED_DIR, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
+from qexp.mitigation import load_mitigated
 from qexp.plan.options import describe
 from qexp.store import StoredIdeal, is_complete
 from qexp.store.manifest import Manifest, what_resume_does
@@ -66,6 +74,9 @@ class RunView:
     """`qexp.results.load_table` of the run (a pandas DataFrame)."""
     ideals: dict[tuple[int, int], StoredIdeal] = field(default_factory=dict)
     """Sampler: `qexp.results.load_ideals` of the run, by (circuit, parameter) index."""
+    mitigated: dict[tuple[int, int], dict[str, float]] = field(default_factory=dict)
+    """With `mitigation=m3`: each row's readout-mitigated probabilities (bitstring ->
+    probability, `qexp.mitigation.load_mitigated`), by (circuit, parameter) index."""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -118,6 +129,11 @@ def read_run(run_dir: Path, *, with_counts: bool = True) -> RunView:
             if with_counts and view.table is not None and "top_outcome" in view.table:
                 view.records = counts(run_dir, skip_corrupt=True)
                 view.ideals = load_ideals(run_dir, skip_corrupt=True)
+                if (run_dir / MITIGATED_DIR).is_dir():
+                    view.mitigated = {
+                        (r["circuit_index"], r["parameter_index"]): r["probabilities"]
+                        for r in load_mitigated(run_dir)
+                    }
         except (QexpError, OSError) as exc:
             view.problems.append(str(exc))
     view.problems.extend(str(w.message) for w in caught)
@@ -253,15 +269,25 @@ CIRCUIT_METRICS = {
     "hellinger_fidelity": "fidelity",
     "normalized_fidelity": "norm. fid.",
     "heavy_output_probability": "HOP",
+    "effective_polarization": "polariz.",
 }
-"""Per-circuit metric columns of the Sampler view: table column -> header."""
+"""Per-circuit metric columns of the Sampler view: table column -> header. Each is followed
+by its readout-mitigated value (`<metric>_mitigated`, header `... M3`, with mthree's
+standard deviation where it has one) when the run has it."""
+MITIGATED = "_mitigated"
 
 
 def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
     records = view.records
     parameterized = any(r["parameter_index"] for r in records)
     scores = _scores(view.table)
-    shown = [column for column in CIRCUIT_METRICS if any(column in row for row in scores.values())]
+    raw = [column for column in CIRCUIT_METRICS if any(column in row for row in scores.values())]
+    shown = [
+        name
+        for column in raw
+        for name in (column, column + MITIGATED)
+        if any(name in row for row in scores.values())
+    ]
     table = Table(title="circuits (Sampler)", title_justify="left", show_edge=False)
     table.add_column("#", justify="right")
     table.add_column("circuit")
@@ -270,7 +296,8 @@ def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
     table.add_column("shots", justify="right")
     table.add_column(f"top outcomes: probability (up to {outcomes})")
     for column in shown:
-        table.add_column(CIRCUIT_METRICS[column], justify="right")
+        header = CIRCUIT_METRICS[column.removesuffix(MITIGATED)]
+        table.add_column(header + (" M3" if column.endswith(MITIGATED) else ""), justify="right")
     for record in records[:limit]:
         shots = record["shots"]
         top = list(record["counts"].items())[:outcomes]
@@ -289,7 +316,7 @@ def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
             row.append(str(record["parameter_index"]))
         row += [str(shots), text]
         found = scores.get((record["circuit_index"], record["parameter_index"]), {})
-        row += [f"{found[column]:.3f}" if column in found else "-" for column in shown]
+        row += [_score(found, column) for column in shown]
         table.add_row(*row)
     if len(records) > limit:
         table.caption = _more(len(records) - limit, view.run_dir)
@@ -297,11 +324,20 @@ def sampler_table(view: RunView, limit: int, outcomes: int) -> Table:
     return table
 
 
+def _score(found: dict[str, float], column: str) -> str:
+    """`0.842`, or `0.990±0.012` with mthree's standard deviation; `-` where unknown."""
+    if column not in found:
+        return "-"
+    std = found.get(f"{column}_std")
+    return f"{found[column]:.3f}" + ("" if std is None else f"±{std:.3f}")
+
+
 def _scores(frame: Any) -> dict[tuple[int, int], dict[str, float]]:
     """(circuit index, parameter index) -> the row's known metrics, from the table."""
     if frame is None or not len(frame):
         return {}
-    columns = [c for c in CIRCUIT_METRICS if c in frame]
+    names = [n for c in CIRCUIT_METRICS for n in (c, c + MITIGATED, c + MITIGATED + "_std")]
+    columns = [c for c in names if c in frame]
     found = {}
     for row in frame[["circuit_index", "parameter_index", *columns]].itertuples(index=False):
         values = dict(zip(columns, row[2:], strict=True))
@@ -324,7 +360,8 @@ def estimator_table(view: RunView, limit: int) -> Table:
     if parameterized:
         table.add_column("point", justify="right")
     known = "ideal_value" in frame and frame["ideal_value"].notna().any()
-    table.add_column("observable: expectation value ± std" + ("  (ideal value)" if known else ""))
+    known_text = "  (ideal value, z = error / std)" if known else ""
+    table.add_column("observable: expectation value ± std" + known_text)
     metadata_columns = [c for c in frame.columns if c in _METADATA_HINTS]
     for (index, point), rows in groups[:limit]:
         first = rows.iloc[0]
@@ -337,7 +374,9 @@ def estimator_table(view: RunView, limit: int) -> Table:
             lines.append(f"{row['observable'] or '?'}", style="bold")
             lines.append(f"  {row['value']:+.4f} ± {row['std']:.4f}")
             if known and not math.isnan(row["ideal_value"]):
-                lines.append(f"  (ideal {row['ideal_value']:+.4f})", style="green")
+                z = row.get("z_score", math.nan)
+                z_text = "" if math.isnan(z) else f", z {z:+.1f}"
+                lines.append(f"  (ideal {row['ideal_value']:+.4f}{z_text})", style="green")
         if len(ordered) > MAX_OBSERVABLES:
             lines.append(f"\n+{len(ordered) - MAX_OBSERVABLES} more observables", style="dim")
         row_cells = [str(index), circuit_label(metadata)]
@@ -360,19 +399,59 @@ def widths_table(view: RunView) -> Table | None:
     means = metric_means(view.table, by=[])
     if means.empty:
         return None
-    names = {**SAMPLER_METRICS, **ESTIMATOR_METRICS}
+    names = METRIC_NAMES
     table = Table(
         title="per width: mean with its 95% interval", title_justify="left", show_edge=False
     )
-    for column in ("metric", "qubits", "mean", "95% interval", "results", "interval"):
+    referenced = bool(means["reference"].notna().any())
+    columns = ["metric", "qubits", "mean", "95% interval", "results", "interval"]
+    columns += ["ideal device, same shots"] if referenced else []
+    for column in columns:
         table.add_column(column, justify="right" if column in ("qubits", "results") else "left")
     for row in means.itertuples(index=False):
         name = names[row.metric] + (f" {row.observable}" if row.observable else "")
+        name += f" ({row.generator})" if "generator" in means else ""
         interval = "-" if math.isnan(row.low) else f"[{row.low:.3f}, {row.high:.3f}]"
-        table.add_row(
-            name, str(row.num_qubits), f"{row.mean:.3f}", interval, str(row.n), row.interval
+        cells = [name, str(row.num_qubits), f"{row.mean:.3f}", interval, str(row.n), row.interval]
+        if referenced:
+            cells.append("-" if math.isnan(row.reference) else f"{row.reference:.3f}")
+        table.add_row(*cells)
+    if referenced:
+        table.caption = (
+            "ideal device, same shots: the mean a noiseless device scores on these circuits "
+            "with the run's shots (the shot-noise reference); means use unclipped values"
         )
+        table.caption_justify = "left"
     return table
+
+
+def shot_noise_warnings(view: RunView) -> list[Text]:
+    """One line per width and fidelity where even a noiseless device would score below
+    `REFERENCE_WARNING` with the run's shots: there the shot count, not the device, limits
+    the number."""
+    if view.table is None or not len(view.table) or "num_qubits" not in view.table:
+        return []
+    means = metric_means(view.table, by=[])
+    if means.empty:
+        return []
+    limits = shot_noise_limits(means)
+    lines = []
+    for width, rows in limits.groupby("num_qubits", sort=True):
+        shots = view.table[view.table["num_qubits"] == width]["shots"].dropna()
+        budget = f"{int(shots.median()):,} shots" if len(shots) else "the run's shots"
+        scores = " and ".join(
+            f"{row.reference:.2f} {SAMPLER_METRICS[row.metric]}"
+            for row in rows.itertuples(index=False)
+        )
+        lines.append(
+            Text(
+                f"shot noise: with {budget} a noiseless device scores only {scores} at "
+                f"{width} qubits (below {REFERENCE_WARNING:g}): the shot count, not the "
+                "device, limits these numbers; more shots (primitive.shots) raise them",
+                style="yellow",
+            )
+        )
+    return lines
 
 
 def volume_table(view: RunView) -> Table | None:
@@ -390,6 +469,7 @@ def volume_table(view: RunView) -> Table | None:
     )
     for column in ("qubits", "circuits", "mean HOP", "sigma", "mean - 2 sigma", "verdict"):
         table.add_column(column, justify="right")
+    table.add_column("97.5% lower bound", justify="right")
     for row in verdicts.itertuples(index=False):
         if row.passed:
             verdict = Text("passed", style="green")
@@ -405,15 +485,81 @@ def volume_table(view: RunView) -> Table | None:
             f"{row.sigma:.3f}",
             f"{row.lower:.3f}",
             verdict,
+            _bound(row.lower_bound, row.lower_bound_method),
         )
     achieved = volume(verdicts)
     table.caption = (
         f"Quantum Volume 2^{int(math.log2(achieved))} = {achieved}"
         if achieved
         else "no width passes: no Quantum Volume shown by this run"
+    ) + (
+        " (IBM's rule: sigma = sqrt(mean (1 - mean) / circuits)). 97.5% lower bound: "
+        "one-sided, without that binomial assumption, shown beside the verdict"
     )
     table.caption_justify = "left"
     return table
+
+
+def ghz_table(view: RunView) -> Table | None:
+    """The GHZ state fidelity per width (`qexp.analysis.aggregate.ghz_fidelity`)."""
+    if view.table is None or not len(view.table):
+        return None
+    found = ghz_fidelity(view.table, by=[])
+    if found.empty:
+        return None
+    table = Table(
+        title="GHZ state fidelity: F = (P(0...0) + P(1...1))/2 + C/2, C the parity amplitude",
+        title_justify="left",
+        show_edge=False,
+    )
+    for column in ("qubits", "fidelity F", "populations P", "coherence C", "phases"):
+        table.add_column(column, justify="right")
+    for row in found.itertuples(index=False):
+        table.add_row(
+            str(row.num_qubits),
+            f"{row.fidelity:.3f} ± {row.std:.3f}",
+            f"{row.population:.3f} ± {row.population_std:.3f}",
+            f"{row.coherence:.3f} ± {row.coherence_std:.3f}",
+            str(row.phases),
+        )
+    table.caption = "± one standard deviation from shot noise (Monz et al. 2011)"
+    table.caption_justify = "left"
+    return table
+
+
+def mirror_table(view: RunView) -> Table | None:
+    """Mirror RB's error per layer per width (`qexp.analysis.aggregate.mirror_rb`)."""
+    if view.table is None or not len(view.table):
+        return None
+    fits = mirror_rb(view.table, by=[])
+    if fits.empty:
+        return None
+    table = Table(
+        title="mirror RB: effective polarization = A p^d, error per layer r = (4^n-1)/4^n (1-p)",
+        title_justify="left",
+        show_edge=False,
+    )
+    for column in ("qubits", "error per layer r", "decay p", "amplitude A", "depths", "circuits"):
+        table.add_column(column, justify="right")
+    for row in fits.itertuples(index=False):
+        table.add_row(
+            str(row.num_qubits),
+            f"{row.error_per_layer:.5f} ± {row.error_per_layer_std:.5f}",
+            f"{row.p:.5f} ± {row.p_std:.5f}",
+            f"{row.amplitude:.3f} ± {row.amplitude_std:.3f}",
+            str(row.depths),
+            str(row.circuits),
+        )
+    table.caption = "± one standard deviation from the fit (Proctor et al. 2022)"
+    table.caption_justify = "left"
+    return table
+
+
+def _bound(value: float, method: str) -> str:
+    """`0.712 (bootstrap)`: a lower bound and, briefly, how it was found."""
+    if math.isnan(value):
+        return "-"
+    return f"{value:.3f} ({method.split(' over ')[0]})"
 
 
 def run_panel(view: RunView, title: str, limit: int, outcomes: int) -> Group:
@@ -443,7 +589,9 @@ def run_panel(view: RunView, title: str, limit: int, outcomes: int) -> Group:
         parts.append(estimator_table(view, limit))  # alone, or beside the Sampler's
     if not view.records and not estimated:
         parts.append(Text("no circuit results in this folder yet", style="yellow"))
-    parts.extend(t for t in (widths_table(view), volume_table(view)) if t is not None)
+    tables = (widths_table(view), volume_table(view), ghz_table(view), mirror_table(view))
+    parts.extend(t for t in tables if t is not None)
+    parts.extend(shot_noise_warnings(view))
     parts.append(Text(""))
     return Group(*parts)
 

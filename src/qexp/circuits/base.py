@@ -96,7 +96,7 @@ def seeded_family(
     circuits at those positions of the family are built (each is independent of the rest).
 
     `build` returns the circuit, or the circuit with its ideal distribution when the
-    family knows it at any width (Clifford, mirror).
+    family knows it at any width (Clifford).
     """
     from qexp.seeds import derive_seed
 

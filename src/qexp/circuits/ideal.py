@@ -29,7 +29,7 @@ from qiskit.circuit.library import UnitaryGate
 from qiskit.exceptions import QiskitError
 from qiskit.quantum_info import Clifford, Pauli, StabilizerState, Statevector
 
-from qexp.circuits.measurements import without_final_measurements
+from qexp.circuits.measurements import without_clbits, without_final_measurements
 from qexp.config.schema import MAX_EXACT_QUBITS
 
 
@@ -95,6 +95,27 @@ class Ideal:
         """Stabilizer simulation: the distribution of `clifford` applied to |0...0>."""
         checks, parities = _z_checks(clifford)
         return cls.stabilizer(checks, parities)
+
+    def marginal(self, bits: Sequence[int]) -> Ideal:
+        """The distribution of (x[bits[0]], x[bits[1]], ...) for x drawn from this one: what
+        classical bits fed by those measured qubits read (stabilizer form only).
+
+        The support {x0 + N t} (a particular solution, the null space of the checks) maps
+        linearly to {y0 + M t}, and every point of that image is reached equally often, so
+        the marginal is uniform on it: its checks are the null space of M's span."""
+        if self.checks is None or self.parities is None:
+            raise ValueError("the marginal is computed for stabilizer forms only")
+        picked = list(bits)
+        augmented = np.column_stack([self.checks, self.parities]).astype(np.uint8)
+        reduced, pivots = _row_reduce(augmented)
+        start = np.zeros(self.num_bits, dtype=np.uint8)
+        for row, column in enumerate(pivots):  # free bits 0: each pivot bit is its parity
+            start[column] = reduced[row, -1]
+        directions = _null_space(reduced[:, :-1], self.num_bits)[:, picked]
+        span = _row_reduce(directions)[0] if len(directions) else directions
+        checks = _null_space(span, len(picked))
+        parities = (checks.astype(np.int64) @ start[picked].astype(np.int64)) & 1
+        return Ideal.stabilizer(checks, parities.astype(np.uint8))
 
     @property
     def is_dense(self) -> bool:
@@ -373,19 +394,37 @@ def distributions(
     if not _pure(circuit):
         return None
     if "measure" in circuit.count_ops():
-        if circuit.num_qubits > max_exact_qubits or (found := _measured(circuit)) is None:
+        if (found := _measured(circuit)) is None:
             return None
         final, measured = found
-        return [
-            Ideal.dense(p)
-            for p in _simulate_probabilities(circuit, spec.parameter_values, measured, final)
-        ]
+        if circuit.num_qubits > max_exact_qubits:  # a Clifford file: its stabilizer form
+            kept = (i for i in range(len(circuit.data)) if i not in final)
+            clifford = as_clifford(without_clbits(circuit, keep=kept))
+            return None if clifford is None else [Ideal.from_clifford(clifford).marginal(measured)]
+        read = list(dict.fromkeys(measured))  # a qubit measured into two bits: once
+        found_p = _simulate_probabilities(circuit, spec.parameter_values, read, final)
+        return [Ideal.dense(_copied_bits(p, read, measured)) for p in found_p]
     if spec.ideal is not None and spec.parameter_values is None:
         return [spec.ideal]
     if circuit.num_qubits <= max_exact_qubits:
         return [Ideal.dense(p) for p in _simulate_probabilities(circuit, spec.parameter_values)]
     clifford = as_clifford(circuit)
     return None if clifford is None else [Ideal.from_clifford(clifford)]
+
+
+def _copied_bits(p: np.ndarray, read: list[int], measured: list[int]) -> np.ndarray:
+    """The distribution over classical bits (bit j = qubit measured[j]) of `p`, the
+    distribution of the distinct qubits `read`: the same when no qubit is read twice."""
+    if len(read) == len(measured):
+        return p
+    where = [read.index(q) for q in measured]
+    x = np.arange(p.size)
+    y = np.zeros(p.size, dtype=np.int64)
+    for bit, source in enumerate(where):
+        y |= ((x >> source) & 1) << bit
+    copied = np.zeros(1 << len(measured))
+    copied[y] = p
+    return copied
 
 
 def expectation_values(

@@ -1,19 +1,30 @@
-"""Randomized mirror circuits (Proctor et al., "Measuring the capabilities of quantum
-computers", Nature Physics 18, 75 (2022)): `count` per width, one known bitstring each.
+"""Mirror randomized benchmarking circuits as Proctor et al. publish them: `count` circuits per
+width and benchmark depth, one known bitstring each.
 
-A circuit of `depth` random layers L_1 ... L_d is followed by its inverse, with a layer of
-random Paulis before each inverted layer:
+Proctor, Seritan, Rudinger, Nielsen, Blume-Kohout and Young, "Scalable randomized
+benchmarking of quantum computers using mirror circuits", PRL 129, 150502 (2022),
+arXiv:2112.09853; the layer sampler as pyGSTi's (`sample_circuit_layer_by_edgegrab`). A
+circuit of benchmark depth d (even) is
 
-    L_1 ... L_d  P_d  L_d^-1  P_(d-1)  L_(d-1)^-1  ...  P_1  L_1^-1
+    C_0  P_0  L_1 P_1 ... L_m P_m  L_m^-1 P_(m+1) ... L_1^-1 P_2m  C_0^-1       (m = d / 2)
 
-Each layer is a random single-qubit Clifford on every qubit, then CZ on neighbouring pairs
-of a line, (0,1), (2,3), ... in odd layers and (1,2), (3,4), ... in even ones, so the
-circuit embeds in heavy-hex and square lattices without SWAPs. Barriers between layers
-keep the transpiler from cancelling a layer against its inverse. Without noise the
-Cliffords cancel and the Paulis, pushed to the end of the circuit through the inverted
-layers (Pauli propagation: a tableau update per layer, never a statevector), leave one
-basis state: the ideal outcome is one bitstring at any width (50 or 100 qubits as easily
-as 5).
+- C_0: a uniformly random single-qubit Clifford on every qubit, undone at the end;
+- L_i: a random layer. Edge grab on the line of neighbouring pairs (q, q+1): a random
+  maximal matching, each of its edges then kept with probability n xi / 2 / (its size), so a
+  layer holds n xi / 2 CZ gates on average (`two_qubit_gate_density` xi: the expected share
+  of qubits in a two-qubit gate); every qubit outside a CZ gets a uniformly random
+  single-qubit Clifford (one of 24). A line embeds in heavy-hex and square lattices, so no
+  SWAP is needed;
+- P_i: Pauli frame randomization, a uniformly random Pauli on every qubit after every layer
+  (the transpiler merges it into the neighbouring single-qubit gates), so that each layer's
+  errors are randomized to Pauli errors and the benchmark measures their rate.
+
+The benchmark depth d counts the layers L and L^-1 (each with its Pauli); C_0 and C_0^-1
+are not counted. Barriers between the d + 2 blocks keep the transpiler from cancelling a
+layer against its inverse. Without noise the layers cancel and the Paulis, pushed through
+them (Pauli propagation, a tableau update per layer, never a statevector), leave one basis
+state: the ideal outcome is one bitstring at any width. Its effective polarization and the
+fit across depths: `qexp.metrics.mirror`.
 """
 
 from __future__ import annotations
@@ -24,10 +35,11 @@ import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import Clifford, Pauli
 
-from qexp.circuits.base import CircuitSpec, seeded_family
-from qexp.circuits.catalog import CircuitInfo, family
+from qexp.circuits.base import CircuitSpec, z_observables
+from qexp.circuits.catalog import CircuitInfo
 from qexp.circuits.ideal import Ideal
-from qexp.config.circuits import MirrorConfig, validate, widths
+from qexp.config.circuits import MirrorConfig, mirror_depths, validate, widths
+from qexp.seeds import derive_seed
 
 PAULIS = "IXYZ"
 
@@ -56,53 +68,108 @@ ONE_QUBIT_CLIFFORDS = _one_qubit_cliffords()
 def generate(
     cfg: MirrorConfig, seed: int, indices: Sequence[int] | None = None
 ) -> list[CircuitSpec]:
+    """`count` circuits per width and benchmark depth, in that order (width, depth, index);
+    circuit k of width n and depth d seeded `derive_seed(seed, "circuits", "mirror", n, d, k)`."""
     validate(cfg)
-    return seeded_family(
-        "mirror",
-        widths(cfg.num_qubits),
-        cfg.count,
-        seed,
-        lambda n, s: build(n, cfg.depth, s),
-        indices,
-        depth=cfg.depth,
-    )
+    cells = _cells(cfg)
+    specs = []
+    for position in range(len(cells)) if indices is None else indices:
+        n, d, k = cells[position]
+        circuit_seed = derive_seed(seed, "circuits", "mirror", n, d, k)
+        qc, ideal = build(n, d, circuit_seed, cfg.two_qubit_gate_density)
+        qc.name = f"mirror_{n}_{d}_{k}"
+        qc.metadata = {
+            "generator": "mirror",
+            "num_qubits": n,
+            "depth": d,
+            "two_qubit_gate_density": cfg.two_qubit_gate_density,
+            "index_in_width": k,
+            "seed": circuit_seed,
+        }
+        outcomes = ideal.bitstrings(1)
+        specs.append(
+            CircuitSpec(
+                circuit=qc, observables=z_observables(n), ideal_outcomes=outcomes, ideal=ideal
+            )
+        )
+    return specs
 
 
 def catalog(cfg: MirrorConfig) -> list[CircuitInfo]:
     """Every mirror circuit is Clifford and knows its one ideal outcome."""
-    return family(widths(cfg.num_qubits), cfg.count, clifford=True, has_ideal=True)
+    return [
+        CircuitInfo(num_qubits=n, observables=z_observables(n), has_ideal=True, clifford=True)
+        for n, _, _ in _cells(cfg)
+    ]
 
 
-def build(num_qubits: int, depth: int, seed: int) -> tuple[QuantumCircuit, Ideal]:
-    """The mirror circuit and its one ideal outcome."""
+def _cells(cfg: MirrorConfig) -> list[tuple[int, int, int]]:
+    """(width, benchmark depth, index) of every circuit, in generation order."""
+    return [
+        (n, d, k)
+        for n in widths(cfg.num_qubits)
+        for d in mirror_depths(cfg.depth)
+        for k in range(cfg.count)
+    ]
+
+
+def build(
+    num_qubits: int, depth: int, seed: int, density: float = 0.25
+) -> tuple[QuantumCircuit, Ideal]:
+    """The mirror circuit of benchmark depth `depth` and its one ideal outcome."""
     rng = np.random.default_rng(seed)
-    layers = [_layer(num_qubits, index, rng) for index in range(depth)]
+    edge = _one_qubit_layer(num_qubits, rng)
+    layers = [_layer(num_qubits, density, rng) for _ in range(depth // 2)]
+    blocks = [edge, *layers, *(layer.inverse() for layer in reversed(layers))]
     qc = QuantumCircuit(num_qubits)
-    for layer in layers:
-        qc.compose(layer, inplace=True)
-        qc.barrier()
     frame = Pauli("I" * num_qubits)
-    for position, layer in enumerate(reversed(layers)):
-        if position:
-            qc.barrier()
+    for position, block in enumerate(blocks):
         pauli = Pauli("".join(rng.choice(list(PAULIS), size=num_qubits)))
-        inverse = layer.inverse()
+        qc.compose(block, inplace=True)
         qc.compose(_pauli_layer(pauli), inplace=True)
-        qc.compose(inverse, inplace=True)
-        # The frame F of Paulis so far, then layer G, equals G, then the Pauli G F G^-1.
-        frame = pauli.compose(frame).evolve(inverse, frame="s")
+        qc.barrier()
+        # the Paulis so far, pushed through this block, then this block's own Pauli
+        frame = pauli.compose(frame.evolve(block, frame="s")) if position else pauli
+    last = edge.inverse()
+    qc.compose(last, inplace=True)
+    frame = frame.evolve(last, frame="s")
     outcome = sum(1 << int(j) for j in np.flatnonzero(frame.x))
     return qc, Ideal.basis_state(outcome, num_qubits)
 
 
-def _layer(num_qubits: int, index: int, rng: np.random.Generator) -> QuantumCircuit:
+def _layer(num_qubits: int, density: float, rng: np.random.Generator) -> QuantumCircuit:
+    """Edge grab on the line (pyGSTi's sampler): a random maximal matching of neighbouring
+    pairs, each edge kept with probability n density / 2 / len(matching) (capped at 1), CZ
+    on the kept ones, a random single-qubit Clifford on every other qubit."""
+    free = list(range(num_qubits - 1))  # edge q joins qubits q and q + 1
+    matching = []
+    while free:
+        chosen = free[int(rng.integers(len(free)))]
+        matching.append(chosen)
+        free = [e for e in free if abs(e - chosen) > 1]
+    keep = min(1.0, num_qubits * density / 2 / len(matching)) if matching else 0.0
     layer = QuantumCircuit(num_qubits)
-    for q, choice in enumerate(rng.integers(len(ONE_QUBIT_CLIFFORDS), size=num_qubits)):
-        for name in ONE_QUBIT_CLIFFORDS[choice]:
-            getattr(layer, name)(q)
-    for q in range(index % 2, num_qubits - 1, 2):
-        layer.cz(q, q + 1)
+    paired: set[int] = set()
+    for e in sorted(matching):
+        if rng.random() < keep:
+            layer.cz(e, e + 1)
+            paired.update((e, e + 1))
+    for q in range(num_qubits):
+        if q not in paired:
+            _one_qubit_clifford(layer, q, rng)
     return layer
+
+
+def _one_qubit_layer(num_qubits: int, rng: np.random.Generator) -> QuantumCircuit:
+    layer = QuantumCircuit(num_qubits)
+    for q in range(num_qubits):
+        _one_qubit_clifford(layer, q, rng)
+    return layer
+
+
+def _one_qubit_clifford(layer: QuantumCircuit, qubit: int, rng: np.random.Generator) -> None:
+    for name in ONE_QUBIT_CLIFFORDS[int(rng.integers(len(ONE_QUBIT_CLIFFORDS)))]:
+        getattr(layer, name)(qubit)
 
 
 def _pauli_layer(pauli: Pauli) -> QuantumCircuit:

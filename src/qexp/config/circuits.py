@@ -19,20 +19,34 @@ ANSATZE = ("efficient_su2", "real_amplitudes")
 
 @dataclass
 class GhzConfig:
-    """One GHZ circuit per width."""
+    """One GHZ circuit per width, and with `parity` its parity-oscillation circuits."""
 
     name: str = "ghz"
     num_qubits: Any = 3
     """An int or a list of ints: one circuit per width."""
+    parity: bool = False
+    """Add, per width n, the 2n + 2 parity-oscillation circuits (a phase on every qubit,
+    then a Hadamard on every qubit) that the GHZ state fidelity needs (Monz et al. 2011)."""
+
+
+QFT_INPUTS = ("fixed", "random")
+"""What the QFT adder's circuits start from (`qexp.circuits.qft`)."""
 
 
 @dataclass
 class QftConfig:
-    """One QFT adder circuit per width."""
+    """QFT adder circuits: one per width from a fixed input, or `count` per width from
+    random inputs (each with its known answer)."""
 
     name: str = "qft"
     num_qubits: Any = 3
-    """An int or a list of ints: one circuit per width."""
+    """An int or a list of ints."""
+    inputs: str = "fixed"
+    """`fixed`: one circuit per width, input 0101...01; `random`: `count` circuits per
+    width, each from its own seeded random input, so the figures see the spread between
+    circuits."""
+    count: int = 1
+    """Circuits per width with `inputs=random` (1 with `inputs=fixed`)."""
 
 
 @dataclass
@@ -72,15 +86,21 @@ class CliffordConfig:
 
 @dataclass
 class MirrorConfig:
-    """`count` random mirror circuits of `depth` layers (and as many inverted) per width."""
+    """Mirror randomized benchmarking (Proctor et al. 2022): `count` circuits per width and
+    benchmark depth."""
 
     name: str = "mirror"
     num_qubits: Any = 5
-    """An int or a list of ints: `count` circuits per width."""
-    depth: int = 4
-    """Random layers before the mirror; the circuit runs 2 * depth Clifford layers."""
+    """An int or a list of ints."""
+    depth: Any = 4
+    """Benchmark depth d, or a list of them (the fit across depths needs two or more): an
+    even int >= 0, the number of random layers and inverted layers (d / 2 of each), each
+    with its random Pauli layer; the edge single-qubit Clifford layers are not counted."""
     count: int = 10
-    """Circuits per width, each with its own seed derived from the run's seed."""
+    """Circuits per width and depth, each with its own seed derived from the run's seed."""
+    two_qubit_gate_density: float = 0.25
+    """xi: the expected share of qubits in a CZ gate per layer (n xi / 2 gates on average),
+    as pyGSTi's edge-grab sampler defines it; 0 to 1."""
 
 
 @dataclass
@@ -144,11 +164,70 @@ def validate(cfg: Any) -> None:
             )
         return
     widths(cfg.num_qubits, minimum=2 if name in ("ghz", "quantum_volume") else 1)
+    if name == "mirror":
+        _validate_mirror(cfg)
+        return
+    if name == "ghz" and not isinstance(cfg.parity, bool):
+        raise ConfigError(
+            "circuits.parity",
+            cfg.parity,
+            "true or false",
+            "set circuits.parity=true to add the parity-oscillation circuits",
+        )
     for key in ("count", "depth"):
         if hasattr(cfg, key):
             positive(getattr(cfg, key), f"circuits.{key}")
     if name == "ansatz":
         _validate_ansatz(cfg)
+    if name == "qft":
+        _validate_qft(cfg)
+
+
+def _validate_mirror(cfg: MirrorConfig) -> None:
+    positive(cfg.count, "circuits.count")
+    mirror_depths(cfg.depth)
+    xi = cfg.two_qubit_gate_density
+    if isinstance(xi, bool) or not isinstance(xi, int | float) or not 0 <= xi <= 1:
+        raise ConfigError(
+            "circuits.two_qubit_gate_density",
+            xi,
+            "a number from 0 to 1: the expected share of qubits in a two-qubit gate per layer",
+            "set circuits.two_qubit_gate_density=0.25 (Proctor et al.'s choice)",
+        )
+
+
+def mirror_depths(value: Any) -> list[int]:
+    """Mirror benchmark depths as a list: an even int >= 0, or a list of such ints."""
+    items = list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+    good = all(
+        not isinstance(d, bool) and isinstance(d, int) and d >= 0 and d % 2 == 0 for d in items
+    )
+    if not items or not good or len(set(items)) != len(items):
+        raise ConfigError(
+            "circuits.depth",
+            value,
+            "an even int >= 0 (the benchmark depth: as many random layers as inverted ones) "
+            "or a list of distinct such ints",
+            "set circuits.depth=[0,2,4,8,16] (a fit across depths needs two or more)",
+        )
+    return items
+
+
+def _validate_qft(cfg: QftConfig) -> None:
+    if cfg.inputs not in QFT_INPUTS:
+        raise ConfigError(
+            "circuits.inputs",
+            cfg.inputs,
+            f"one of {', '.join(QFT_INPUTS)}",
+            "set circuits.inputs=random circuits.count=10 for several circuits per width",
+        )
+    if cfg.inputs == "fixed" and cfg.count != 1:
+        raise ConfigError(
+            "circuits.count",
+            cfg.count,
+            "1 with circuits.inputs=fixed (every circuit of a width would be the same)",
+            f"set circuits.inputs=random to run {cfg.count} circuits per width",
+        )
 
 
 def _validate_ansatz(cfg: AnsatzConfig) -> None:

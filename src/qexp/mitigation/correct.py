@@ -12,6 +12,7 @@ distribution (Smolin, Gambetta and Smith, PRL 108, 070502 (2012)).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,18 @@ class Corrected:
     """mthree's mitigation overhead: the standard error of a mitigated expectation value
     of a +-1 observable is at most sqrt(overhead / shots)."""
     shots: int
+
+    @property
+    def stddev(self) -> float:
+        """mthree's standard deviation (an upper bound) of a mitigated expectation value of a
+        +-1 diagonal observable: sqrt(overhead / shots), as `QuasiDistribution.stddev()`."""
+        return math.sqrt(self.overhead / self.shots) if self.shots else math.nan
+
+    @property
+    def probability_std(self) -> float:
+        """The same for a probability: P(S) = (1 + <O_S>) / 2 for the +-1 observable O_S that
+        is +1 on the outcomes S (success, heavy outputs), so half of `stddev`."""
+        return self.stddev / 2
 
 
 def mitigator(qubits: Sequence[int], matrices: np.ndarray) -> Any:

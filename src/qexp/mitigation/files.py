@@ -23,8 +23,10 @@ from qexp.atomic import atomic_path
 from qexp.mitigation.correct import Corrected
 from qexp.version import __version__
 
-SCHEMA_VERSION = 1
-"""Version of this file's layout (attribute `schema_version`)."""
+SCHEMA_VERSION = 2
+"""Version of this file's layout (attribute `schema_version`). 2: the normalized fidelity
+unclipped, and `<metric>_mitigated_std` (mthree's standard deviation) for probabilities.
+A file of an older version is made afresh (it is derived data)."""
 CALIBRATION_GROUP = "calibration"
 """`qubits` (k,) and `matrices` (k, 2, 2): the readout matrices the correction used."""
 DISTRIBUTIONS_GROUP = "distributions"
@@ -35,11 +37,16 @@ KEY_COLUMNS = ("circuit_index", "parameter_index")
 SUFFIX = "_mitigated"
 """What a metric computed on the mitigated distribution is called: `<metric>_mitigated`."""
 OVERHEAD_COLUMN = "mitigation_overhead"
+STD_SUFFIX = "_std"
+"""A mitigated probability's standard deviation (mthree's): `<metric>_mitigated_std`."""
+WITH_STD = ("success_probability", "heavy_output_probability")
+"""The metrics that are probabilities, P = (1 + <O>) / 2: mthree's std applies."""
 METRICS = (
     "success_probability",
     "hellinger_fidelity",
     "normalized_fidelity",
     "heavy_output_probability",
+    "effective_polarization",
 )
 """The metrics (`qexp.metrics.distribution_metrics`) in the order the table shows them."""
 
@@ -150,7 +157,8 @@ def merge_rows(blocks: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     overhead; a metric one circuit lacks is NaN there."""
     found = {name for block in blocks for name in block}
     metrics = [f"{m}{SUFFIX}" for m in METRICS if f"{m}{SUFFIX}" in found]
-    names = [*KEY_COLUMNS, *metrics, OVERHEAD_COLUMN]
+    stds = [f"{m}{SUFFIX}{STD_SUFFIX}" for m in WITH_STD if f"{m}{SUFFIX}{STD_SUFFIX}" in found]
+    names = [*KEY_COLUMNS, *metrics, *stds, OVERHEAD_COLUMN]
     names += sorted(found - set(names))
     return {name: [block.get(name, math.nan) for block in blocks] for name in names}
 

@@ -76,8 +76,8 @@ def complete(run_dir: Path, manifest: Manifest | None = None) -> int:
 
 def _up_to_date(path: Path, pair: Pair) -> bool:
     attrs = files.read_attrs(path)
-    if attrs is None:
-        return False
+    if attrs is None or int(attrs.get("schema_version", 1)) < files.SCHEMA_VERSION:
+        return False  # an older layout is made afresh: derived data, the raw files stay
     made_from = (attrs.get("job_id"), attrs.get("calibration_job_id"))
     return made_from == (_job_id(pair.sampler), _job_id(pair.calibration))
 
@@ -122,6 +122,11 @@ def mitigate(run_dir: Path, pair: Pair) -> files.MitigatedJob:
                 values = np.array([int(o, 2) for o in fixed.outcomes], dtype=_dtype(bits.num_bits))
                 scores = metrics.distribution_metrics(values, fixed.probability, ideal)
                 row |= {f"{name}{files.SUFFIX}": value for name, value in scores.items()}
+                row |= {
+                    f"{name}{files.SUFFIX}{files.STD_SUFFIX}": fixed.probability_std
+                    for name in files.WITH_STD
+                    if name in scores
+                }
             blocks.append(row)
             found.append(fixed)
             read_from.append(mapping)

@@ -30,6 +30,7 @@ import h5py
 import numpy as np
 from qiskit.primitives import BitArray, DataBin, PrimitiveResult, PubResult
 
+from qexp import metrics
 from qexp.atomic import atomic_path
 from qexp.circuits.base import CircuitSpec
 from qexp.circuits.ideal import Ideal
@@ -506,9 +507,40 @@ def _read_table(f: h5py.File) -> JobTable:
             if data.size:
                 dataset_id.read(h5py.h5s.ALL, h5py.h5s.ALL, data)
             columns[name] = data
+    if "hellinger_fidelity" in columns and "normalized_fidelity_reference" not in columns:
+        _unclip_normalized_fidelity(f, columns)
+    if "error" in columns and "std" in columns and "z_score" not in columns:  # older files
+        errors, stds = np.asarray(columns["error"], float), np.asarray(columns["std"], float)
+        columns["z_score"] = metrics.z_score(errors, stds)
     info = _read_info(f)
     metadata = {int(entry["index"]): entry.get("metadata") or {} for entry in info}
     return JobTable(attrs=_table_attrs(f), columns=columns, metadata=metadata)
+
+
+def _unclip_normalized_fidelity(f: h5py.File, columns: dict[str, Any]) -> None:
+    """A file written before the shot-noise references kept QED-C's clipped normalized
+    fidelity: the unclipped value, which means over circuits use, is computed again from
+    the row's Hellinger fidelity and its ideal's F_uniform (`ideal/uniform_fidelity`)."""
+    if IDEAL_GROUP not in f or "normalized_fidelity" not in columns:
+        return
+    group = f[IDEAL_GROUP]
+    floors = {
+        (int(c), int(p)): float(u)
+        for c, p, u in zip(
+            group["circuit_index"][()],
+            group["parameter_index"][()],
+            group["uniform_fidelity"][()],
+            strict=True,
+        )
+    }
+    keys = zip(columns["circuit_index"], columns["parameter_index"], strict=True)
+    fidelities = np.asarray(columns["hellinger_fidelity"], dtype=float)
+    normalized = np.array(columns["normalized_fidelity"], dtype=float)
+    for row, key in enumerate(keys):
+        floor = floors.get((int(key[0]), int(key[1])))
+        if floor is not None and not math.isnan(fidelities[row]):
+            normalized[row] = metrics.rescaled(float(fidelities[row]), floor)
+    columns["normalized_fidelity"] = normalized
 
 
 def _table_attrs(f: h5py.File) -> dict[str, Any]:

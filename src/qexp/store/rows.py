@@ -7,8 +7,10 @@ The metrics come from `qexp.metrics`, the functions `show` and the report use to
 
 Sampler: one row per parameter set, with `top_outcome`, `top_probability`,
 `success_probability`, `num_outcomes` and the metrics against the circuit's ideal
-distribution (NaN where none is known). Estimator: one row per observable and parameter
-set, with `observable`, `value`, `std`, `ideal_value` and `error`. Both: `isa_depth`.
+distribution, each with its shot-noise reference (NaN where none is known); a GHZ
+parity-oscillation circuit's rows also `parity`. Estimator:
+one row per observable and parameter set, with `observable`, `value`, `std`,
+`ideal_value`, `error` and `z_score` (error / std). Both: `isa_depth`.
 """
 
 from __future__ import annotations
@@ -33,8 +35,15 @@ METRIC_COLUMNS = (
     "heavy_output_probability",
     "heavy_output_probability_low",
     "heavy_output_probability_high",
+    "effective_polarization",
+    "success_probability_reference",
+    "hellinger_fidelity_reference",
+    "normalized_fidelity_reference",
+    "heavy_output_probability_reference",
+    "effective_polarization_reference",
 )
-"""Sampler metrics against the ideal distribution, after `success_probability` itself."""
+"""Sampler metrics against the ideal distribution, after `success_probability` itself, and
+what an ideal device scores on each with the row's shots (`metrics.shot_noise_reference`)."""
 SAMPLER_COLUMNS = (
     "top_outcome",
     "top_probability",
@@ -42,7 +51,18 @@ SAMPLER_COLUMNS = (
     "num_outcomes",
     *METRIC_COLUMNS,
 )
-ESTIMATOR_COLUMNS = ("observable_index", "observable", "value", "std", "ideal_value", "error")
+PARITY_KEY, PARITY_COLUMN = "parity_phase", "parity"
+"""A circuit whose metadata has `parity_phase` (GHZ parity oscillations) gets `parity`, the
+measured <Z...Z>, on each of its rows (`metrics.parity`)."""
+ESTIMATOR_COLUMNS = (
+    "observable_index",
+    "observable",
+    "value",
+    "std",
+    "ideal_value",
+    "error",
+    "z_score",
+)
 CIRCUIT_COLUMNS = ("isa_depth",)
 """Per circuit, on every row of either primitive: the depth of the circuit as it ran."""
 KEY_COLUMNS = ("circuit_index", "parameter_index")
@@ -128,6 +148,8 @@ def _sampler_rows(result: PubResult, record: PubRecord) -> Rows:
     columns: dict[str, list[Any]] = {
         name: [] for name in (*KEY_COLUMNS, *SAMPLER_COLUMNS, *CIRCUIT_COLUMNS)
     }
+    if PARITY_KEY in record.metadata:  # a GHZ parity-oscillation circuit
+        columns[PARITY_COLUMN] = []
     kept = []
     for point, (values, numbers) in enumerate(tallies):
         total = int(numbers.sum())
@@ -141,6 +163,8 @@ def _sampler_rows(result: PubResult, record: PubRecord) -> Rows:
             q = ideal.probability(values)
             success = True if record.ideal_outcomes else None
             scores |= metrics.sampler_metrics(counts, ideal, success=success, q=q)
+            seed = (record.index, point)  # the same circuit, the same reference
+            scores |= metrics.shot_noise_reference(ideal, total, seed=seed, success=success)
             kept.append(KeptIdeal(record.index, point, ideal, q))
         elif named is not None:  # outcomes that are not equally likely: their share only
             hits = np.isin(values, np.array(named, dtype=values.dtype))
@@ -153,6 +177,8 @@ def _sampler_rows(result: PubResult, record: PubRecord) -> Rows:
         columns["isa_depth"].append(record.isa_depth)
         for name, value in scores.items():
             columns[name].append(value)
+        if PARITY_COLUMN in columns:
+            columns[PARITY_COLUMN].append(metrics.parity(counts))
     return Rows(columns, kept)
 
 
@@ -211,7 +237,7 @@ def _estimator_rows(result: PubResult, record: PubRecord) -> dict[str, list[Any]
         exact = np.full(values.size, np.nan)
         if ideal is not None and index < ideal.shape[0] and ideal[index].size == values.size:
             exact = ideal[index].reshape(-1)
-        found = metrics.estimator_metrics(values, exact)
+        found = metrics.estimator_metrics(values, exact, errors)
         for point in range(values.size):
             columns["circuit_index"].append(record.index)
             columns["parameter_index"].append(point)
@@ -221,5 +247,6 @@ def _estimator_rows(result: PubResult, record: PubRecord) -> dict[str, list[Any]
             columns["std"].append(float(errors[point]))
             columns["ideal_value"].append(float(found["ideal_value"][point]))
             columns["error"].append(float(found["error"][point]))
+            columns["z_score"].append(float(found["z_score"][point]))
             columns["isa_depth"].append(record.isa_depth)
     return columns

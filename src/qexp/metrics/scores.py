@@ -1,31 +1,21 @@
-"""The field's figures of merit: pure functions of measured counts (or values) and the ideal.
-
-Per circuit (and parameter point), from `Counts` and the circuit's `Ideal`:
+"""Per circuit (and parameter point), from `Counts` and the circuit's `Ideal`:
 `success_probability`, `hellinger_fidelity`, `normalized_fidelity` (QED-C),
-`heavy_output_probability`; for the Estimator, `error` against the ideal values. Per width,
-over circuits: `quantum_volume_verdict` (IBM's two-sigma rule) and `mean_interval`
-(bootstrap). Intervals: `wilson_interval` for a probability over shots. Formulas and
-references: docs/metrics.md. Everything is vectorised over outcomes, so a job's metrics cost
-little next to writing it.
+`heavy_output_probability`, `effective_polarization` (mirror RB); for the Estimator,
+`error` and `z_score` against the ideal values.
+
+Everything is vectorised over outcomes, so a job's metrics cost little next to writing it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from qexp.circuits.ideal import Ideal
-
-CONFIDENCE = 0.95
-"""Coverage of every interval unless told otherwise."""
-QV_THRESHOLD = 2 / 3
-"""Heavy-output probability a width must beat (Cross et al. 2019)."""
-QV_MIN_CIRCUITS = 100
-"""Circuits per width the Quantum Volume protocol asks for."""
+from qexp.metrics.intervals import CONFIDENCE, Estimate, wilson_interval
+from qexp.metrics.mirror import effective_polarization
 
 
 class Counts(NamedTuple):
@@ -49,14 +39,6 @@ class Counts(NamedTuple):
         wide = any(len(bits) > 64 for bits in counts)
         dtype: Any = object if wide else np.uint64
         return cls(np.array(values, dtype=dtype), np.array(list(counts.values()), dtype=np.int64))
-
-
-class Estimate(NamedTuple):
-    """A value with its interval (NaN bounds where none is defined)."""
-
-    value: float
-    low: float
-    high: float
 
 
 def tally(bits: Any) -> list[Counts]:
@@ -112,13 +94,23 @@ def hellinger_fidelity(counts: Counts, ideal: Ideal) -> float:
 
 def normalized_fidelity(counts: Counts, ideal: Ideal) -> float:
     """QED-C's normalized (polarization) fidelity: the Hellinger fidelity rescaled so the
-    uniform distribution scores 0 and the ideal one 1, clipped to [0, 1].
-
-    (F - F_uniform) / (1 - F_uniform), F_uniform the Hellinger fidelity of the uniform
-    distribution to the ideal one (computed exactly at any width). NaN when the ideal
-    distribution is itself uniform, where the two cannot be told apart.
+    uniform distribution scores 0 and the ideal one 1. Not clipped (see `rescaled`).
     """
-    return _rescaled(hellinger_fidelity(counts, ideal), ideal.uniform_fidelity)
+    return rescaled(hellinger_fidelity(counts, ideal), ideal.uniform_fidelity)
+
+
+def rescaled(fidelity: float, floor: float) -> float:
+    """(F - F_uniform) / (1 - F_uniform), F_uniform (`floor`) the Hellinger fidelity of the
+    uniform distribution to the ideal one (exact at any width); NaN when the ideal is itself
+    uniform, where the two cannot be told apart.
+
+    Not clipped to [0, 1] as QED-C's code does: a circuit scoring below the uniform
+    distribution (finite shots do, on wide circuits) stays negative, so that a mean over
+    circuits is not biased upwards. Figures clip their colours, and say so.
+    """
+    if floor >= 1 - 1e-12:
+        return math.nan
+    return (fidelity - floor) / (1 - floor)
 
 
 def error(values: np.ndarray, ideal_values: np.ndarray) -> np.ndarray:
@@ -134,7 +126,8 @@ def sampler_metrics(
     `success_probability` where an ideal run gives at most half of all outcomes (GHZ, QFT,
     mirror, Clifford, sparse exact distributions; elsewhere it would be near 1 by
     construction), or wherever `success` says so (the generator named its ideal outcomes);
-    `heavy_output_probability` where the ideal is dense (it needs the median). `q`: the
+    `heavy_output_probability` where the ideal is dense (it needs the median);
+    `effective_polarization` where the ideal is one bitstring (mirror circuits). `q`: the
     ideal probability of each of `counts.outcomes`, when the caller has it already.
     """
     if q is None:
@@ -142,13 +135,17 @@ def sampler_metrics(
     fidelity = _hellinger(counts, q)
     row = {
         "hellinger_fidelity": fidelity,
-        "normalized_fidelity": _rescaled(fidelity, ideal.uniform_fidelity),
+        "normalized_fidelity": rescaled(fidelity, ideal.uniform_fidelity),
     }
     if success if success is not None else ideal.support_fraction <= 0.5:
         row |= _with_interval("success_probability", _share(counts, q > _POSSIBLE))
     if ideal.median is not None:
         heavy = _share(counts, q > ideal.median)
         row |= _with_interval("heavy_output_probability", heavy)
+    if (target := ideal.certain_outcome) is not None:
+        row["effective_polarization"] = effective_polarization(
+            counts.outcomes, counts.counts, target, ideal.num_bits
+        )
     return row
 
 
@@ -163,118 +160,35 @@ def distribution_metrics(
     fidelity = min(float(np.sqrt(p * q).sum()), 1.0) ** 2
     row = {
         "hellinger_fidelity": fidelity,
-        "normalized_fidelity": _rescaled(fidelity, ideal.uniform_fidelity),
+        "normalized_fidelity": rescaled(fidelity, ideal.uniform_fidelity),
     }
     if ideal.support_fraction <= 0.5:
         row["success_probability"] = float(p[q > _POSSIBLE].sum())
     if ideal.is_dense:
         row["heavy_output_probability"] = float(p[ideal.is_heavy(outcomes)].sum())
+    if (target := ideal.certain_outcome) is not None:
+        row["effective_polarization"] = effective_polarization(outcomes, p, target, ideal.num_bits)
     return row
 
 
-def estimator_metrics(values: np.ndarray, ideal_values: np.ndarray) -> dict[str, np.ndarray]:
-    """`ideal_value` and `error` for each observable and parameter point."""
+def estimator_metrics(
+    values: np.ndarray, ideal_values: np.ndarray, stds: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """`ideal_value`, `error` and, given the estimates' standard errors, `z_score` for each
+    observable and parameter point."""
     ideal = np.asarray(ideal_values, dtype=float)
-    return {"ideal_value": ideal, "error": error(values, ideal)}
+    found = {"ideal_value": ideal, "error": error(values, ideal)}
+    if stds is not None:
+        found["z_score"] = z_score(found["error"], stds)
+    return found
 
 
-# --- over circuits ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QuantumVolumeVerdict:
-    """IBM's Quantum Volume test of one width (Cross et al., PRA 100, 032328 (2019))."""
-
-    mean: float
-    """Mean heavy-output probability over the width's circuits."""
-    sigma: float
-    """sqrt(mean (1 - mean) / num_circuits): the protocol's binomial standard error."""
-    num_circuits: int
-    """Circuits the verdict rests on."""
-
-    @property
-    def lower(self) -> float:
-        """mean - 2 sigma: the two-sigma lower bound that must clear 2/3."""
-        return self.mean - 2 * self.sigma
-
-    @property
-    def above_threshold(self) -> bool:
-        """The statistical test alone: mean - 2 sigma > 2/3."""
-        return self.lower > QV_THRESHOLD
-
-    @property
-    def enough_circuits(self) -> bool:
-        """At least 100 circuits, as the protocol asks."""
-        return self.num_circuits >= QV_MIN_CIRCUITS
-
-    @property
-    def passed(self) -> bool:
-        """The width passes: above the threshold with two-sigma confidence, on >= 100 circuits."""
-        return self.above_threshold and self.enough_circuits
-
-
-def quantum_volume_verdict(hops: np.ndarray) -> QuantumVolumeVerdict:
-    """The verdict for one width from its circuits' heavy-output probabilities."""
-    h = np.asarray(hops, dtype=float)
-    h = h[~np.isnan(h)]
-    if h.size == 0:
-        return QuantumVolumeVerdict(math.nan, math.nan, 0)
-    mean = float(h.mean())
-    return QuantumVolumeVerdict(mean, math.sqrt(mean * (1 - mean) / h.size), int(h.size))
-
-
-def mean_interval(
-    values: np.ndarray, confidence: float = CONFIDENCE, resamples: int = 2000, seed: int = 0
-) -> Estimate:
-    """The mean over circuits with its bootstrap percentile interval (circuits resampled)."""
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    if v.size == 0:
-        return Estimate(math.nan, math.nan, math.nan)
-    low, high = bootstrap_interval(v, confidence, resamples, seed)
-    return Estimate(float(v.mean()), low, high)
-
-
-def bootstrap_interval(
-    values: np.ndarray, confidence: float = CONFIDENCE, resamples: int = 2000, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean of `values` (Efron), seeded.
-
-    Resamples in blocks so 10,000 circuits cost a few MB, not resamples x circuits.
-    """
-    v = np.asarray(values, dtype=float)
-    if v.size == 0:
-        return math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    block = max(1, (1 << 21) // v.size)
-    means = np.concatenate(
-        [
-            v[rng.integers(0, v.size, size=(min(block, resamples - start), v.size))].mean(axis=1)
-            for start in range(0, resamples, block)
-        ]
-    )
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(means, [tail, 1 - tail])
-    return float(low), float(high)
-
-
-def wilson_interval(
-    successes: np.ndarray | int, trials: np.ndarray | int, confidence: float = CONFIDENCE
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a binomial proportion (vectorised; NaN where trials = 0).
-
-    Unlike the normal approximation it stays inside [0, 1] and keeps its coverage at 0 or
-    all shots, where device benchmarks often sit (Wilson 1927; Brown, Cai and DasGupta 2001).
-    """
-    k = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
-    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        denominator = 1 + z**2 / n
-        center = (p + z**2 / (2 * n)) / denominator
-        half = z / denominator * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return np.clip(center - half, 0.0, 1.0), np.clip(center + half, 0.0, 1.0)
+def z_score(errors: Any, stds: Any) -> np.ndarray:
+    """error / std: how many of its own standard errors an estimate lies from the ideal value
+    (about N(0, 1) for an unbiased estimate with an honest std; NaN without a std, +-inf for
+    a nonzero error with a zero std)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(errors, dtype=float) / np.asarray(stds, dtype=float)
 
 
 _POSSIBLE = 1e-12
@@ -297,12 +211,6 @@ def _hellinger(counts: Counts, q: np.ndarray) -> float:
         return math.nan
     overlap = float(np.sqrt(counts.counts / shots * q).sum())
     return min(overlap, 1.0) ** 2
-
-
-def _rescaled(fidelity: float, floor: float) -> float:
-    if floor >= 1 - 1e-12:
-        return math.nan
-    return min(max((fidelity - floor) / (1 - floor), 0.0), 1.0)
 
 
 def _with_interval(name: str, estimate: Estimate) -> dict[str, float]:
