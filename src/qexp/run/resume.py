@@ -3,6 +3,8 @@
 Jobs with complete files are never re-run. Jobs submitted to IBM before the interruption
 are re-attached by job id and collected. Only missing, failed or cancelled jobs are
 submitted, in a new Batch. With the same seed the bits equal an uninterrupted run's.
+Bills the run did not read before it stopped are read first, so that the budget counts
+what was spent before the interruption.
 """
 
 from __future__ import annotations
@@ -11,18 +13,19 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from qexp.config.schema import QexpConfig
 from qexp.constants import CALIBRATION_DIR, JOBS_DIR, MANIFEST_FILE, MITIGATED_DIR
 from qexp.errors import QexpError
-from qexp.plan.estimate import check_budget
 from qexp.plan.make import RunPlan, make_plan, survey_digests
 from qexp.plan.partition import JobPlan
-from qexp.run import job_tags, runner
+from qexp.run import bill, budget, job_tags, runner
 from qexp.run.lock import RunLock
 from qexp.store import is_complete, run_folder
+from qexp.store.bill import Spending, spending
 from qexp.store.manifest import Manifest, now, recorded_digests
 
 log = logging.getLogger("qexp.resume")
@@ -52,19 +55,24 @@ def resume(run_dir: Path, saved: Callable[[], tuple[QexpConfig, str]]) -> runner
 
 def _resume(run_dir: Path, cfg: QexpConfig, config_yaml: str) -> runner.RunReport:
     _remove_stale_temp_files(run_dir)
+    manifest: Manifest | None = None
     if (run_dir / MANIFEST_FILE).is_file():
         manifest = Manifest.load(run_dir)
         manifest.info.setdefault("run_id", uuid.uuid4().hex[:12])
         plan = make_plan(
             cfg, [JobPlan(j.index, tuple(j.circuits), j.primitive) for j in manifest.jobs]
         )
-    else:  # stopped before the first job was planned
+    else:  # stopped (or refused) before the first job was planned
         plan = make_plan(cfg)
-        manifest = Manifest.create(run_dir, plan.jobs, runner.manifest_info(plan))
     try:
-        _check_same_circuits(run_dir, manifest, plan)
-        todo, attach = triage(plan, manifest, run_dir)
-        check_budget(plan, todo)  # re-attached jobs are paid for already
+        if manifest is not None:
+            _check_same_circuits(run_dir, manifest, plan)
+            if plan.service is not None:
+                bill.settle(manifest, plan.service)  # what was spent before it stopped
+            todo, attach = triage(plan, manifest, run_dir)
+        else:
+            todo, attach = list(plan.jobs), []
+        manifest = _admit(plan, manifest, run_dir, todo)
         log.info(
             "%s: %d jobs complete, %d to re-attach, %d to submit",
             run_dir,
@@ -78,6 +86,31 @@ def _resume(run_dir: Path, cfg: QexpConfig, config_yaml: str) -> runner.RunRepor
         return runner.execute(plan, manifest, run_dir, config_yaml, todo, attach)
     finally:
         plan.close()
+
+
+def _admit(
+    plan: RunPlan, manifest: Manifest | None, run_dir: Path, todo: list[JobPlan]
+) -> Manifest:
+    """Hold the jobs about to be submitted against the instance's allocation and the cap
+    (re-attached jobs count as spent already); the ledger then reserves them."""
+    usage = budget.remaining_allocation(plan)
+    found = budget.price(plan, todo, usage)
+    budget.check_allocation(plan, found, usage)
+    with budget.admission(run_dir) as elsewhere:
+        own = spending(manifest) if manifest is not None else Spending()
+        budget.check_cap(plan, found, elsewhere + replace(own, to_submit=0.0), run_dir)
+        if manifest is None:
+            info = runner.manifest_info(plan, _point(run_dir))
+            return Manifest.create(run_dir, plan.jobs, info, found.per_job if found else None)
+        if found is not None and found.per_job:
+            manifest.set_estimates(found.per_job)
+        return manifest
+
+
+def _point(run_dir: Path) -> int | None:
+    """The sweep point a run folder is, by its name (Hydra numbers them), if in a sweep."""
+    in_sweep = run_folder.sweep_of(run_dir) is not None
+    return int(run_dir.name) if in_sweep and run_dir.name.isdigit() else None
 
 
 def triage(

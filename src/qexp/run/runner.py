@@ -27,13 +27,14 @@ from qexp.plan.partition import JobPlan
 from qexp.plan.prepare import PreparedJob
 from qexp.plan.run_plan import RunPlan
 from qexp.plan.transpile_cache import TranspileCache
-from qexp.run import job_tags, shared_batch
+from qexp.run import bill, budget, job_tags, shared_batch
 from qexp.run.batch_loop import BatchLoop, Hooks, Outcome, Policy
 from qexp.run.lock import RunLock
 from qexp.run.progress import Progress
 from qexp.run.writer import JobWriter
 from qexp.seeds import derive_seed
 from qexp.store import run_folder
+from qexp.store.bill import SERVICE, spending
 from qexp.store.manifest import Manifest, record_digests, what_resume_does
 from qexp.text import format_indices
 
@@ -107,9 +108,14 @@ def run_plan(
         plan.implementation,
         plan.backend_name,
     )
-    estimate.check_budget(plan)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan, point))
+    usage = budget.remaining_allocation(plan)
+    found = budget.price(plan, plan.jobs, usage)
+    budget.check_allocation(plan, found, usage)
+    with budget.admission(run_dir) as elsewhere:
+        budget.check_cap(plan, found, elsewhere, run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        info = manifest_info(plan, point)
+        manifest = Manifest.create(run_dir, plan.jobs, info, found.per_job if found else None)
     return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
 
 
@@ -145,12 +151,18 @@ def execute(
                 attach=(lambda job_id: plan.service.job(job_id)) if plan.service else None,
                 find=(lambda job: _find(plan, manifest, job)) if plan.service else None,
                 duplicates=(lambda: duplicates(plan, manifest)) if plan.service else None,
+                bill=(lambda index, job: bill.record(manifest, index, job).final)
+                if plan.service
+                else None,
+                admit=lambda job: budget.admit_retry(plan, manifest, run_dir, job),
             )
             loop = BatchLoop(manifest, hooks, _policy(plan))
             outcome = loop.run(todo, attach or [])
     finally:
         writer.close()
     transpiled.report(plan)
+    if plan.service is not None:
+        _record_batch_usage(plan, manifest)
     if plan.mitigation is not None:
         _mitigate(run_dir, manifest)
     report = _report(plan, manifest, run_dir, outcome, time.monotonic() - started)
@@ -163,6 +175,14 @@ def execute(
     if outcome.stopped or not report.complete:
         raise RunError(_failure_message(report, manifest))
     return report
+
+
+def _record_batch_usage(plan: RunPlan, manifest: Manifest) -> None:
+    """Each batch's usage as the service reports it, beside the run's own bills."""
+    found = {batch_id: bill.batch_usage(plan.service, batch_id) for batch_id in manifest.batches()}
+    manifest.info["batch_usage"] = {**manifest.info.get("batch_usage", {}), **found}
+    manifest.save()
+    log.info("%s", spending(manifest).describe())
 
 
 def _mitigate(run_dir: Path, manifest: Manifest) -> None:
@@ -239,6 +259,9 @@ def _submit(
     """Same seed on every attempt: a retried job gives the bits the first try would have."""
     transpiled.add(prepared)
     record_digests(manifest, job.index, job.circuits, prepared.digests)
+    entry = manifest.jobs[job.index]
+    if entry.estimate is None and not plan.local:  # saved with the submission
+        entry.estimate = estimate.job_seconds(plan, job, prepared)
     seed = derive_seed(plan.seed, "simulator", job.index) if plan.local else None
     settings = plan.primitive(job)
     primitive = primitives.make(
@@ -329,6 +352,7 @@ def manifest_info(plan: RunPlan, point: int | None = None) -> dict[str, Any]:
         "num_circuits": plan.num_circuits,
         "seed": plan.seed,
         "identity": plan.identity,
+        "billing": "none" if plan.local else SERVICE,
     }
 
 

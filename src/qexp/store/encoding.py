@@ -30,8 +30,13 @@ JOB_ATTRS = (
     "num_circuits_in_run",
     "seed",
     "attempt",
+    "qpu_seconds",
+    "qpu_estimate",
+    "service_estimate",
 )
-"""Job attributes the runner passes to `write_job`; absent ones read back as None."""
+"""Job attributes the runner passes to `write_job`; absent ones read back as None.
+`qpu_seconds` is what the service billed the job (absent on local backends, which bill
+nothing), `qpu_estimate` qexp's estimate of it, `service_estimate` the service's."""
 
 
 def dump_circuits(circuits: Sequence[Any]) -> bytes:
