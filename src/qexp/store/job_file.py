@@ -73,8 +73,9 @@ IDEAL_GROUP = "ideal"
 IDEAL_TOP = 16
 """Likeliest ideal outcomes kept per entry (the report draws them beside the measured)."""
 
-TABLE_ATTRS = ("job_index", "job_id", "backend", "primitive", "shots", "precision")
-"""The job attributes each table row repeats (`JobTable.attrs`)."""
+TABLE_ATTRS = ("job_index", "job_id", "backend", "primitive", "shots", "precision", "qpu_seconds")
+"""The job attributes the table reads (`JobTable.attrs`): each row repeats them, except the
+job's bill, `qpu_seconds`, which its rows share."""
 
 VERSION_PACKAGES = ("qiskit", "qiskit-ibm-runtime", "qiskit-aer", "h5py", "numpy")
 WRITER_ATTRS = frozenset(
