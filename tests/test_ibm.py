@@ -434,6 +434,29 @@ def test_a_sweep_stops_at_its_cap_and_resumes_once_it_is_raised(emulator_factory
     assert [p["status"] for p in points] == ["done"] * 3 and points[2]["qpu_seconds"] > 2
 
 
+def test_a_retry_past_the_cap_is_not_submitted_until_it_is_raised(emulator_factory, tmp_path):
+    """The job fails inside the service; its bill is still being computed, so it counts at
+    its estimate (2.26 s): with the retry's 2.26 s that passes a cap of 3 s."""
+    emu = emulator_factory(
+        "--backends", "FakeManilaV2", "--job-seconds", "0.2", "--bill-delay", "3",
+        "--fail-job", "0=internal",
+    )  # fmt: skip
+    done, run_dir = run_qexp(emu, tmp_path, "circuits.num_qubits=2", "run.max_qpu_seconds=3")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert len(created(emu)) == 1
+    (entry,) = manifest(run_dir)["jobs"]
+    assert entry["status"] == "failed"
+    assert [a["error_class"] for a in entry["attempts"]] == ["internal", "over_budget"]
+    assert "above run.max_qpu_seconds=3" in entry["attempts"][-1]["error"]
+    done = qexp_cli(str(run_dir), "--max-qpu-seconds", "6", cwd=tmp_path,
+                    env=subprocess_env(emu), module="qexp.resume")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(created(emu)) == 2
+    first, second = (a for _, a in bills(run_dir))
+    assert (first["qpu_seconds"], first["bill"]) == (0.0, "final")  # a system error: nothing
+    assert second["bill"] == "final" and second["qpu_seconds"] > 2
+
+
 def test_a_resume_counts_what_was_billed_before_the_kill(emulator_factory, tmp_path):
     """Jobs 0 to 2 run while job 3's submission hangs in the client's own retries; qexp is
     killed then. The resume reads the three bills first, and its cap counts them."""
