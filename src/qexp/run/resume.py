@@ -13,7 +13,6 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +21,9 @@ from qexp.constants import CALIBRATION_DIR, JOBS_DIR, MANIFEST_FILE, MITIGATED_D
 from qexp.errors import QexpError
 from qexp.plan.make import RunPlan, make_plan, survey_digests
 from qexp.plan.partition import JobPlan
-from qexp.run import bill, budget, job_tags, runner
+from qexp.run import bill, job_tags, runner
 from qexp.run.lock import RunLock
 from qexp.store import is_complete, run_folder
-from qexp.store.bill import Spending, spending
 from qexp.store.manifest import Manifest, now, recorded_digests
 
 log = logging.getLogger("qexp.resume")
@@ -72,7 +70,7 @@ def _resume(run_dir: Path, cfg: QexpConfig, config_yaml: str) -> runner.RunRepor
             todo, attach = triage(plan, manifest, run_dir)
         else:
             todo, attach = list(plan.jobs), []
-        manifest = _admit(plan, manifest, run_dir, todo)
+        manifest = runner.admit(plan, run_dir, todo, manifest, _point(run_dir))
         log.info(
             "%s: %d jobs complete, %d to re-attach, %d to submit",
             run_dir,
@@ -86,25 +84,6 @@ def _resume(run_dir: Path, cfg: QexpConfig, config_yaml: str) -> runner.RunRepor
         return runner.execute(plan, manifest, run_dir, config_yaml, todo, attach)
     finally:
         plan.close()
-
-
-def _admit(
-    plan: RunPlan, manifest: Manifest | None, run_dir: Path, todo: list[JobPlan]
-) -> Manifest:
-    """Hold the jobs about to be submitted against the instance's allocation and the cap
-    (re-attached jobs count as spent already); the ledger then reserves them."""
-    usage = budget.remaining_allocation(plan)
-    found = budget.price(plan, todo, usage)
-    budget.check_allocation(plan, found, usage)
-    with budget.admission(run_dir) as elsewhere:
-        own = spending(manifest) if manifest is not None else Spending()
-        budget.check_cap(plan, found, elsewhere + replace(own, to_submit=0.0), run_dir)
-        if manifest is None:
-            info = runner.manifest_info(plan, _point(run_dir))
-            return Manifest.create(run_dir, plan.jobs, info, found.per_job if found else None)
-        if found is not None and found.per_job:
-            manifest.set_estimates(found.per_job)
-        return manifest
 
 
 def _point(run_dir: Path) -> int | None:

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from qexp.run.progress import Progress
 from qexp.run.writer import JobWriter
 from qexp.seeds import derive_seed
 from qexp.store import run_folder
-from qexp.store.bill import SERVICE, spending
+from qexp.store.bill import SERVICE, Spending, spending
 from qexp.store.manifest import Manifest, record_digests, what_resume_does
 from qexp.text import format_indices
 
@@ -108,15 +108,35 @@ def run_plan(
         plan.implementation,
         plan.backend_name,
     )
-    usage = budget.remaining_allocation(plan)
-    found = budget.price(plan, plan.jobs, usage)
-    budget.check_allocation(plan, found, usage)
-    with budget.admission(run_dir) as elsewhere:
-        budget.check_cap(plan, found, elsewhere, run_dir)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        info = manifest_info(plan, point)
-        manifest = Manifest.create(run_dir, plan.jobs, info, found.per_job if found else None)
+    manifest = admit(plan, run_dir, plan.jobs, None, point)
     return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
+
+
+def admit(
+    plan: RunPlan,
+    run_dir: Path,
+    todo: list[JobPlan],
+    manifest: Manifest | None,
+    point: int | None = None,
+) -> Manifest:
+    """Hold the jobs about to be submitted against the instance's allocation and the QPU
+    time cap, with what this run (`manifest`, if it has one) and its sweep spent; then the
+    ledger reserves them (created here for a fresh run). Raises before anything is
+    submitted."""
+    usage = budget.remaining_allocation(plan)
+    found = budget.price(plan, todo, usage)
+    budget.check_allocation(plan, found, usage)
+    estimates = found.per_job if found is not None else None
+    with budget.admission(run_dir) as elsewhere:
+        own = spending(manifest) if manifest is not None else Spending()
+        budget.check_cap(plan, found, elsewhere + replace(own, to_submit=0.0), run_dir)
+        if manifest is None:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            info = manifest_info(plan, point)
+            return Manifest.create(run_dir, plan.jobs, info, estimates)
+        if estimates:
+            manifest.set_estimates(estimates)
+        return manifest
 
 
 def execute(
