@@ -33,6 +33,8 @@ Both set IAM_URL, GLOBAL_SEARCH_URL and GLOBAL_CATALOG_URL in this process's env
     .clear_faults()
     .cancel_job(id) the service cancels a job by hand (Cancelled, reason code 5202)
     .expire_batch(session_id)   the batch reaches its time to live now
+    .allocate(seconds)  set the instance's usage limit (None: no limit); held jobs run
+    .usage()        {"consumed": s, "allocation": s or None, "limit_reached": bool}
     .stop()         SIGTERM; returns the exit code
 
 Example::
@@ -167,6 +169,12 @@ class RunningEmulator:
 
     def expire_batch(self, session_id: str) -> dict[str, Any]:
         return self._admin("POST", f"/sessions/{session_id}/expire", {})  # type: ignore[no-any-return]
+
+    def allocate(self, seconds: float | None) -> dict[str, Any]:
+        return self._admin("POST", "/allocation", {"seconds": seconds})  # type: ignore[no-any-return]
+
+    def usage(self) -> dict[str, Any]:
+        return self.stats()["usage"]  # type: ignore[no-any-return]
 
     def stop(self) -> int:
         if self.process.poll() is None:

@@ -1,7 +1,10 @@
 """The plan and the cost before anything runs: qexp.cost against hand-computed values,
-the dry-run sweep's totals, and run.max_qpu_seconds refusing before anything is submitted."""
+the dry-run sweep's totals, and run.max_qpu_seconds refusing before anything is submitted;
+what was spent, as the ledger adds it up, and the cap over a sweep on a fake device."""
 
 from __future__ import annotations
+
+import math
 
 import pytest
 from conftest import run_config
@@ -11,6 +14,10 @@ from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 from qexp.constants import MANIFEST_FILE
 from qexp.plan import cost
 from qexp.plan.estimate import BudgetExceeded
+from qexp.results import load_table
+from qexp.store.bill import job_billed, spending
+from qexp.store.manifest import Attempt, JobEntry, Manifest
+from qexp.sweep import index
 
 DT = 2 / 9 * 1e-9
 """FakeManilaV2's sample time: 0.2222 ns. Its durations below are from its calibration data."""
@@ -187,3 +194,91 @@ def test_resume_refuses_over_budget_too(tmp_path, one_qubit_file):
     with pytest.raises(BudgetExceeded):
         resume(run_dir)
     assert not (run_dir / "jobs").exists() or not list((run_dir / "jobs").glob("*.h5"))
+
+
+# --- what was spent: the ledger's bill, and the budget over a sweep ------------------------
+def _attempt(job_id, seconds=None, bill=None):
+    return Attempt(job_id=job_id, batch_id="b", submitted="t", qpu_seconds=seconds, bill=bill)
+
+
+def test_spending_counts_bills_and_estimates_where_not_billed(tmp_path):
+    """Final bills count as billed; an attempt without one (in flight, pending, or on a
+    local device) at its job's estimate; a job still to submit is reserved at its estimate;
+    a duplicate the client made is billed too."""
+    jobs = [
+        JobEntry(0, [0], "done", estimate=2.0, attempts=[_attempt("a", 2.5, "final")]),
+        JobEntry(1, [1], "done", estimate=3.0, attempts=[
+            _attempt("b", 0.0, "final"), _attempt(None), _attempt("c", 1.0, "pending"),
+        ]),
+        JobEntry(2, [2], "pending", estimate=4.0, attempts=[_attempt("d", 0.5, "final")]),
+        JobEntry(3, [3], "failed", estimate=None, attempts=[_attempt("e", None, "unread")]),
+    ]  # fmt: skip
+    info = {"billing": "service", "duplicates": [{"job": 0, "job_id": "f", "qpu_seconds": 1.25,
+                                                 "bill": "final"}]}  # fmt: skip
+    spent = spending(Manifest(tmp_path / "manifest.json", jobs, info))
+    assert (spent.billed, spent.bills) == (2.5 + 0.0 + 0.5 + 1.25, 4)
+    assert (spent.unbilled, spent.unbilled_attempts) == (3.0 + 0.0, 2)  # c at 3 s, e at 0
+    assert spent.to_submit == 4.0 and spent.estimated == 9.0 and spent.priced == 3
+    assert spent.committed == pytest.approx(4.25 + 3.0 + 4.0)
+    assert "4.250 s billed (4 bill(s)) against ~9.00 s estimated" in spent.describe()
+    assert math.isnan(job_billed(JobEntry(4, [4], attempts=[_attempt("g")])))
+
+
+def test_local_backends_bill_nothing_and_say_so(tmp_path, one_qubit_file):
+    run_dir = tmp_path / "fake"
+    run_config(
+        run_dir,
+        "circuits=qasm",
+        f"circuits.path={one_qubit_file}",
+        "backend=fake",
+        "transpile.optimization_level=0",
+        "primitive.shots=1000",
+        "run.max_qpu_seconds=100",
+    )
+    manifest = Manifest.load(run_dir)
+    assert manifest.info["billing"] == "none"
+    (job,) = manifest.jobs
+    assert job.estimate == pytest.approx(2.255387, rel=1e-6)  # by hand, above
+    assert [(a.qpu_seconds, a.bill) for a in job.attempts] == [(None, None)]
+    table = load_table(run_dir)
+    assert table["qpu_seconds"].isna().all()  # NaN, not 0: nothing was billed
+    assert spending(manifest).describe() == (
+        "QPU time: ~2.26 s estimated; nothing billed (a local backend)"
+    )
+    run_config(tmp_path / "aer")
+    assert load_table(tmp_path / "aer")["qpu_seconds"].isna().all()
+
+
+@pytest.mark.slow
+def test_a_sweep_on_a_fake_device_rehearses_its_cap(cli, tmp_path, one_qubit_file):
+    """A fake device bills nothing, so each point counts at its estimate (2.26 s): with a
+    cap of 5 s two points run, the third is refused and names both figures, and a dry run
+    says the same beforehand."""
+    common = [
+        "-m",
+        "circuits=qasm",
+        f"circuits.path={one_qubit_file}",
+        "backend=fake",
+        "transpile.optimization_level=0",
+        "primitive.shots=1000",
+        "seed=1,2,3",
+        "run.max_qpu_seconds=5",
+    ]
+    planned = cli(*common, "run.dry_run=true", f"hydra.sweep.dir={tmp_path}/plan")
+    assert planned.returncode == 2
+    over = [line for line in planned.stdout.splitlines() if "would be refused" in line]
+    assert len(over) == 1 and "point 2" in over[0] and "the 4.51 s of the points" in over[0]
+
+    sweep = tmp_path / "sweep"
+    done = cli(*common, f"hydra.sweep.dir={sweep}")
+    assert done.returncode == 2, done.stdout + done.stderr
+    points = index.read(sweep)
+    assert [p.status for p in points] == ["done", "done", "failed"]
+    assert [p.qpu_seconds for p in points[:2]] == [None, None]  # nothing billed
+    assert points[0].qpu_estimate == pytest.approx(2.255, abs=1e-3)
+    assert "estimated QPU time 2.3 s" in points[2].error
+    assert "plus 4.5 s already spent" in points[2].error
+    assert not (sweep / "2" / MANIFEST_FILE).exists()
+    done = cli(str(sweep), "--max-qpu-seconds", "7", module="qexp.resume")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [p.status for p in index.read(sweep)] == ["done"] * 3

@@ -33,6 +33,7 @@ from qiskit_ibm_runtime.executor_sampler import Sampler
 from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 
 from qexp.emulator.faults import HttpFault, parse_http_fault, parse_job_fault
+from qexp.plan import cost
 
 pytestmark = [
     pytest.mark.timeout(240),  # the client waits forever on a server that never answers
@@ -392,6 +393,117 @@ def test_job_fault_specs():
     for bad in ("3", "x=internal", "-1=internal", "2=slow"):
         with pytest.raises(ValueError, match="N=KIND"):
             parse_job_fault(bad)
+
+
+# --- what the service bills ------------------------------------------------------------
+
+
+def baseline(circuit: QuantumCircuit, executions: int) -> float:
+    """IBM's documented usage of a one-PUB job, from qexp's own copy of the formula."""
+    if not any(inst.operation.name == "measure" for inst in circuit.data):
+        circuit = circuit.measure_active(inplace=False)
+    return cost.job_seconds([(circuit, executions)], FakeManilaV2().target)
+
+
+def test_every_job_is_billed_its_usage_as_the_client_reads_it(ibm_emulator):
+    """Each job's bill is the documented baseline (the service's own estimate, to the
+    digit) times a seeded spread; the batch's usage and the instance's are their sum."""
+    service = ibm_emulator.service()
+    backend = service.backend(DEVICE)
+    (bell,) = isa([ghz(2)], backend)
+    (state,) = isa([ghz(3, measure=False)], backend)
+    observables = [SparsePauliOp(p).apply_layout(state.layout) for p in ("ZZI", "IZZ", "XXX")]
+    with Batch(backend=backend) as batch:
+        jobs = [
+            SamplerV2(mode=batch).run([bell], shots=1000),
+            Sampler(mode=batch).run([bell], shots=300),
+            EstimatorV2(mode=batch).run([(state, observables)], precision=0.02),
+        ]
+    for job in jobs:
+        job.result(timeout=RESULT_TIMEOUT)
+    # 2500 shots per measurement basis: ZZI and IZZ share one, XXX needs another
+    models = [baseline(bell, 1000), baseline(bell, 300), baseline(state, 2 * 2500)]
+    bills = [job.usage() for job in jobs]
+    for job, model, bill in zip(jobs, models, bills, strict=True):
+        assert job.metrics()["usage"] == {"qpu_charge_time_seconds": bill, "status": "completed"}
+        assert job.usage_estimation["quantum_seconds"] == pytest.approx(model, rel=1e-9)
+        assert 0.95 * model <= bill <= 1.25 * model
+        assert abs(bill - model) > 1e-3  # a bill, not the estimate copied
+    assert len(set(bill / model for bill, model in zip(bills, models, strict=True))) == 3
+    assert batch.usage() == pytest.approx(sum(bills), abs=1e-9)
+    usage = service.usage()
+    assert usage["usage_consumed_seconds"] == pytest.approx(sum(bills), abs=1e-9)
+    assert usage["usage_limit_reached"] is False and "usage_limit_seconds" not in usage
+
+
+def test_failed_and_cancelled_jobs_are_billed_what_they_consumed(emulator_factory):
+    """IBM's rule for job and batch mode: nothing for a system error or a job that never
+    ran; what was consumed for a cancelled job; the maximum time for one that ran too long."""
+    emulator = emulator_factory(
+        *("--job-seconds", "0.2", "--fail-job", "0=internal", "--fail-job", "1=rejected"),
+        *("--fail-job", "2=cancelled", "--fail-job", "3=too-long"),
+    )
+    service = emulator.service()
+    backend = service.backend(DEVICE)
+    (bell,) = isa([ghz(2)], backend)
+    with Batch(backend=backend) as batch:
+        sampler = Sampler(mode=batch)
+        sampler.options.max_execution_time = 7
+        jobs = [sampler.run([bell], shots=100) for _ in range(5)]
+    for job in jobs:
+        job.wait_for_final_state(timeout=RESULT_TIMEOUT)
+    internal, rejected, cancelled, too_long, fine = (job.usage() for job in jobs)
+    assert (internal, rejected, too_long) == (0.0, 0.0, 7.0)
+    full = baseline(bell, 100)
+    assert 0.95 * full <= cancelled <= 1.25 * full  # cancelled once it had run its course
+    assert 0.95 * full <= fine <= 1.25 * full
+    assert batch.usage() == pytest.approx(cancelled + too_long + fine, abs=1e-9)
+
+    slow = emulator_factory("--job-seconds", "6")
+    service = slow.service()
+    backend = service.backend(DEVICE)
+    with Batch(backend=backend) as batch:
+        job = Sampler(mode=batch).run([bell], shots=100)
+        while job.status() != "RUNNING":
+            time.sleep(0.1)
+        time.sleep(1.0)
+        slow.cancel_job(job.job_id())  # a sixth of the way or less: billed for that much
+    job.wait_for_final_state(timeout=RESULT_TIMEOUT)
+    assert 0 < job.usage() < 0.5 * job.usage_estimation["quantum_seconds"]
+
+
+def test_a_bill_stays_pending_until_the_service_has_computed_it(emulator_factory):
+    emulator = emulator_factory("--job-seconds", "0.2", "--bill-delay", "6")
+    service = emulator.service()
+    backend = service.backend(DEVICE)
+    with Batch(backend=backend) as batch:
+        job = submit_one(backend, batch)
+    job.result(timeout=RESULT_TIMEOUT)
+    assert job.metrics()["usage"]["status"] == "pending"
+    assert job.usage() == 0 and job.usage(partial=True) > 0  # as the client reads it
+    time.sleep(6.5)
+    assert job.metrics()["usage"]["status"] == "completed"
+    assert job.usage() == job.usage(partial=True) > 0
+
+
+def test_a_small_allocation_holds_new_jobs_until_it_is_raised(emulator_factory):
+    emulator = emulator_factory("--job-seconds", "0.2", "--allocation", "2")
+    service = emulator.service()
+    backend = service.backend(DEVICE)
+    usage = service.usage()
+    assert (usage["usage_limit_seconds"], usage["usage_remaining_seconds"]) == (2, 2)
+    with Batch(backend=backend) as batch:
+        first = submit_one(backend, batch)  # about 2.2 s: past the limit once it has run
+        first.result(timeout=RESULT_TIMEOUT)
+        usage = service.usage()
+        assert usage["usage_limit_reached"] is True and usage["usage_remaining_seconds"] == 0
+        with pytest.warns(UserWarning, match="met its usage limit"):  # the client's own
+            second = submit_one(backend, batch)
+        time.sleep(2.0)
+        assert second.status() == "QUEUED"  # pending jobs stay queued at the limit
+        assert emulator.allocate(100)["limit_reached"] is False
+        assert second.result(timeout=RESULT_TIMEOUT)[0].data.meas.num_shots == 100
+    assert emulator.usage()["consumed"] == pytest.approx(first.usage() + second.usage())
 
 
 # --- how the service ends jobs -------------------------------------------------------

@@ -17,9 +17,11 @@ import sys
 import time
 from pathlib import Path
 
+import h5py
 import pytest
 from conftest import qexp_cli
 from emulator import subprocess_env
+from qiskit_ibm_runtime import Batch
 
 from qexp.results import load_run, load_table
 
@@ -190,9 +192,17 @@ def test_a_job_the_client_sent_twice_is_cancelled_and_recorded(emulator_factory,
     assert done.returncode == 0, done.stderr
     jobs = created(emu)
     assert len(jobs) == 4
-    (duplicate,) = manifest(run_dir)["duplicates"]
+    info = manifest(run_dir)
+    (duplicate,) = info["duplicates"]
     assert duplicate["outcome"] == "cancelled"
     assert next(j for j in jobs if j["id"] == duplicate["job_id"])["state"] == "Cancelled"
+    # the copy is billed what it ran before the cancel, and counted: the run's total is
+    # the batch's usage
+    service = emu.service()
+    assert duplicate["bill"] == "final"
+    assert duplicate["qpu_seconds"] == service.job(duplicate["job_id"]).usage()
+    total = sum(a["qpu_seconds"] for _, a in bills(run_dir)) + duplicate["qpu_seconds"]
+    assert list(info["batch_usage"].values()) == [pytest.approx(total, abs=1e-9)]
 
 
 def test_throttled_submission_waits_as_asked(emulator_factory, tmp_path):
@@ -318,6 +328,204 @@ def test_kill_9_then_resume_collects_every_job_once(emulator_factory, tmp_path):
     assert len(load_run(run_dir)) == 4
 
 
+# --- the bill: what the service counts, recorded per attempt ------------------------------
+def bills(run_dir: Path) -> list[tuple[int, dict]]:
+    """(job index, attempt) for every attempt that created a job on the service."""
+    return [
+        (entry["index"], attempt)
+        for entry in manifest(run_dir)["jobs"]
+        for attempt in entry["attempts"]
+        if attempt["job_id"]
+    ]
+
+
+def test_every_attempt_is_billed_what_the_client_reads_back(emulator_factory, tmp_path):
+    """Job 1 fails inside the service and is retried, job 2 is cancelled by the service
+    after it ran: each of the five attempts is recorded with the usage the real client
+    reads for its job, and the run's total is the batch's usage."""
+    emu = emulator_factory(
+        *("--backends", "FakeManilaV2", "--job-seconds", "0.3"),
+        *("--fail-job", "1=internal", "--fail-job", "2=cancelled"),
+    )
+    done, run_dir = run_qexp(emu, tmp_path, "circuits.num_qubits=[2,3,4,2]", *GHZ_JOBS[1:])
+    assert done.returncode == 1, done.stdout + done.stderr  # job 2 stays cancelled
+    service = emu.service()
+    attempts = bills(run_dir)
+    assert len(attempts) == len(created(emu)) == 5
+    for _, attempt in attempts:
+        job = service.job(attempt["job_id"])
+        assert attempt["bill"] == "final"
+        assert attempt["qpu_seconds"] == job.usage()
+        assert attempt["service_estimate"] == job.usage_estimation["quantum_seconds"]
+    by_error = {a["error_class"]: a["qpu_seconds"] for _, a in attempts}
+    assert by_error["internal"] == 0.0  # a system error: billed nothing, and said so
+    assert by_error["cancelled"] > 2.0  # it had run its course
+    info = manifest(run_dir)
+    (batch_id,) = info["batches"]
+    total = sum(a["qpu_seconds"] for _, a in attempts)
+    assert info["batch_usage"] == {batch_id: pytest.approx(total, abs=1e-9)}
+    assert Batch.from_id(batch_id, service).usage() == pytest.approx(total, abs=1e-9)
+    for entry in info["jobs"]:  # qexp's estimate of each job: the service's, to the digit
+        assert entry["estimate"] == pytest.approx(entry["attempts"][-1]["service_estimate"])
+
+    table = load_table(run_dir)  # the done jobs' bills, shared among their rows
+    last = {e["attempts"][-1]["job_id"]: e["attempts"][-1] for e in info["jobs"]}
+    for job_id, rows in table.groupby("job_id"):
+        assert rows["qpu_seconds"].sum() == pytest.approx(last[job_id]["qpu_seconds"])
+    for path in run_dir.glob("jobs/*.h5"):
+        with h5py.File(path) as f:
+            assert f.attrs["qpu_seconds"] == last[f.attrs["job_id"]]["qpu_seconds"]
+    status = qexp_cli(str(run_dir), cwd=tmp_path, env=subprocess_env(emu), module="qexp.status")
+    assert f"QPU time: {total:.3f} s billed (5 bill(s))" in status.stdout
+
+
+def test_a_bill_the_service_is_still_computing_is_asked_again(emulator_factory, tmp_path):
+    emu = emulator_factory(
+        "--backends", "FakeManilaV2", "--job-seconds", "0.2", "--bill-delay", "2"
+    )
+    done, run_dir = run_qexp(emu, tmp_path, "circuits.num_qubits=2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    ((_, attempt),) = bills(run_dir)
+    assert attempt["bill"] == "final"
+    assert attempt["qpu_seconds"] == emu.service().job(attempt["job_id"]).usage() > 0
+    with h5py.File(next(run_dir.glob("jobs/*.h5"))) as f:
+        assert "qpu_seconds" not in f.attrs  # written while the bill was pending
+    assert load_table(run_dir)["qpu_seconds"].sum() == pytest.approx(attempt["qpu_seconds"])
+
+
+def test_a_sweep_stops_at_its_cap_and_resumes_once_it_is_raised(emulator_factory, tmp_path):
+    """Three points of one 2-qubit GHZ job each, about 2.26 s estimated and 2.15 to 2.83 s
+    billed: with a cap of 5.5 s the second point fits (at most 2.83 + 2.26), the third never
+    (at least 2.15 + 2.15 + 2.26)."""
+    emu = emulator_factory("--backends", "FakeManilaV2", "--job-seconds", "0.2")
+    sweep = tmp_path / "sweep"
+    done = qexp_cli(
+        "-m",
+        *emu.overrides,
+        "backend.name=fake_manila",
+        "run.poll_interval=0.1",
+        "circuits.num_qubits=2",
+        "seed=1,2,3",
+        "run.max_qpu_seconds=5.5",
+        f"hydra.sweep.dir={sweep}",
+        cwd=tmp_path,
+        env=subprocess_env(emu),
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert len(created(emu)) == 2
+    points = json.loads((sweep / "sweep.json").read_text())["points"]
+    assert [p["status"] for p in points] == ["done", "done", "failed"]
+    spent = [sum(a["qpu_seconds"] for _, a in bills(sweep / str(n))) for n in (0, 1)]
+    assert [p["qpu_seconds"] for p in points[:2]] == pytest.approx(spent)
+    refusal = points[2]["error"]
+    assert "exceeds the budget run.max_qpu_seconds=5.5" in refusal
+    assert f"plus {sum(spent):.1f} s already spent" in refusal
+    assert "estimated QPU time 2.3 s" in refusal and "--max-qpu-seconds" in refusal
+    status = qexp_cli(str(sweep), cwd=tmp_path, env=subprocess_env(emu), module="qexp.status")
+    assert f"QPU time: {sum(spent):.3f} s billed (2 bill(s))" in status.stdout
+
+    done = qexp_cli(
+        str(sweep), "--max-qpu-seconds", "10", cwd=tmp_path, env=subprocess_env(emu),
+        module="qexp.resume",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(created(emu)) == 3  # only the refused point was submitted
+    points = json.loads((sweep / "sweep.json").read_text())["points"]
+    assert [p["status"] for p in points] == ["done"] * 3 and points[2]["qpu_seconds"] > 2
+
+
+def test_a_retry_past_the_cap_is_not_submitted_until_it_is_raised(emulator_factory, tmp_path):
+    """The job fails inside the service; its bill is still being computed, so it counts at
+    its estimate (2.26 s): with the retry's 2.26 s that passes a cap of 3 s."""
+    emu = emulator_factory(
+        "--backends", "FakeManilaV2", "--job-seconds", "0.2", "--bill-delay", "3",
+        "--fail-job", "0=internal",
+    )  # fmt: skip
+    done, run_dir = run_qexp(emu, tmp_path, "circuits.num_qubits=2", "run.max_qpu_seconds=3")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert len(created(emu)) == 1
+    (entry,) = manifest(run_dir)["jobs"]
+    assert entry["status"] == "failed"
+    assert [a["error_class"] for a in entry["attempts"]] == ["internal", "over_budget"]
+    assert "above run.max_qpu_seconds=3" in entry["attempts"][-1]["error"]
+    done = qexp_cli(str(run_dir), "--max-qpu-seconds", "6", cwd=tmp_path,
+                    env=subprocess_env(emu), module="qexp.resume")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(created(emu)) == 2
+    first, second = (a for _, a in bills(run_dir))
+    assert (first["qpu_seconds"], first["bill"]) == (0.0, "final")  # a system error: nothing
+    assert second["bill"] == "final" and second["qpu_seconds"] > 2
+
+
+def test_a_resume_counts_what_was_billed_before_the_kill(emulator_factory, tmp_path):
+    """Jobs 0 to 2 run while job 3's submission hangs in the client's own retries; qexp is
+    killed then. The resume reads the three bills first, and its cap counts them."""
+    emu = emulator_factory("--backends", "FakeManilaV2", "--job-seconds", "2", "--workers", "3")
+    emu.inject("submit", "error", status=502, count=6, skip=3)
+    run_dir = tmp_path / "run"
+    args = [
+        *emu.overrides,
+        "backend.name=fake_manila",
+        "run.poll_interval=0.1",
+        "run.progress=off",
+        "circuits.num_qubits=[2,3,4,2]",
+        "partition.max_circuits=1",
+        f"hydra.run.dir={run_dir}",
+    ]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qexp", *args],
+        cwd=tmp_path,
+        env=subprocess_env(emu),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        jobs = created(emu)
+        if len(jobs) == 3 and all(j["state"] == "Completed" for j in jobs):
+            break
+        time.sleep(0.1)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    emu.clear_faults()
+    assert [a["bill"] for _, a in bills(run_dir)] == [None] * 3  # never asked before the kill
+    service = emu.service()
+    spent = sum(service.job(j["id"]).usage() for j in created(emu))
+
+    env = subprocess_env(emu)
+    done = qexp_cli(str(run_dir), "--max-qpu-seconds", "5", cwd=tmp_path, env=env,
+                    module="qexp.resume")  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert len(created(emu)) == 3  # job 3 alone (about 2.3 s) would have fitted
+    assert f"plus {spent:.1f} s already spent" in done.stdout + done.stderr
+    assert [a["qpu_seconds"] for _, a in bills(run_dir)] == [
+        service.job(j["id"]).usage() for j in created(emu)
+    ]
+    done = qexp_cli(str(run_dir), "--max-qpu-seconds", "12", cwd=tmp_path, env=env,
+                    module="qexp.resume")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(created(emu)) == 4 and all(a["bill"] == "final" for _, a in bills(run_dir))
+
+
+def test_an_instance_out_of_allocation_is_refused_before_anything_is_submitted(
+    emulator_factory, tmp_path
+):
+    emu = emulator_factory(
+        "--backends", "FakeManilaV2", "--job-seconds", "0.2", "--allocation", "4"
+    )
+    done, run_dir = run_qexp(emu, tmp_path, *GHZ_JOBS)
+    assert done.returncode == 2, done.stdout + done.stderr
+    out = done.stdout + done.stderr
+    assert "the instance has 4.0 s of QPU time left" in out
+    assert "estimated at 6.8 s (3 jobs on fake_manila)" in out
+    assert created(emu) == [] and not (run_dir / "manifest.json").exists()
+    emu.allocate(60)
+    done = qexp_cli(str(run_dir), cwd=tmp_path, env=subprocess_env(emu), module="qexp.resume")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(created(emu)) == 3
+    assert_ghz_physics(run_dir)
+
+
 # --- gentle on the service -----------------------------------------------------------------
 def test_two_hundred_jobs_in_flight_cost_at_most_two_status_requests_per_second(
     emulator_factory, tmp_path
@@ -334,10 +542,14 @@ def test_two_hundred_jobs_in_flight_cost_at_most_two_status_requests_per_second(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(created(emu)) == 200
+    # Beside its status polls, each job that ends is read once more (`GET /jobs/{id}`, the
+    # route of a poll) for the service's estimate, and once for its bill (its metrics).
+    assert len(emu.requests("metrics")) == 200
+    assert all(a["bill"] == "final" for _, a in bills(run_dir))
     polls = [r["time"] for r in emu.requests("poll")]
     submits = [r["time"] for r in emu.requests("submit")]
     span = polls[-1] - submits[0]
-    rate = len(polls) / span
+    rate = (len(polls) - 200) / span
     assert rate <= 2.0, (len(polls), span)
     assert not math.isnan(rate)
     (run_dir / "poll-rate.txt").write_text(f"{rate:.3f} status requests per second\n")

@@ -23,6 +23,8 @@ SAVED_CONFIG_FILE = "config.yaml"
 """The composed config Hydra saves in `<run>/.hydra/`; resume reads it back."""
 OVERRIDES_FILE = "overrides.yaml"
 """The command line's overrides Hydra saves in `<run>/.hydra/`."""
+MULTIRUN_FILE = "multirun.yaml"
+"""What Hydra writes in a `-m` sweep's folder: the sweep's overrides (its points)."""
 
 
 def job_file_name(index: int) -> str:

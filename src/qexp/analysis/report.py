@@ -19,7 +19,9 @@ Writes `DIR/report/` (replacing the PNGs of an earlier report there):
   outcomes, else the top-outcome probability; Estimator: one panel per observable with
   its ideal value), the metrics per width across the points (one line per combination of
   the settings that vary) and a volumetric plot with one panel per such combination;
-- `report.html`: the config, the job table with links to the HDF5 files, every plot.
+- `report.html`: the config, the job table with links to the HDF5 files and each job's
+  QPU seconds, estimated and billed (the points' table of a sweep too, with a total),
+  every plot.
 
 It only reads the run folders: nothing is re-run. Exits 0 when DIR holds a run folder.
 """
@@ -70,11 +72,12 @@ from qexp.analysis.figures import (
     save,
     suptitle,
 )
-from qexp.analysis.show import RunView, circuit_label, read_run, swept_keys
+from qexp.analysis.show import RunView, circuit_label, read_run, swept_keys, view_spending
 from qexp.cli import command, exit_now, setup_logging
 from qexp.constants import HYDRA_DIR, SAVED_CONFIG_FILE
 from qexp.errors import QexpError
 from qexp.store import StoredIdeal, is_complete
+from qexp.store.bill import Spending, billed_text, ledger_line, seconds_text
 from qexp.store.run_folder import run_dirs
 from qexp.sweep import sweep_points
 from qexp.version import __version__
@@ -757,7 +760,8 @@ def render_html(
 
 def _points_table(sections: list[RunSection], keys: list[str]) -> str:
     e = html.escape
-    head = "".join(f"<th>{e(k)}</th>" for k in ["point", *keys, "jobs done", "headline"])
+    columns = ["point", *keys, "jobs done", "QPU s billed / est.", "headline"]
+    head = "".join(f"<th>{e(k)}</th>" for k in columns)
     rows = []
     for section in sections:
         view = section.view
@@ -766,9 +770,13 @@ def _points_table(sections: list[RunSection], keys: list[str]) -> str:
         headline = view.headline()
         cells = [f'<a href="#{_anchor(view)}">{e(view.run_dir.name)}</a>']
         cells += [e(_fmt(view.overrides.get(k, "-"))) for k in keys]
-        cells += [e(done), e(f"{headline[0]} {headline[1]:.3f}" if headline else "-")]
+        cells += [e(done), e(view_spending(view).cell())]
+        cells += [e(f"{headline[0]} {headline[1]:.3f}" if headline else "-")]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    spent = sum((view_spending(s.view) for s in sections), Spending())
+    total = ["<b>total</b>", *[""] * len(keys), "", f"<b>{e(spent.cell())}</b>", ""]
+    rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in total) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table><p>{e(spent.describe())}</p>"
 
 
 def _section_html(section: RunSection, path: Path, out: Path, is_sweep: bool) -> str:
@@ -947,12 +955,16 @@ def _jobs_html(view: RunView, out: Path) -> str:
             e(str(job.index)),
             f'<span class="{e(job.status)}">{e(job.status + error)}</span>',
             e(str(len(job.attempts))),
+            e(seconds_text(job.estimate, "~")),
+            e(billed_text(job)),
             f"<code>{e((last.job_id or '-') if last else '-')}</code>",
             link,
         ]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th>{h}</th>" for h in ("job", "status", "attempts", "job id", "file"))
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    columns = ("job", "status", "attempts", "QPU s est.", "QPU s billed", "job id", "file")
+    head = "".join(f"<th>{h}</th>" for h in columns)
+    bill = f"<p>{e(ledger_line(view.manifest))}</p>"
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>{bill}"
 
 
 def _figure(plot: Plot) -> str:

@@ -63,6 +63,7 @@ from qexp.store import (
     read_table,
     rows,
 )
+from qexp.store.bill import final_bills
 from qexp.store.run_folder import run_dirs
 from qexp.text import format_indices
 
@@ -193,6 +194,7 @@ INFO_COLUMNS = (
     "precision",
     "job_index",
     "job_id",
+    "qpu_seconds",
     "circuit_index",
     "parameter_index",
 )
@@ -206,10 +208,12 @@ OPTIONS_ATTR = "options_json"
 """The job attribute holding the runtime options its primitive was given (JSON)."""
 OPTION_COLUMN = "primitive.options.{}"
 """Each option any job of the folder set gets a column, named as its config key."""
-_JOB_COLUMNS = tuple(key for key in TABLE_ATTRS if key != OPTIONS_ATTR)
+QPU_SECONDS = "qpu_seconds"
+_JOB_COLUMNS = tuple(key for key in TABLE_ATTRS if key not in (OPTIONS_ATTR, QPU_SECONDS))
 _FLOAT_COLUMNS = (
     "shots",
     "precision",
+    QPU_SECONDS,
     "top_probability",
     "success_probability",
     *rows.METRIC_COLUMNS,
@@ -357,7 +361,13 @@ def load_table(path: Path | str, *, skip_corrupt: bool = False) -> pd.DataFrame:
     - the circuit metadata (`generator`, `num_qubits`, `seed`, `depth`, ...; a key that
       clashes with the columns below is named `circuit.<key>`);
     - `backend`, `primitive`, `shots`, `precision` (NaN where not set), `job_index`,
-      `job_id`, `circuit_index`, `parameter_index` (0 for an unparameterized circuit);
+      `job_id`, `qpu_seconds`, `circuit_index`, `parameter_index` (0 for an unparameterized
+      circuit). `qpu_seconds` is the QPU time the service billed the job that produced the
+      row, shared evenly among that job's rows: summing it over any set of whole jobs (a
+      run, a sweep point) gives what those jobs were billed. NaN where nothing was billed
+      (local backends bill nothing; a bill the service had not settled). Failed attempts
+      and duplicates are billed too but have no rows: a run's whole bill is in
+      `manifest.json` and `qexp.status`;
     - Sampler: `top_outcome` (the most frequent bitstring; ties go to the smallest),
       `top_probability`, `success_probability` (the probability of the generator's ideal
       outcomes, NaN where it knows none) and `num_outcomes` (distinct bitstrings seen);
@@ -374,13 +384,14 @@ def load_table(path: Path | str, *, skip_corrupt: bool = False) -> pd.DataFrame:
     runs = [(run_dir, job_paths(run_dir)) for run_dir in run_dirs(Path(path))]
     with _TableReader([p for _, paths in runs for p in paths]) as reader:
         overrides = {run_dir: run_overrides(run_dir) for run_dir, _ in runs}  # meanwhile
+        bills = {run_dir: final_bills(run_dir) for run_dir, _ in runs}
         blocks: list[tuple[Path, dict[str, Any], JobTable]] = []
         for run_dir, paths in runs:
             tables = [t for p in paths if (t := reader.table(p, skip_corrupt)) is not None]
             tables = mitigation_runs.join(run_dir, tables)  # `<metric>_mitigated` columns
             tables.sort(key=lambda t: _first(t.columns.get("circuit_index")))
             blocks += [(run_dir, overrides[run_dir], table) for table in tables]
-    return _frame(pd, blocks)
+    return _frame(pd, blocks, bills)
 
 
 PARALLEL_READ_MIN_FILES = 16
@@ -466,8 +477,15 @@ def _first(column: Any) -> float:
     return float(column[0]) if column is not None and len(column) else math.inf
 
 
-def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.DataFrame:
-    """Columns assembled block by block (one block per job file), then one DataFrame."""
+def _frame(
+    pd: Any,
+    blocks: list[tuple[Path, dict[str, Any], JobTable]],
+    bills: dict[Path, dict[str, float]] | None = None,
+) -> pd.DataFrame:
+    """Columns assembled block by block (one block per job file), then one DataFrame.
+
+    `bills`: final bills by job id per run folder, from its ledger; a job's bill there is
+    newer than its file's (settled after the file was written)."""
     override_keys: dict[str, None] = {}
     meta_keys: dict[str, None] = {"generator": None, "num_qubits": None}
     result_keys: dict[str, None] = {}
@@ -502,6 +520,9 @@ def _frame(pd: Any, blocks: list[tuple[Path, dict[str, Any], JobTable]]) -> pd.D
             data[name] += [_cell(m.get(key)) for m in metas]
         for key in _JOB_COLUMNS:
             data[key] += [table.attrs.get(key)] * n
+        billed = (bills or {}).get(run_dir, {}).get(table.attrs.get("job_id") or "")
+        billed = table.attrs.get(QPU_SECONDS) if billed is None else billed
+        data[QPU_SECONDS] += [math.nan if billed is None else float(billed) / n] * n
         data["circuit_index"] += index.tolist()
         data["parameter_index"] += np.asarray(
             table.columns["parameter_index"], dtype=np.int64

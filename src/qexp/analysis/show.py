@@ -1,15 +1,17 @@
 """`python -m qexp.show DIR`: a run's (or a sweep's) results at a glance, in the terminal.
 
 Per run: the config essentials (generator, widths, backend, primitive, shots or
-precision), the jobs and their status (from manifest.json), per circuit the most
+precision), the jobs and their status (from manifest.json) with their QPU seconds,
+estimated and billed by the service, per circuit the most
 frequent outcomes with their probabilities and the metrics against the ideal answer
 (Sampler; readout-mitigated values beside the raw ones) or each observable's value ± std
 beside its ideal value and z-score (Estimator), then per width each metric's mean with its
 named 95% interval and shot-noise reference (a warning where the shots, not the device,
 limit a fidelity), for Quantum Volume circuits IBM's verdict with a 97.5% lower bound, the
 GHZ state fidelity and mirror RB's error per layer where the run has them. Long runs are
-cut after `--circuits` circuit results; a sweep starts with one line per point. Nothing
-is re-run. Exits 0 when DIR holds a run folder it could read.
+cut after `--circuits` circuit results; a sweep starts with one line per point and a
+total line (QPU seconds billed against estimated). Nothing is re-run. Exits 0 when DIR
+holds a run folder it could read.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from qexp.errors import QexpError
 from qexp.mitigation import load_mitigated
 from qexp.plan.options import describe
 from qexp.store import StoredIdeal, is_complete
+from qexp.store.bill import Spending, billed_text, ledger_line, seconds_text, spending
 from qexp.store.manifest import Manifest, what_resume_does
 from qexp.store.run_folder import run_dirs
 from qexp.sweep import sweep_points
@@ -240,8 +243,9 @@ def jobs_table(view: RunView) -> Table | Text:
         return Text("no job ledger (manifest.json) in this folder", style="yellow")
     table = Table(title="jobs", title_justify="left", show_edge=False, pad_edge=False)
     mixed = any(job.primitive for job in view.manifest.jobs)
+    qpu = view_spending(view).cell() != "-"  # a simulator has no QPU time to show
     columns = ("job", *(("primitive",) if mixed else ()), "status", "circuits", "attempts")
-    for column in (*columns, "job id", "file"):
+    for column in (*columns, *(("QPU s est.", "QPU s billed") if qpu else ()), "job id", "file"):
         table.add_column(column)
     for job in view.manifest.jobs:
         file_ok = is_complete(view.run_dir / job.file)
@@ -255,11 +259,12 @@ def jobs_table(view: RunView) -> Table | Text:
             Text(status + error[:70], style=style),
             format_indices(job.circuits),
             str(len(job.attempts)),
+            *((seconds_text(job.estimate, "~"), billed_text(job)) if qpu else ()),
             (last.job_id or "-") if last else "-",
             job.file if file_ok else "-",
         )
     counts_text = ", ".join(f"{n} {s}" for s, n in view.manifest.counts().items() if n)
-    table.caption = f"{len(view.manifest.jobs)} jobs: {counts_text}"
+    table.caption = f"{len(view.manifest.jobs)} jobs: {counts_text}\n{ledger_line(view.manifest)}"
     table.caption_justify = "left"
     return table
 
@@ -603,6 +608,7 @@ def sweep_table(views: list[RunView], swept: list[str]) -> Table:
         table.add_column(key)
     table.add_column("jobs done")
     table.add_column("# circuits", justify="right")
+    table.add_column("QPU s billed / est.")
     table.add_column("headline")
     for view in views:
         manifest = view.manifest
@@ -618,9 +624,19 @@ def sweep_table(views: list[RunView], swept: list[str]) -> Table:
             *[_text(view.overrides.get(key, "-")) for key in swept],
             done,
             str(rows),
+            view_spending(view).cell(),
             f"{headline[0]} {headline[1]:.3f}" if headline else "-",
         )
+    spent = sum((view_spending(v) for v in views), Spending())
+    table.add_row("total", *[""] * len(swept), "", "", spent.cell(), "", style="bold")
+    table.caption = spent.describe()
+    table.caption_justify = "left"
     return table
+
+
+def view_spending(view: RunView) -> Spending:
+    """The run's QPU seconds from its ledger (nothing without one)."""
+    return spending(view.manifest) if view.manifest is not None else Spending()
 
 
 def swept_keys(views: list[RunView]) -> list[str]:

@@ -87,8 +87,9 @@ class RunConfig:
     """per_point: each run (sweep point) opens its own Batch; shared: every point of a `-m`
     sweep on IBM Quantum goes into one Batch (qexp.run.shared_batch)."""
     max_qpu_seconds: float | None = None
-    """Refuse to submit when the estimated QPU time (qexp.plan.cost) is above it; null: no
-    limit."""
+    """A cap on the QPU seconds a run, or a whole sweep, may spend: before submitting, what
+    was spent (billed, or estimated until billed) plus the estimate of what is about to be
+    submitted (qexp.plan.cost) must stay below it (qexp.run.budget); null: no cap."""
 
 
 @dataclass

@@ -64,6 +64,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "KIND error|drop|throttle, options count=K, status=S, after, retry_after=T, skip=N "
         "(repeatable)",
     )
+    parser.add_argument(
+        "--allocation",
+        type=float,
+        default=None,
+        metavar="S",
+        help="the instance's usage limit in seconds: once its jobs have used it, new jobs "
+        "stay queued (default: an allocation no rehearsal reaches)",
+    )
+    parser.add_argument(
+        "--bill-delay",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="seconds after a job ends before its bill is final (default 0)",
+    )
     parser.add_argument("--log-level", default="WARNING")
     return parser.parse_args(argv)
 
@@ -90,8 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     # true here too, and said once in docs/ibm.md instead.
     warnings.filterwarnings("ignore", module=r"qiskit_ibm_runtime\.fake_provider")
     try:
-        if args.job_seconds < 0 or args.workers < 1:
-            raise ValueError("--job-seconds must be >= 0 and --workers >= 1")
+        if args.job_seconds < 0 or args.workers < 1 or args.bill_delay < 0:
+            raise ValueError("--job-seconds and --bill-delay must be >= 0, --workers >= 1")
+        if args.allocation is not None and args.allocation < 0:
+            raise ValueError("--allocation must be >= 0 seconds")
         devices = load_devices([name for name in args.backends.split(",") if name])
         if not devices:
             raise ValueError("--backends names no device")
@@ -100,7 +117,15 @@ def main(argv: list[str] | None = None) -> int:
             [parse_http_fault(spec) for spec in args.http_fault],
             dict(parse_job_fault(spec) for spec in args.fail_job),
         )
-        emulator = Emulator.build(devices, faults, args.job_seconds, args.workers, args.seed)
+        emulator = Emulator.build(
+            devices,
+            faults,
+            args.job_seconds,
+            args.workers,
+            args.seed,
+            allocation=args.allocation,
+            bill_delay=args.bill_delay,
+        )
         server = EmulatorServer(("127.0.0.1", args.port), emulator)
     except (ValueError, OSError) as error:  # bad arguments, or the port is taken
         print(f"qexp.emulator: {error}", file=sys.stderr)

@@ -7,6 +7,8 @@ as the service's operators would (cancel a job by hand, end a batch's time to li
     DELETE /_emulator/faults                   disarm everything
     POST   /_emulator/jobs/{id}/cancel         the service cancels the job (reason 5202)
     POST   /_emulator/sessions/{id}/expire     the batch reaches its time to live now
+    POST   /_emulator/allocation               {"seconds": S} sets the instance's usage limit
+                                               (null: none); jobs held at the limit run
 """
 
 from __future__ import annotations
@@ -44,7 +46,20 @@ class AdminApi:
         if method == "POST" and (found := re.fullmatch(r"/sessions/([^/]+)/expire", path)):
             failed = self.state.expire_batch(found[1], ENDINGS["batch-expired"])
             return Reply(200, {"failed": [job.id for job in failed]})
+        if (method, path) == ("POST", "/allocation"):
+            seconds = request.json().get("seconds")
+            if seconds is not None and (not isinstance(seconds, int | float) or seconds < 0):
+                raise Refused(400, f"Bad allocation {seconds!r}: seconds >= 0, or null.")
+            self.state.set_allocation(None if seconds is None else float(seconds))
+            return Reply(200, self.usage())
         raise Refused(404, f"No emulator route {method} {PREFIX}{path}.")
+
+    def usage(self) -> dict[str, Any]:
+        return {
+            "consumed": self.state.consumed(),
+            "allocation": self.state.allocation,
+            "limit_reached": self.state.limit_reached(),
+        }
 
     def arm(self, spec: dict[str, Any]) -> None:
         try:
@@ -68,4 +83,6 @@ class AdminApi:
                 }
                 for batch in self.state.batches.values()
             ]
-        return {"jobs": jobs, "sessions": batches, **self.ledger.snapshot()}
+        for batch in batches:
+            batch["usage"] = self.state.session_usage(batch["id"])
+        return {"jobs": jobs, "sessions": batches, "usage": self.usage(), **self.ledger.snapshot()}

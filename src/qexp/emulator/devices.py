@@ -14,6 +14,7 @@ import threading
 from functools import cached_property
 from typing import Any
 
+from qiskit.transpiler import Target
 from qiskit_aer import AerSimulator
 from qiskit_ibm_runtime import fake_provider
 from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
@@ -64,6 +65,12 @@ class Device:
             backend = self._cls()
             backend._setup_sim()  # what its first run() would do, done once here
             return backend
+
+    @cached_property
+    def target(self) -> Target:
+        """The device's target, whose gate and readout durations time its jobs' bills."""
+        with self._lock:
+            return self._cls().target
 
     @cached_property
     def simulator(self) -> SharedSimulator:

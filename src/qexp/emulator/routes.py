@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -20,7 +20,7 @@ from . import auth
 from .devices import Device
 from .programs import PROGRAMS
 from .scheduler import Scheduler
-from .state import Job, Refused, ServiceState, iso
+from .state import Refused, ServiceState, iso
 
 
 @dataclass
@@ -73,7 +73,12 @@ _ERROR_CODES = {
 Handler = Callable[..., Reply]
 
 USAGE_ALLOCATION_SECONDS = 10**7
-"""Far more than any rehearsal uses: the emulator enforces no usage limit."""
+"""The instance's allocation without `--allocation`: far more than any rehearsal uses."""
+USAGE_PERIOD = timedelta(days=28)
+"""The window an instance's usage is counted over (IBM's rolling 28 days)."""
+BILL_API_VERSION = "2026-03-15"
+"""From this `IBM-API-Version` on, job metrics carry usage as `qpu_charge_time_seconds`
+(the REST API's changelog; qiskit-ibm-runtime 0.51 asks for 2026-04-15)."""
 
 
 class ServiceApi:
@@ -158,18 +163,26 @@ class ServiceApi:
         return len(self.state.find_jobs(backend=name, pending=True))
 
     def usage(self, request: Request) -> Reply:
-        """The instance's usage: the jobs' seconds, against an allocation never reached."""
-        consumed = sum(_seconds(job) for job in self.state.find_jobs())
-        return Reply(
-            200,
-            {
-                "instance_id": auth.INSTANCE,
-                "plan_id": auth.PLAN_ID,
-                "usage_consumed_seconds": consumed,
-                "usage_allocation_seconds": USAGE_ALLOCATION_SECONDS,
-                "usage_limit_reached": False,
+        """The instance's usage this period against its allocation; with `--allocation`, a
+        limit (`usage_limit_seconds`) that holds new jobs in the queue once reached."""
+        consumed = self.state.consumed()
+        limit = self.state.allocation
+        allotted = USAGE_ALLOCATION_SECONDS if limit is None else limit
+        body: dict[str, Any] = {
+            "instance_id": auth.INSTANCE,
+            "plan_id": auth.PLAN_ID,
+            "usage_consumed_seconds": consumed,
+            "usage_period": {
+                "start_time": iso(self.state.started),
+                "end_time": iso(self.state.started + USAGE_PERIOD),
             },
-        )
+            "usage_allocation_seconds": allotted,
+            "usage_remaining_seconds": round(max(0.0, allotted - consumed), 3),
+            "usage_limit_reached": self.state.limit_reached(),
+        }
+        if limit is not None:
+            body["usage_limit_seconds"] = limit
+        return Reply(200, body)
 
     # --- sessions ------------------------------------------------------------------
     def open_session(self, request: Request) -> Reply:
@@ -184,7 +197,10 @@ class ServiceApi:
         return Reply(200, batch.to_api())
 
     def session_details(self, request: Request, batch_id: str) -> Reply:
-        return Reply(200, self.state.batch(batch_id).to_api())
+        """The session as the service describes it; `elapsed_time` is its usage (what
+        `Batch.usage()` reads): for a batch, the sum of its jobs' usage."""
+        details = self.state.batch(batch_id).to_api()
+        return Reply(200, {**details, "elapsed_time": self.state.session_usage(batch_id)})
 
     def close_session(self, request: Request, batch_id: str) -> Reply:
         if request.json().get("accepting_jobs") is False:
@@ -221,6 +237,7 @@ class ServiceApi:
                 private=bool(payload.get("private", False)),
             )
             job.extra_seconds = self.scheduler.extra_seconds()
+            job.spread = self.scheduler.spread()
             self.scheduler.submit(job)
         return Reply(200, {"id": job.id, "backend": job.backend})
 
@@ -275,26 +292,27 @@ class ServiceApi:
         return Reply(200, "")
 
     def job_metrics(self, request: Request, job_id: str) -> Reply:
+        """Timestamps and usage, shaped by the API version the client asks for: from
+        2026-03-15 `usage` holds `qpu_charge_time_seconds` and a `status` that stays
+        `pending` until the bill is final (what `RuntimeJobV2.usage()` reads); before, the
+        usage was `quantum_seconds`, `seconds` and `bss.seconds`."""
         job = self.state.job(job_id)
-        seconds = _seconds(job)
-        return Reply(
-            200,
-            {
-                "timestamps": {
-                    "created": iso(job.created),
-                    "running": iso(job.running_at),
-                    "finished": iso(job.finished_at),
-                },
-                "usage": {
-                    "quantum_seconds": seconds,
-                    "seconds": seconds,
-                    "qpu_charge_time_seconds": seconds,
-                    "status": "complete" if job.final else "pending",
-                },
-                "bss": {"seconds": seconds},
-                "qiskit_version": qiskit.__version__,
+        seconds, final = self.state.bill(job)
+        answer: dict[str, Any] = {
+            "timestamps": {
+                "created": iso(job.created),
+                "running": iso(job.running_at),
+                "finished": iso(job.finished_at),
             },
-        )
+            "qiskit_version": qiskit.__version__,
+        }
+        if request.headers.get("ibm-api-version", "") >= BILL_API_VERSION:
+            status = "completed" if final else "pending"
+            answer["usage"] = {"qpu_charge_time_seconds": seconds, "status": status}
+        else:
+            answer["usage"] = {"quantum_seconds": seconds, "seconds": seconds}
+            answer["bss"] = {"seconds": seconds}
+        return Reply(200, answer)
 
     def replace_tags(self, request: Request, job_id: str) -> Reply:
         self.state.retag(job_id, list(request.json().get("tags") or []))
@@ -303,12 +321,6 @@ class ServiceApi:
 
 def _call(handler: Handler, params: tuple[str, ...], request: Request) -> Reply:
     return handler(request, *params)
-
-
-def _seconds(job: Job) -> int:
-    if job.running_at is None or job.finished_at is None:
-        return 0
-    return max(1, round((job.finished_at - job.running_at).total_seconds()))
 
 
 def _moment(text: str | None) -> datetime | None:

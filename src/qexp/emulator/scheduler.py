@@ -2,7 +2,8 @@
 
 A job holds its worker for at least `job_seconds` plus a seeded random extra delay, so
 jobs leave the queue in order but finish in any order, and a queue forms as on a real
-device. The job faults armed for its order number decide how it ends.
+device. The job faults armed for its order number decide how it ends. While the instance
+has used its allocation, queued jobs stay queued (running ones finish), as on the service.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 import time
 import traceback
 
+from . import billing
 from .devices import Device
 from .faults import ENDINGS, Ending, FaultPlan
 from .programs import run_program
@@ -39,6 +41,7 @@ class Scheduler:
         self.job_seconds = job_seconds
         self._queue: queue.SimpleQueue[Job] = queue.SimpleQueue()
         self._rng = random.Random(seed)
+        self._bills = random.Random(f"qexp-emulator-bills-{seed}")
         self._rng_lock = threading.Lock()
         for index in range(workers):
             threading.Thread(target=self._work, name=f"worker-{index}", daemon=True).start()
@@ -47,6 +50,11 @@ class Scheduler:
         """The random part of the next job's duration, drawn in creation order."""
         with self._rng_lock:
             return self._rng.uniform(0, self.job_seconds)
+
+    def spread(self) -> float:
+        """The next job's bill over its usage model, drawn in creation order."""
+        with self._rng_lock:
+            return self._bills.uniform(*billing.SPREAD)
 
     def submit(self, job: Job) -> None:
         self._queue.put(job)
@@ -68,6 +76,8 @@ class Scheduler:
         if kind in ("batch-expired", "rejected"):  # ended before it runs
             self.state.end(job, ENDINGS[kind], _text(ENDINGS[kind]))
             return
+        self._estimate(job)
+        self._hold_at_the_limit(job)
         if not self.state.start(job):  # cancelled, or failed with its batch, while queued
             return
         self._arm_time_to_live(job)
@@ -80,6 +90,22 @@ class Scheduler:
             self.state.complete(job, result)
         elif kind is not None:
             self.state.end(job, ENDINGS[kind], _text(ENDINGS[kind]))
+
+    def _estimate(self, job: Job) -> None:
+        """The service's estimate of the job, read from its program as it validates it."""
+        job.planned_seconds = self.job_seconds + job.extra_seconds
+        try:
+            job.model_seconds = billing.model_seconds(
+                job.program_id, job.params_json, self.devices[job.backend]
+            )
+        except Exception:  # its run will fail and say why; an unread job is billed nothing
+            log.exception("job %s: its usage cannot be estimated", job.id)
+
+    def _hold_at_the_limit(self, job: Job) -> None:
+        """A queued job waits while the instance has used its allocation."""
+        with self.state.allocation_changed:
+            while self.state.limit_reached() and job.status == "Queued":
+                self.state.allocation_changed.wait(timeout=1.0)
 
     def _arm_time_to_live(self, job: Job) -> None:
         """A batch opened with `max_time` expires that many seconds after it became active."""

@@ -62,8 +62,10 @@ class Emulator:
         workers: int,
         seed: int,
         api_key: str | None = None,
+        allocation: float | None = None,
+        bill_delay: float = 0.0,
     ) -> Emulator:
-        state = ServiceState()
+        state = ServiceState(bill_delay=bill_delay, allocation=allocation)
         scheduler = Scheduler(state, devices, faults, job_seconds, workers, seed)
         iam = auth.Iam(api_key)
         ledger = Ledger(iam.api_key)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from . import billing
 from .faults import Ending
 
 PENDING = ("Queued", "Running")
@@ -86,6 +87,15 @@ class Job:
     private: bool
     extra_seconds: float = 0.0
     """How much longer than `--job-seconds` the job runs (finish in any order)."""
+    spread: float = 1.0
+    """The bill over the usage model (`billing.SPREAD`), drawn when the job is created."""
+    model_seconds: float | None = None
+    """The documented usage model of the job, once a worker has read it: the service's
+    pre-run estimate."""
+    planned_seconds: float | None = None
+    """How long the job holds its worker once it runs (what a cancellation cuts short)."""
+    qpu_seconds: float = 0.0
+    """The final bill, once the job has ended."""
     created: datetime = field(default_factory=now)
     status: str = "Queued"
     reason: str | None = None
@@ -116,7 +126,7 @@ class Job:
             "runtime": "",
             "private": self.private,
             "cost": self.max_execution_time or 0,
-            "estimated_running_time_seconds": None,
+            "estimated_running_time_seconds": self.model_seconds,
         }
         if with_params and not self.private:  # a private job's inputs are not kept
             answer["params"] = self.params
@@ -136,6 +146,8 @@ class Job:
             "running": iso(self.running_at),
             "finished": iso(self.finished_at),
             "options": received_options(self.program_id, self.params),
+            "qpu_seconds": billing.usage(self, now()),
+            "estimated_seconds": self.model_seconds,
         }
 
 
@@ -176,6 +188,58 @@ class ServiceState:
     jobs: dict[str, Job] = field(default_factory=dict)
     batches: dict[str, Batch] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    bill_delay: float = 0.0
+    """Seconds after a job ends before its bill is final (`--bill-delay`)."""
+    allocation: float | None = None
+    """The instance's usage limit in seconds (`--allocation`); None: no limit."""
+    started: datetime = field(default_factory=now)
+    """The start of the usage period the instance's usage counts."""
+    allocation_changed: threading.Condition = field(init=False)
+    """Notified when usage or the allocation changes: jobs held at the limit look again."""
+
+    def __post_init__(self) -> None:
+        self.allocation_changed = threading.Condition(self.lock)
+
+    # --- usage ---------------------------------------------------------------------
+    def bill(self, job: Job) -> tuple[float, bool]:
+        """(the job's usage so far, whether that bill is final), as its metrics say."""
+        with self.lock:
+            moment, ended = now(), job.finished_at
+            waited = (moment - ended).total_seconds() if ended is not None else -1.0
+            return billing.usage(job, moment), job.final and waited >= self.bill_delay
+
+    def session_usage(self, batch_id: str) -> float:
+        """A batch's usage: the sum of its jobs'. A dedicated session's: the wall time from
+        its first job's start to its last job's end (or now)."""
+        with self.lock:
+            batch = self.batch(batch_id)
+            jobs = [job for job in self.jobs.values() if job.session_id == batch_id]
+            if batch.mode == "batch":
+                return round(sum(billing.usage(job, now()) for job in jobs), 3)
+            if batch.activated_at is None:
+                return 0.0
+            ends = [job.finished_at or now() for job in jobs if job.running_at is not None]
+            return round((max(ends) - batch.activated_at).total_seconds(), 3)
+
+    def consumed(self) -> float:
+        """The instance's usage: every job's, a dedicated session counted as a whole."""
+        with self.lock:
+            sessions = {b.id for b in self.batches.values() if b.mode != "batch"}
+            jobs = sum(
+                billing.usage(job, now())
+                for job in self.jobs.values()
+                if job.session_id not in sessions
+            )
+            return round(jobs + sum(self.session_usage(s) for s in sessions), 3)
+
+    def limit_reached(self) -> bool:
+        with self.lock:
+            return self.allocation is not None and self.consumed() >= self.allocation
+
+    def set_allocation(self, seconds: float | None) -> None:
+        with self.lock:
+            self.allocation = seconds
+            self.allocation_changed.notify_all()
 
     # --- batches -------------------------------------------------------------------
     def open_batch(
@@ -308,9 +372,12 @@ class ServiceState:
             self._end(job, "Cancelled", None, None)
 
     def _end(self, job: Job, status: str, code: int | None, reason: str | None) -> None:
-        job.status, job.reason_code, job.reason, job.finished_at = status, code, reason, now()
+        moment = now()
+        job.qpu_seconds = billing.final_bill(job, code, status == "Completed", moment)
+        job.status, job.reason_code, job.reason, job.finished_at = status, code, reason, moment
         if job.session_id and job.session_id in self.batches:
             self._settle(self.batches[job.session_id])
+        self.allocation_changed.notify_all()
 
     def find_jobs(
         self,

@@ -4,13 +4,13 @@ The ISA circuits are the ones the run would submit (the plan's own preparer, in 
 through the transpile cache, so the run that follows transpiles nothing again), so the
 estimate sees the same layout, routing and gates. QPU time is estimated only where the
 backend is an IBM device or its fake twin (same target, same durations); `qexp.plan.cost` says
-how, from which source, and how rough it is. `run.max_qpu_seconds` refuses a run whose
-estimate exceeds it, before anything is submitted.
+how, from which source, and how rough it is. Each job's figure is kept in the manifest,
+beside what the service bills it; `qexp.run.budget` holds the sum against
+`run.max_qpu_seconds` and the instance's allocation.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 
@@ -20,11 +20,13 @@ from qexp.constants import CALIBRATION
 from qexp.errors import QexpError
 from qexp.plan import cost, options, primitives
 from qexp.plan.partition import JobPlan
+from qexp.plan.prepare import PreparedJob
 from qexp.plan.run_plan import PrimitivePlan, RunPlan
 
 
 class BudgetExceeded(QexpError):
-    """The estimated QPU time is above `run.max_qpu_seconds`: nothing is submitted."""
+    """What was spent plus the estimate of what is about to be submitted is above
+    `run.max_qpu_seconds` (`qexp.run.budget`): nothing more is submitted."""
 
     exit_code = 2
 
@@ -38,7 +40,9 @@ class PlanEstimate:
     """Qubits the widest ISA circuit acts on."""
     qpu_seconds: float | None
     """None where the backend has no QPU (aer, flaky)."""
-    per_job: tuple[int, ...] = ()
+    per_job: dict[int, float] | None = None
+    """Each job's QPU seconds by job index, where priced."""
+    executions_per_job: tuple[int, ...] = ()
     """Each job's executions, in the order of the jobs priced."""
 
     def describe(self) -> str:
@@ -60,36 +64,46 @@ def estimate(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstimate:
     """
     jobs = plan.jobs if jobs is None else jobs
     futures = [plan.preparer.prepare(job) for job in jobs]
-    timed: list[list[cost.TimedPub]] = []
-    delays: list[float] = []
-    for job, future in zip(jobs, futures, strict=True):
-        pubs = future.result().pubs()
-        prim = plan.primitive(job)
-        if job.primitive == CALIBRATION:  # its own circuits, each PUB with its shots
-            timed.append([(_measured(pub[0]), pub[2]) for pub in pubs])
-        elif prim.implementation == "executor":
-            timed.append(_as_programmed(prim, pubs, plan))
-        else:
-            per_point = primitives.executions_per_point(prim)
-            runs = [plan.catalog[i].num_points * per_point for i in job.circuits]
-            timed.append([(_measured(pub[0]), n) for pub, n in zip(pubs, runs, strict=True)])
-        delays.append(rep_delay(plan.backend, prim.options))
+    timed = [_timed(plan, job, future.result()) for job, future in zip(jobs, futures, strict=True)]
     circuits = sorted({i for job in jobs for i in job.circuits})
-    seconds = None
+    seconds, per_job = None, None
     if plan.priced:
         target = plan.backend.target
-        seconds = sum(
-            cost.job_seconds(pubs, target, delay) for pubs, delay in zip(timed, delays, strict=True)
-        )
-    per_job = tuple(sum(n for _, n in pubs) for pubs in timed)
+        per_job = {
+            j.index: cost.job_seconds(t, target, _delay(plan, j))
+            for j, t in zip(jobs, timed, strict=True)
+        }
+        seconds = sum(per_job.values())
+    executions = tuple(sum(n for _, n in pubs) for pubs in timed)
     return PlanEstimate(
         circuits=len(circuits),
         jobs=len(jobs),
-        executions=sum(per_job),
+        executions=sum(executions),
         widest=max((active_qubits(c) for pubs in timed for c, _ in pubs), default=0),
         qpu_seconds=seconds,
         per_job=per_job,
+        executions_per_job=executions,
     )
+
+
+def job_seconds(plan: RunPlan, job: JobPlan, prepared: PreparedJob) -> float | None:
+    """One prepared job's QPU seconds (IBM's baseline); None where the backend is not priced."""
+    if not plan.priced:
+        return None
+    return cost.job_seconds(_timed(plan, job, prepared), plan.backend.target, _delay(plan, job))
+
+
+def _timed(plan: RunPlan, job: JobPlan, prepared: PreparedJob) -> list[cost.TimedPub]:
+    """Each circuit the service will run for this job, as it times it, and its executions."""
+    pubs = prepared.pubs()
+    prim = plan.primitive(job)
+    if job.primitive == CALIBRATION:  # its own circuits, each PUB with its shots
+        return [(_measured(pub[0]), pub[2]) for pub in pubs]
+    if prim.implementation == "executor":
+        return _as_programmed(prim, pubs, plan)
+    per_point = primitives.executions_per_point(prim)
+    runs = [plan.catalog[i].num_points * per_point for i in job.circuits]
+    return [(_measured(pub[0]), n) for pub, n in zip(pubs, runs, strict=True)]
 
 
 def _as_programmed(prim: PrimitivePlan, pubs: list[tuple], plan: RunPlan) -> list[cost.TimedPub]:
@@ -109,22 +123,8 @@ def _as_programmed(prim: PrimitivePlan, pubs: list[tuple], plan: RunPlan) -> lis
     return [(item.circuit, item.size() * program.shots) for item in program.items]
 
 
-def check_budget(plan: RunPlan, jobs: list[JobPlan] | None = None) -> PlanEstimate | None:
-    """Raise BudgetExceeded when the jobs about to be submitted cost more than allowed."""
-    budget = plan.policy.max_qpu_seconds
-    if budget is None or not plan.priced:
-        return None
-    found = estimate(plan, jobs)
-    assert found.qpu_seconds is not None
-    if found.qpu_seconds > budget:
-        raise BudgetExceeded(
-            f"estimated QPU time {found.qpu_seconds:.1f} s exceeds the budget "
-            f"run.max_qpu_seconds={budget:g} ({found.jobs} jobs, {found.executions} executions "
-            f"on {plan.backend_name}); nothing was submitted. Fix: set "
-            f"run.max_qpu_seconds={math.ceil(found.qpu_seconds)} to allow it, or run fewer "
-            "circuits or shots (see the plan with run.dry_run=true)."
-        )
-    return found
+def _delay(plan: RunPlan, job: JobPlan) -> float:
+    return rep_delay(plan.backend, plan.primitive(job).options)
 
 
 def rep_delay(backend: object, chosen: dict | None = None) -> float:

@@ -7,6 +7,8 @@ What happens when something goes wrong depends on its cause (`qexp.run.failures`
 poll or fetch is asked again, never re-submitted; a job the service failed internally is
 re-submitted alone; jobs of an ended batch go into one fresh batch; rejected, too-long and
 cancelled jobs are not retried. A failing check cancels everything still outstanding.
+Every job that ends on IBM Quantum has its bill read and recorded (`qexp.run.bill`), and a
+retry is submitted only if the budget still allows it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ class Policy:
     give_up_asking: float = 900.0
     """Seconds of failed requests about one job after which the run stops asking; the job
     stays `submitted`, for resume to re-attach."""
+    bill_wait: float = 30.0
+    """Seconds the run waits, after its last job, for bills the service is still computing
+    (resume reads the ones still pending)."""
 
 
 _abandoned: list[str] = []
@@ -83,6 +88,11 @@ class Hooks:
     when local."""
     duplicates: Callable[[], list[tuple[int, Any]]] | None = None
     """The run's jobs on the service that no attempt holds (index, job); None when local."""
+    bill: Callable[[int, Any], bool] | None = None
+    """Read and record the bill of a job that ended (index, runtime job); True when the
+    bill is final. None when local: local jobs bill nothing."""
+    admit: Callable[[JobPlan], str | None] | None = None
+    """Before a retry: why the budget refuses it, or None to submit it."""
 
 
 @dataclass
@@ -105,6 +115,15 @@ class _Running:
     failing_since: float | None = None
     final: bool = False
     """Its status was final and done; only the result fetch is left."""
+
+
+@dataclass
+class _Unbilled:
+    """A job that ended whose bill the service was still computing."""
+
+    index: int
+    job: Any
+    due: float
 
 
 @dataclass(order=True)
@@ -136,6 +155,10 @@ class BatchLoop:
         self._unchecked = 0
         """Cloud submissions made since the last look for duplicates."""
         self._next_collect = 0.0
+        self.unbilled: dict[str, _Unbilled] = {}
+        """Jobs that ended with a bill not final yet, by job id: asked again later."""
+        self.retrying: set[int] = set()
+        """Jobs waiting to be submitted again: the budget is asked before each."""
 
     def run(self, plans: Sequence[JobPlan], attach: Sequence[tuple[JobPlan, str]] = ()) -> Outcome:
         self.queue.extend(plans)
@@ -154,6 +177,8 @@ class BatchLoop:
                         self._drain_writes()
                     self._offer_cancel()
                     self._cancel_outstanding(self._should_cancel())
+                with contextlib.suppress(Interrupted):
+                    self._settle_bills(0.0 if self.interrupts else self.policy.bill_wait)
             finally:
                 with contextlib.suppress(Interrupted):
                     self._drain_writes()
@@ -180,6 +205,7 @@ class BatchLoop:
             if time.monotonic() >= self._next_collect:  # a poll tick, however busy the loop
                 self._next_collect = time.monotonic() + self.policy.poll_interval
                 self._collect()
+                self._read_due_bills()
             progressed |= self._harvest_writes()
             if self._stop:
                 return self._stop
@@ -234,6 +260,15 @@ class BatchLoop:
         return submitted
 
     def _submit(self, plan: JobPlan, prepared: Any) -> None:
+        if plan.index in self.retrying:
+            self.retrying.discard(plan.index)
+            refusal = self.hooks.admit(plan) if self.hooks.admit else None
+            if refusal is not None:
+                self.manifest.submitted(plan.index, None, None)
+                self.manifest.finished(plan.index, "failed", refusal, failures.OVER_BUDGET)
+                self._progress("failed", plan.index)
+                log.error("job %d not submitted again: %s", plan.index, refusal)
+                return
         batch = self._current_batch()
         try:
             job = self.hooks.submit(batch, prepared, plan)
@@ -303,6 +338,7 @@ class BatchLoop:
             except Exception as exc:  # finished already: paid for, and said so
                 what = f"not cancelled ({failures.describe(exc)})"
             recorded.append({"job": index, "job_id": job.job_id(), "outcome": what})
+            self._bill(index, job)  # billed for what it ran before the cancel
             log.warning(
                 "job %d: the service holds a duplicate %s (the client re-sent a submission "
                 "that had gone through): %s",
@@ -351,6 +387,7 @@ class BatchLoop:
                 self._unreachable(running, exc)
                 continue
             self.running.pop(index)
+            self._bill(index, running.job)  # before its file is written, which keeps it
             prepared = self._prepared_for(running.plan)
             self.writing[index] = self.hooks.write(running.plan, prepared, running.job, result)
 
@@ -410,7 +447,39 @@ class BatchLoop:
             running.job.result()
         except Exception as exc:
             error = exc
+        self._bill(running.plan.index, running.job)  # failed and cancelled jobs are billed too
         self._failed(running.plan, failures.of_job(running.job, error), running.batch)
+
+    # --- bills -----------------------------------------------------------------------------
+    def _bill(self, index: int, job: Any) -> None:
+        """Record what the service bills the job that ended; ask again later if pending."""
+        if self.hooks.bill is None or self.hooks.bill(index, job):
+            self.unbilled.pop(job.job_id(), None)
+            return
+        due = time.monotonic() + max(self.policy.poll_interval, self.policy.backoff)
+        self.unbilled[job.job_id()] = _Unbilled(index, job, due)
+
+    def _read_due_bills(self) -> None:
+        """Ask again for a few pending bills each tick (each is a request to the service)."""
+        now = time.monotonic()
+        due = [u for u in self.unbilled.values() if u.due <= now]
+        for unbilled in due[: self.policy.polls_per_tick]:
+            self._bill(unbilled.index, unbilled.job)
+
+    def _settle_bills(self, wait: float) -> None:
+        """Wait up to `wait` seconds for the bills still pending; the ledger keeps the rest
+        as pending, for resume to read."""
+        deadline = time.monotonic() + wait
+        while self.unbilled and time.monotonic() < deadline:
+            self._check_interrupt()
+            self._read_due_bills()
+            time.sleep(min(0.5, self.policy.poll_interval))
+        if self.unbilled:
+            log.warning(
+                "%d job(s) ended with a bill the service is still computing; it is recorded "
+                "as pending, and resume reads it",
+                len(self.unbilled),
+            )
 
     def _harvest_writes(self) -> bool:
         done = [i for i, future in self.writing.items() if future.done()]
@@ -445,6 +514,7 @@ class BatchLoop:
                 "job %d %s (%s, %s): %s", plan.index, status, failure.kind, why, failure.message
             )
             return
+        self.retrying.add(plan.index)
         delay = max(self.policy.backoff * 2 ** (tries - 1), failure.delay or 0.0)
         if failure.kind == failures.BATCH_ENDED and (batch is None or batch is self.batch):
             self.fresh_batch_needed = True  # once per ended batch, not once per job in it
@@ -505,6 +575,7 @@ class BatchLoop:
                     running.job.cancel()
                 except Exception as exc:
                     log.warning("cancelling job %d failed: %s", index, exc)
+                self._bill(index, running.job)  # what it ran before the cancel
             if cancel_remote or self.policy.local:
                 if self.policy.local:
                     _abandoned.append(running.job.job_id())

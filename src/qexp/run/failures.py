@@ -16,6 +16,8 @@ job ended, and what qexp does:
 - `cancelled`: cancelled by the service or by hand, not by qexp. Not retried; the reason is
   kept.
 - `check_failed`: a user's check failed or raised. The data is kept; the run stops.
+- `over_budget`: a retry would take the QPU time spent past `run.max_qpu_seconds`. Not
+  submitted; resume submits it once the cap is raised.
 
 IBM's reason codes are listed at https://quantum.cloud.ibm.com/docs/errors (1xxx) and in
 qiskit-ibm-runtime's own error registry (docs/errors.rst: 4xxx and 5xxx). A code qexp does
@@ -36,6 +38,7 @@ TOO_LONG = "too_long"
 REJECTED = "rejected"
 CANCELLED = "cancelled"
 CHECK_FAILED = "check_failed"
+OVER_BUDGET = "over_budget"
 
 RESUBMITTED = frozenset({NOT_SUBMITTED, INTERNAL, BATCH_ENDED})
 """Kinds after which the job is submitted again (within `run.max_retries`)."""

@@ -3,6 +3,8 @@
 Jobs with complete files are never re-run. Jobs submitted to IBM before the interruption
 are re-attached by job id and collected. Only missing, failed or cancelled jobs are
 submitted, in a new Batch. With the same seed the bits equal an uninterrupted run's.
+Bills the run did not read before it stopped are read first, so that the budget counts
+what was spent before the interruption.
 """
 
 from __future__ import annotations
@@ -17,10 +19,9 @@ from typing import Any
 from qexp.config.schema import QexpConfig
 from qexp.constants import CALIBRATION_DIR, JOBS_DIR, MANIFEST_FILE, MITIGATED_DIR
 from qexp.errors import QexpError
-from qexp.plan.estimate import check_budget
 from qexp.plan.make import RunPlan, make_plan, survey_digests
 from qexp.plan.partition import JobPlan
-from qexp.run import job_tags, runner
+from qexp.run import bill, job_tags, runner
 from qexp.run.lock import RunLock
 from qexp.store import is_complete, run_folder
 from qexp.store.manifest import Manifest, now, recorded_digests
@@ -52,19 +53,24 @@ def resume(run_dir: Path, saved: Callable[[], tuple[QexpConfig, str]]) -> runner
 
 def _resume(run_dir: Path, cfg: QexpConfig, config_yaml: str) -> runner.RunReport:
     _remove_stale_temp_files(run_dir)
+    manifest: Manifest | None = None
     if (run_dir / MANIFEST_FILE).is_file():
         manifest = Manifest.load(run_dir)
         manifest.info.setdefault("run_id", uuid.uuid4().hex[:12])
         plan = make_plan(
             cfg, [JobPlan(j.index, tuple(j.circuits), j.primitive) for j in manifest.jobs]
         )
-    else:  # stopped before the first job was planned
+    else:  # stopped (or refused) before the first job was planned
         plan = make_plan(cfg)
-        manifest = Manifest.create(run_dir, plan.jobs, runner.manifest_info(plan))
     try:
-        _check_same_circuits(run_dir, manifest, plan)
-        todo, attach = triage(plan, manifest, run_dir)
-        check_budget(plan, todo)  # re-attached jobs are paid for already
+        if manifest is not None:
+            _check_same_circuits(run_dir, manifest, plan)
+            if plan.service is not None:
+                bill.settle(manifest, plan.service)  # what was spent before it stopped
+            todo, attach = triage(plan, manifest, run_dir)
+        else:
+            todo, attach = list(plan.jobs), []
+        manifest = runner.admit(plan, run_dir, todo, manifest, _point(run_dir))
         log.info(
             "%s: %d jobs complete, %d to re-attach, %d to submit",
             run_dir,
@@ -78,6 +84,12 @@ def _resume(run_dir: Path, cfg: QexpConfig, config_yaml: str) -> runner.RunRepor
         return runner.execute(plan, manifest, run_dir, config_yaml, todo, attach)
     finally:
         plan.close()
+
+
+def _point(run_dir: Path) -> int | None:
+    """The sweep point a run folder is, by its name (Hydra numbers them), if in a sweep."""
+    in_sweep = run_folder.sweep_of(run_dir) is not None
+    return int(run_dir.name) if in_sweep and run_dir.name.isdigit() else None
 
 
 def triage(

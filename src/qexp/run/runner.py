@@ -13,7 +13,7 @@ import logging
 import os
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +28,14 @@ from qexp.plan.partition import JobPlan
 from qexp.plan.prepare import PreparedJob
 from qexp.plan.run_plan import RunPlan
 from qexp.plan.transpile_cache import TranspileCache
-from qexp.run import job_tags, shared_batch
+from qexp.run import bill, budget, job_tags, shared_batch
 from qexp.run.batch_loop import BatchLoop, Hooks, Outcome, Policy
 from qexp.run.lock import RunLock
 from qexp.run.progress import Progress
 from qexp.run.writer import JobWriter
 from qexp.seeds import derive_seed
 from qexp.store import run_folder
+from qexp.store.bill import SERVICE, Spending, spending
 from qexp.store.manifest import Manifest, record_digests, what_resume_does
 from qexp.text import format_indices
 
@@ -110,10 +111,35 @@ def run_plan(
     )
     for line in _options_lines(plan):
         log.info("%s", line)
-    estimate.check_budget(plan)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    manifest = Manifest.create(run_dir, plan.jobs, manifest_info(plan, point))
+    manifest = admit(plan, run_dir, plan.jobs, None, point)
     return execute(plan, manifest, run_dir, config_yaml, plan.jobs, started=started)
+
+
+def admit(
+    plan: RunPlan,
+    run_dir: Path,
+    todo: list[JobPlan],
+    manifest: Manifest | None,
+    point: int | None = None,
+) -> Manifest:
+    """Hold the jobs about to be submitted against the instance's allocation and the QPU
+    time cap, with what this run (`manifest`, if it has one) and its sweep spent; then the
+    ledger reserves them (created here for a fresh run). Raises before anything is
+    submitted."""
+    usage = budget.remaining_allocation(plan)
+    found = budget.price(plan, todo, usage)
+    budget.check_allocation(plan, found, usage)
+    estimates = found.per_job if found is not None else None
+    with budget.admission(run_dir) as elsewhere:
+        own = spending(manifest) if manifest is not None else Spending()
+        budget.check_cap(plan, found, elsewhere + replace(own, to_submit=0.0), run_dir)
+        if manifest is None:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            info = manifest_info(plan, point)
+            return Manifest.create(run_dir, plan.jobs, info, estimates)
+        if estimates:
+            manifest.set_estimates(estimates)
+        return manifest
 
 
 def execute(
@@ -148,12 +174,18 @@ def execute(
                 attach=(lambda job_id: plan.service.job(job_id)) if plan.service else None,
                 find=(lambda job: _find(plan, manifest, job)) if plan.service else None,
                 duplicates=(lambda: duplicates(plan, manifest)) if plan.service else None,
+                bill=(lambda index, job: bill.record(manifest, index, job).final)
+                if plan.service
+                else None,
+                admit=lambda job: budget.admit_retry(plan, manifest, run_dir, job),
             )
             loop = BatchLoop(manifest, hooks, _policy(plan))
             outcome = loop.run(todo, attach or [])
     finally:
         writer.close()
     transpiled.report(plan)
+    if plan.service is not None:
+        _record_batch_usage(plan, manifest)
     if plan.mitigation is not None:
         _mitigate(run_dir, manifest)
     report = _report(plan, manifest, run_dir, outcome, time.monotonic() - started)
@@ -166,6 +198,14 @@ def execute(
     if outcome.stopped or not report.complete:
         raise RunError(_failure_message(report, manifest))
     return report
+
+
+def _record_batch_usage(plan: RunPlan, manifest: Manifest) -> None:
+    """Each batch's usage as the service reports it, beside the run's own bills."""
+    found = {batch_id: bill.batch_usage(plan.service, batch_id) for batch_id in manifest.batches()}
+    manifest.info["batch_usage"] = {**manifest.info.get("batch_usage", {}), **found}
+    manifest.save()
+    log.info("%s", spending(manifest).describe())
 
 
 def _mitigate(run_dir: Path, manifest: Manifest) -> None:
@@ -242,6 +282,9 @@ def _submit(
     """Same seed on every attempt: a retried job gives the bits the first try would have."""
     transpiled.add(prepared)
     record_digests(manifest, job.index, job.circuits, prepared.digests)
+    entry = manifest.jobs[job.index]
+    if entry.estimate is None and not plan.local:  # saved with the submission
+        entry.estimate = estimate.job_seconds(plan, job, prepared)
     seed = derive_seed(plan.seed, "simulator", job.index) if plan.local else None
     settings = plan.primitive(job)
     primitive = primitives.make(
@@ -338,6 +381,7 @@ def manifest_info(plan: RunPlan, point: int | None = None) -> dict[str, Any]:
             name: {"set": prim.options, "finalized": prim.finalized}
             for name, prim in plan.primitives.items()
         },
+        "billing": "none" if plan.local else SERVICE,
     }
 
 
@@ -389,7 +433,7 @@ def _failure_message(report: RunReport, manifest: Manifest) -> str:
 def describe_plan(plan: RunPlan, limit: int = 10) -> str:
     """The jobs a run would submit, with IBM's execution counts: the cost, known first."""
     found = estimate.estimate(plan)
-    costs = found.per_job
+    costs = found.executions_per_job
     lines = [
         f"qexp: dry run, nothing submitted: {plan.num_circuits} circuits in {len(plan.jobs)} "
         f"jobs, {plan.primitive_name} ({plan.implementation_note}) on {plan.backend_name}",

@@ -1,5 +1,6 @@
 """A run folder's state, read live from its ledger, files and lock: every job's state,
-attempts and file, or why nothing was planned (`python -m qexp.status` prints it)."""
+attempts, QPU seconds (estimated, and billed by the service) and file, or why nothing was
+planned (`python -m qexp.status` prints it)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from qexp.cli import command
 from qexp.constants import DRY_RUN_FILE, MANIFEST_FILE
 from qexp.run.lock import holder
 from qexp.store import is_complete, run_folder
+from qexp.store.bill import billed_text, ledger_line, seconds_text, spending
 from qexp.store.manifest import Manifest, what_resume_does
 from qexp.text import format_indices
 
@@ -45,7 +47,10 @@ def run_status(run_dir: Path) -> tuple[bool, Table | Group | str]:
         )
     manifest = Manifest.load(run_dir)
     table = Table(title=f"{run_dir}{running}", title_justify="left")
-    for column in ("job", "status", "circuits", "attempts", "last job id", "file", "last error"):
+    qpu = spending(manifest).cell() != "-"  # a simulator has no QPU time to show
+    qpu_columns = ("QPU s est.", "QPU s billed") if qpu else ()
+    columns = ("job", "status", "circuits", "attempts", *qpu_columns)
+    for column in (*columns, "last job id", "file", "last error"):
         table.add_column(column)
     complete = True
     for job in manifest.jobs:
@@ -60,12 +65,14 @@ def run_status(run_dir: Path) -> tuple[bool, Table | Group | str]:
             f"[{STYLE.get(job.status, '')}]{status}[/]" if job.status in STYLE else status,
             format_indices(job.circuits),
             str(len(job.attempts)),
+            *((seconds_text(job.estimate, "~"), billed_text(job)) if qpu else ()),
             (last.job_id or "-") if last else "-",
             job.file if file_ok else "-",
             (f"{last.error_class}: {last.error}"[:60] if last and last.error else ""),
         )
     counts = ", ".join(f"{n} {s}" for s, n in manifest.counts().items() if n)
-    table.caption = f"{len(manifest.jobs)} jobs: {counts}"
+    table.caption = f"{len(manifest.jobs)} jobs: {counts}\n{ledger_line(manifest)}"
+    table.caption_justify = "left"
     if stopped := manifest.info.get("stopped"):
         why = Text(f"stopped: {stopped}", style="yellow")
         return complete, Group(table, why, Text(what_resume_does(manifest)))

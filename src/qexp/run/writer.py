@@ -19,7 +19,8 @@ from qexp.plan.checks import JobCheck
 from qexp.plan.partition import JobPlan
 from qexp.plan.prepare import PreparedJob
 from qexp.store import job_file
-from qexp.store.manifest import Manifest, now
+from qexp.store.bill import FINAL
+from qexp.store.manifest import Attempt, Manifest, now
 
 
 class JobWriter:
@@ -51,6 +52,8 @@ class JobWriter:
             "batch_id": (attempt.batch_id if attempt else None) or "",
             "submitted": attempt.submitted if attempt else now(),
             "attempt": len(entry.attempts),
+            "qpu_estimate": entry.estimate,
+            **_bill_attrs(attempt),
         }
         return self.pool.submit(self._write, self.run_dir / entry.file, attrs, prepared, result)
 
@@ -74,3 +77,15 @@ class JobWriter:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+
+
+def _bill_attrs(attempt: Attempt | None) -> dict[str, Any]:
+    """What the service billed this attempt, when its bill was final before the file was
+    written (a later bill is in the manifest, which `load_table` reads first)."""
+    if attempt is None:
+        return {}
+    final = attempt.bill == FINAL
+    return {
+        "qpu_seconds": attempt.qpu_seconds if final else None,
+        "service_estimate": attempt.service_estimate,
+    }

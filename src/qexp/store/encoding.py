@@ -32,8 +32,13 @@ JOB_ATTRS = (
     "attempt",
     "options_json",
     "options_finalized_json",
+    "qpu_seconds",
+    "qpu_estimate",
+    "service_estimate",
 )
-"""Job attributes the runner passes to `write_job`; absent ones read back as None."""
+"""Job attributes the runner passes to `write_job`; absent ones read back as None.
+`qpu_seconds` is what the service billed the job (absent on local backends, which bill
+nothing), `qpu_estimate` qexp's estimate of it, `service_estimate` the service's."""
 
 
 def dump_circuits(circuits: Sequence[Any]) -> bytes:

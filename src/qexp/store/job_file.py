@@ -74,8 +74,18 @@ IDEAL_GROUP = "ideal"
 IDEAL_TOP = 16
 """Likeliest ideal outcomes kept per entry (the report draws them beside the measured)."""
 
-TABLE_ATTRS = ("job_index", "job_id", "backend", "primitive", "shots", "precision", "options_json")
-"""The job attributes each table row repeats (`JobTable.attrs`)."""
+TABLE_ATTRS = (
+    "job_index",
+    "job_id",
+    "backend",
+    "primitive",
+    "shots",
+    "precision",
+    "options_json",
+    "qpu_seconds",
+)
+"""The job attributes the table reads (`JobTable.attrs`): each row repeats them, except the
+job's options (a column per option) and its bill, `qpu_seconds`, which its rows share."""
 
 VERSION_PACKAGES = ("qiskit", "qiskit-ibm-runtime", "qiskit-aer", "h5py", "numpy")
 WRITER_ATTRS = frozenset(

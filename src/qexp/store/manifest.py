@@ -2,6 +2,8 @@
 
 It is rewritten atomically after every change, so a crash at any instant leaves a
 consistent ledger that still holds every job id ever submitted. Resume and status read it.
+It is also the run's bill: qexp's estimate of each job's QPU seconds, and what the service
+billed each attempt (`qexp.store.bill` adds it up).
 Beside it, `circuits.jsonl` records the digest of every circuit of a job before the job is
 first submitted (appended, never rewritten), so resume can tell whether the config still
 gives the circuits that ran.
@@ -62,6 +64,14 @@ class Attempt:
     error: str | None = None
     error_class: str | None = None
     """transient, batch_expired, invalid_input, cancelled or check_failed."""
+    qpu_seconds: float | None = None
+    """What the service billed this attempt (its job's usage); None until read, and for
+    jobs on a local backend, which bill nothing."""
+    bill: str | None = None
+    """`final`, or `pending` while the service is still computing the usage; None: the
+    service was not asked (a local job, or no job was created)."""
+    service_estimate: float | None = None
+    """The service's own estimate of the job's usage before it ran (`usage_estimation`)."""
 
 
 @dataclass
@@ -73,10 +83,17 @@ class JobEntry:
     attempts: list[Attempt] = field(default_factory=list)
     primitive: str = ""
     """In a run of several primitives, the one this job runs."""
+    estimate: float | None = None
+    """qexp's estimate of the QPU seconds one attempt costs (`qexp.plan.cost`); None where
+    the backend has no QPU time, or before it was priced."""
 
     @property
     def last(self) -> Attempt | None:
         return self.attempts[-1] if self.attempts else None
+
+    def attempt(self, job_id: str) -> Attempt | None:
+        """The attempt that created the service's job `job_id`."""
+        return next((a for a in self.attempts if a.job_id == job_id), None)
 
 
 class Manifest:
@@ -92,13 +109,21 @@ class Manifest:
         every entry each time grew with the square of the jobs)."""
 
     @classmethod
-    def create(cls, run_dir: Path, plans: Sequence[PlannedJob], info: dict[str, Any]) -> Manifest:
+    def create(
+        cls,
+        run_dir: Path,
+        plans: Sequence[PlannedJob],
+        info: dict[str, Any],
+        estimates: dict[int, float] | None = None,
+    ) -> Manifest:
+        """A new ledger of `plans`, saved; `estimates`: qexp's QPU seconds per job index."""
         jobs = [
             JobEntry(
                 p.index,
                 list(p.circuits),
                 file=f"{_folder(p.primitive)}/{job_file_name(p.index)}",
                 primitive=p.primitive,
+                estimate=(estimates or {}).get(p.index),
             )
             for p in plans
         ]
@@ -119,6 +144,7 @@ class Manifest:
                 file=j["file"],
                 attempts=[Attempt(**a) for a in j["attempts"]],
                 primitive=j.get("primitive", ""),
+                estimate=j.get("estimate"),
             )
             for j in data.pop("jobs")
         ]
@@ -185,6 +211,35 @@ class Manifest:
     def set_status(self, index: int, status: str) -> None:
         self.jobs[index].status = status
         self.save(durable=False, changed=index)
+
+    def set_estimates(self, estimates: dict[int, float]) -> None:
+        """qexp's estimate of each priced job's QPU seconds, as the budget counted them."""
+        for index, seconds in estimates.items():
+            self.jobs[index].estimate = seconds
+        self.save()
+
+    def billed(
+        self,
+        index: int,
+        job_id: str,
+        seconds: float | None,
+        status: str,
+        service_estimate: float | None = None,
+    ) -> None:
+        """Record what the service bills the attempt that created `job_id` (`status`: final,
+        pending or unread); a duplicate the client made keeps its bill under `duplicates`."""
+        attempt = self.jobs[index].attempt(job_id)
+        if attempt is not None:
+            attempt.qpu_seconds, attempt.bill = seconds, status
+            if service_estimate is not None:
+                attempt.service_estimate = service_estimate
+        else:
+            duplicates = self.info.get("duplicates", [])
+            duplicate = next((d for d in duplicates if d["job_id"] == job_id), None)
+            if duplicate is None:
+                return
+            duplicate.update(qpu_seconds=seconds, bill=status)
+        self.save()
 
 
 def _folder(kind: str) -> str:

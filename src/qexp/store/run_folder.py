@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qexp.atomic import write_text
-from qexp.constants import DRY_RUN_FILE, HYDRA_DIR, MANIFEST_FILE, REFUSED_FILE
+from qexp.constants import DRY_RUN_FILE, HYDRA_DIR, MANIFEST_FILE, MULTIRUN_FILE, REFUSED_FILE
 from qexp.errors import ConfigError, QexpError
 
 
@@ -30,6 +30,12 @@ def run_dirs(path: Path) -> list[Path]:
     return sorted(
         found, key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name)
     )
+
+
+def sweep_of(run_dir: Path) -> Path | None:
+    """The sweep folder `run_dir` is a point of (Hydra wrote its `multirun.yaml`), or None."""
+    parent = Path(run_dir).absolute().parent
+    return parent if (parent / MULTIRUN_FILE).is_file() else None
 
 
 def record_dry_run(run_dir: Path, plan: str) -> None:

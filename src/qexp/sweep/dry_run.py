@@ -24,12 +24,14 @@ def plan_sweep(
     """(the plan as text, exit code): a line per point, then the total.
 
     `compose(overrides)` gives a point's config as its run would see it. A point whose
-    config is refused, or whose estimate is above `run.max_qpu_seconds`, makes the exit
-    code non-zero, as launching it would.
+    config is refused, or whose estimate would take the sweep's QPU time past
+    `run.max_qpu_seconds` (counting the points before it that fit, as the sweep's budget
+    would), makes the exit code non-zero, as launching it would.
     """
     lines = ["qexp: dry run of a sweep, nothing submitted, no job launched:"]
     found: list[PlanEstimate] = []
     exit_code = 0
+    admitted = 0.0  # QPU seconds of the points before this one that the cap lets through
     for number, (overrides, shown) in enumerate(zip(points, varying(points), strict=True)):
         head = f"  point {number} {' '.join(as_typed(shown)) or '-'}:"
         try:
@@ -44,9 +46,16 @@ def plan_sweep(
             exit_code = max(exit_code, exc.exit_code)
             continue
         found.append(point)
-        budget = plan.policy.max_qpu_seconds
-        over = point.qpu_seconds is not None and budget is not None and point.qpu_seconds > budget
-        note = f" (above run.max_qpu_seconds={budget:g}: would be refused)" if over else ""
+        budget, seconds = plan.policy.max_qpu_seconds, point.qpu_seconds
+        over = seconds is not None and budget is not None and admitted + seconds > budget
+        if seconds is not None and not over:
+            admitted += seconds
+        note = ""
+        if over:
+            note = (
+                f" (with the {admitted:.2f} s of the points before it, above "
+                f"run.max_qpu_seconds={budget:g}: would be refused)"
+            )
         lines.append(f"{head} {point.describe()}{note}")
         exit_code = max(exit_code, 2 * over)
     lines.append(f"  total, {len(found)} of {len(points)} points: {total(found).describe()}")

@@ -44,6 +44,11 @@ class PointRecord:
     """None until the point has planned its jobs."""
     error: str | None = None
     """The point's own error message, when it failed."""
+    qpu_seconds: float | None = None
+    """QPU seconds the service billed the point's jobs (every attempt), as of its last
+    end; None where nothing is billed (local backends)."""
+    qpu_estimate: float | None = None
+    """qexp's estimate of the point's QPU seconds; None where not priced."""
     exit_code: int | None = None
     slurm: dict[str, str] = field(default_factory=dict)
     """SLURM_JOB_ID, SLURM_ARRAY_JOB_ID and SLURM_ARRAY_TASK_ID of the job that ran it."""

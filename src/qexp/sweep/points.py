@@ -14,7 +14,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-MULTIRUN_FILE = "multirun.yaml"
+from qexp.constants import MULTIRUN_FILE
+
 log = logging.getLogger(__name__)
 
 

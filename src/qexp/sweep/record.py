@@ -19,6 +19,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from qexp.constants import MANIFEST_FILE
+from qexp.store.bill import spending
 from qexp.store.manifest import Manifest, now
 from qexp.sweep import index
 from qexp.sweep.points import split_points
@@ -57,14 +58,19 @@ LAST_SWEEP: list[SweepEnd] = []
 
 
 def job_counts(run_dir: Path) -> dict[str, Any]:
-    """Jobs done, failed (or cancelled) and planned, from the run's manifest."""
+    """Jobs done, failed (or cancelled) and planned, and the QPU seconds billed and
+    estimated, from the run's manifest."""
     if not (run_dir / MANIFEST_FILE).is_file():
         return {"jobs_done": 0, "jobs_failed": 0, "jobs_total": None}
-    counts = Manifest.load(run_dir).counts()
+    manifest = Manifest.load(run_dir)
+    counts = manifest.counts()
+    spent = spending(manifest)
     return {
         "jobs_done": counts["done"],
         "jobs_failed": counts["failed"] + counts["cancelled"],
         "jobs_total": sum(counts.values()),
+        "qpu_seconds": round(spent.billed, 3) if spent.billing else None,
+        "qpu_estimate": round(spent.estimated, 3) if spent.priced else None,
     }
 
 

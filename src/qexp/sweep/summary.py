@@ -1,19 +1,20 @@
 """The table a sweep ends with, and `qexp.status SWEEP_DIR` prints: a row per point.
 
 Each row joins what `sweep.json` recorded (state, error, Slurm job) with what the point's
-folder holds now (jobs done, files complete), so the table stays true while points run and
-after a resume.
+folder holds now (jobs done, files complete, QPU seconds billed against estimated), so the
+table stays true while points run and after a resume; the total line sums the sweep.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qexp.constants import MANIFEST_FILE
 from qexp.store import is_complete
+from qexp.store.bill import Spending, folders_spending
 from qexp.store.manifest import Manifest
 from qexp.sweep import index
 from qexp.sweep.index import PointRecord
@@ -33,6 +34,8 @@ class PointView:
     error: str | None
     exit_code: int | None
     slurm_job_id: str | None
+    spent: Spending = field(default_factory=Spending)
+    """The point's QPU seconds, billed and estimated, from its ledger."""
 
     @property
     def done(self) -> bool:
@@ -67,6 +70,7 @@ def _view(sweep_dir: Path, record: PointRecord) -> PointView:
         error=record.error if state != "done" else None,
         exit_code=record.exit_code,
         slurm_job_id=record.slurm_job_id,
+        spent=folders_spending([folder]) if folder.is_dir() else Spending(),
     )
 
 
@@ -111,15 +115,16 @@ def render(views: list[PointView]) -> str:
     """A plain table (one row per point, then a total line) that reads well in a log file."""
     swept = varying([v.overrides for v in views])
     with_slurm = any(v.slurm_job_id for v in views)
+    with_qpu = any(v.spent.cell() != "-" for v in views)
     header = ["point", "overrides", "folder", "jobs done", "failed"]
-    header += ["slurm job"] * with_slurm + ["state"]
+    header += ["QPU s billed / est."] * with_qpu + ["slurm job"] * with_slurm + ["state"]
     rows = [header]
     for view, overrides in zip(views, swept, strict=True):
         total = "?" if view.jobs_total is None else str(view.jobs_total)
         state = view.state + (f": {view.error.splitlines()[0]}" if view.error else "")
         row = [str(view.number), " ".join(as_typed(overrides)) or "-", str(view.folder)]
         row += [f"{view.jobs_done}/{total}", str(view.jobs_failed)]
-        row += [view.slurm_job_id or "-"] * with_slurm + [state]
+        row += [view.spent.cell()] * with_qpu + [view.slurm_job_id or "-"] * with_slurm + [state]
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     lines = [
@@ -137,10 +142,14 @@ def total_line(views: list[PointView]) -> str:
     done = sum(v.jobs_done for v in views)
     failed = sum(v.jobs_failed for v in views)
     by_state = ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
-    return (
+    line = (
         f"total: {len(views)} points ({by_state}); jobs: {done} done, {failed} failed, "
         f"{planned} planned"
     )
+    spent = sum((v.spent for v in views), Spending())
+    if spent.billing or spent.priced:
+        line += f"; {spent.describe()}"
+    return line
 
 
 def summarize(sweep_dir: Path) -> tuple[str, int] | None:
