@@ -1,11 +1,10 @@
-"""`python -m qexp.resume DIR`: finish a run folder (or every point of a sweep) in place.
+"""`python -m qexp.resume DIR...`: finish run folders (or every point of a sweep) in place.
 
 Jobs with complete files are never re-run. Jobs submitted to IBM before the interruption
 are re-attached by job id and collected. Only missing, failed or cancelled jobs are
 submitted, in a new Batch. With the same seed the bits equal an uninterrupted run's.
 Points of a sweep that never started are run first; each point records its new state in
-`sweep.json`. The work on one folder is `qexp.run.resume`; this is its door: it reads the
-folder's saved config back.
+`sweep.json`. The command is a face of `qexp.api.resume` (`qexp.api.resuming`).
 """
 
 from __future__ import annotations
@@ -14,45 +13,14 @@ import argparse
 import logging
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
+from qexp.api.resuming import resume_folder
+from qexp.api.resuming import resume_run as resume
 from qexp.cli import command, exit_now, setup_logging
-from qexp.config.load import load
-from qexp.config.saved import load_saved, saved_config_text
-from qexp.constants import HYDRA_DIR, OVERRIDES_FILE
-from qexp.errors import QexpError, RunInterrupted
-from qexp.run import resume as run_resume
-from qexp.run.runner import RunReport, summary
-from qexp.store import run_folder
-from qexp.store.run_folder import run_dirs
-from qexp.sweep import launch_missing_points
-from qexp.sweep.record import PointOutcome, note_finished
+from qexp.errors import RunInterrupted
 
 log = logging.getLogger("qexp.resume")
 
-
-def resume(run_dir: Path) -> RunReport:
-    """Bring one run folder to completion; raise RunError if jobs still fail.
-
-    A dry-run folder is never run: nothing was to be submitted.
-    """
-    run_dir = Path(run_dir)
-    if run_folder.is_dry_run(run_dir):
-        overrides = [o for o in _saved_overrides(run_dir) if not o.startswith("run.dry_run")]
-        raise QexpError(
-            f"{run_dir} holds a dry run: nothing was submitted, and resume submits nothing. "
-            f"Run it for real with: {command('run', *overrides, 'run.dry_run=false')}"
-        )
-    return run_resume.resume(
-        run_dir, lambda: (load(load_saved(run_dir)), saved_config_text(run_dir))
-    )
-
-
-def _saved_overrides(run_dir: Path) -> list[str]:
-    path = run_dir / HYDRA_DIR / OVERRIDES_FILE
-    if not path.is_file():
-        return []
-    return [str(line) for line in OmegaConf.to_container(OmegaConf.load(path)) or []]
+__all__ = ["cli", "main", "resume"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,36 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dirs", nargs="+", type=Path, help="run folders or multirun folders")
     args = parser.parse_args(argv)
     setup_logging()
-    failed = 0
+    ok = True
     try:
         for top in args.dirs:
-            failed += launch_missing_points(top)
-            folders = run_dirs(top)
-            if not folders:
-                log.error("%s holds no run folder", top)
-                failed += 1
-            for run_dir in folders:
-                failed += _resume_one(run_dir)
+            ok &= resume_folder(top).ok
     except RunInterrupted as exc:
         log.error("%s", exc)
         return RunInterrupted.exit_code
-    return 1 if failed else 0
-
-
-def _resume_one(run_dir: Path) -> int:
-    """Resume one folder; a sweep point also records its new state in sweep.json."""
-    try:
-        report = resume(run_dir)
-    except RunInterrupted as exc:
-        note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
-        raise
-    except QexpError as exc:
-        log.error("%s: %s", run_dir, exc)
-        note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
-        return 1
-    note_finished(run_dir, PointOutcome())
-    print(summary(report), flush=True)
-    return 0
+    return 0 if ok else 1
 
 
 def cli() -> None:
