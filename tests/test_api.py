@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -276,5 +278,39 @@ def test_plan_on_the_ibm_emulator_matches_the_dry_run(emulator_factory, tmp_path
     assert emu.jobs() == []  # nothing submitted
 
 
-if __name__ == "__main__":
-    sys.exit(pytest.main([__file__, "-q"]))
+INTERRUPTED_SCRIPT = """
+import sys
+from qexp import api
+try:
+    api.run(*sys.argv[2:], run_dir=sys.argv[1], quiet=True)
+except api.RunInterrupted as exc:
+    print("RunInterrupted", exc.folder, exc.exit_code)
+    print(exc)
+"""
+
+
+def test_ctrl_c_keeps_what_arrived_and_raises_run_interrupted(tmp_path):
+    """A notebook's interrupt is SIGINT to its kernel: the run stops submitting, keeps the
+    finished jobs, and raises RunInterrupted with its folder; resume finishes it."""
+    run_dir = tmp_path / "run"
+    slow = ("backend=fake", "circuits=random", "circuits.num_qubits=[3]", "circuits.count=12")
+    slow += ("partition.max_circuits=1", "primitive.shots=2000")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED_SCRIPT, str(run_dir), *slow],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(list((run_dir / "jobs").glob("job-*.h5"))) < 2:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert out.startswith(f"RunInterrupted {run_dir} 130\ninterrupted (")
+    assert f"resume with: {sys.executable} -m qexp.resume {run_dir}" in out
+    assert "Traceback" not in err and err == ""  # quiet
+    run = api.open(run_dir)
+    assert run.status.startswith("incomplete") and run.jobs["done"] >= 2
+    assert api.resume(run_dir, quiet=True).status == "done"
