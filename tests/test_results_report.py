@@ -41,7 +41,8 @@ from qexp.results import (
 )
 from qexp.store import StoredPub
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("QEXP_CHROMIUM", "/usr/bin/chromium"))
+"""The browser the HTML report is opened in: .ci/run sets QEXP_CHROMIUM, installs it there."""
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SWEEP = ("-m", "circuits=ghz,qft", "circuits.num_qubits=2,3,4", "primitive.shots=64")
 
@@ -443,7 +444,8 @@ def chromium() -> Path:
     if os.environ.get("CI"):
         pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run installs it with apt-get")
     pytest.skip(
-        f"{CHROMIUM} is not installed (apt-get install chromium); CI=1 turns this into a failure"
+        f"needs root and apt: {CHROMIUM} is not installed (apt-get install chromium, as "
+        ".ci/run does); CI=1 turns this skip into a failure"
     )
 
 
