@@ -43,7 +43,10 @@ def _why_no_slurm() -> str | None:
     done = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True, check=False)
     states = done.stdout.split()
     if done.returncode or not {"idle", "mix", "alloc"} & set(states):
-        return f"no Slurm node ready (sinfo: {done.stdout.strip() or done.stderr.strip()})"
+        return (
+            f"no Slurm node ready (sinfo: {done.stdout.strip() or done.stderr.strip()}); "
+            "start the one-node cluster with sudo tools/slurm-local.sh start (needs root)"
+        )
     return None
 
 

@@ -41,11 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     gc.freeze()
     if any(getattr(args, name, None) for name in (*HYDRA_ONLY, "experimental_rerun")):
         return _through_hydra(given)
-    if args.config_name not in (None, CONFIG_NAME):
-        error(f"--config-name={args.config_name}: qexp's config is always '{CONFIG_NAME}'")
-        return ConfigError.exit_code
     try:
-        done = launch(args.overrides, multirun=args.multirun, config_dir=args.config_dir)
+        done = launch(
+            args.overrides,
+            multirun=args.multirun,
+            config_dir=args.config_dir,
+            config_name=args.config_name or CONFIG_NAME,
+        )
     except InputRefused as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise

@@ -139,6 +139,7 @@ def launch(
     multirun: bool = False,
     config_dir: Path | str | None = None,
     quiet: bool = False,
+    config_name: str = CONFIG_NAME,
 ) -> Launch:
     """Run (or, `multirun`, sweep) the config `overrides` compose, as `python -m qexp` does.
 
@@ -150,7 +151,7 @@ def launch(
     _ACTIVE.append(current)
     try:
         hydra = _hydra(config_dir)
-        mode = hydra.get_mode(config_name=CONFIG_NAME, overrides=args)
+        mode = hydra.get_mode(config_name=config_name, overrides=args)
         if mode is None:
             mode = RunMode.MULTIRUN if multirun else RunMode.RUN
             args.append(f"hydra.mode={mode.name}")
@@ -158,10 +159,10 @@ def launch(
             mode = RunMode.MULTIRUN
             args.append("hydra.mode=MULTIRUN")
         if mode == RunMode.RUN:
-            hydra.run(config_name=CONFIG_NAME, task_function=task, overrides=args)
+            hydra.run(config_name=config_name, task_function=task, overrides=args)
         else:
             LAST_SWEEP.clear()
-            hydra.multirun(config_name=CONFIG_NAME, task_function=task, overrides=args)
+            hydra.multirun(config_name=config_name, task_function=task, overrides=args)
             current.sweep = LAST_SWEEP[0] if LAST_SWEEP else None
             if current.sweep is not None:
                 current.folder = current.sweep.sweep_dir
