@@ -314,3 +314,63 @@ def test_ctrl_c_keeps_what_arrived_and_raises_run_interrupted(tmp_path):
     run = api.open(run_dir)
     assert run.status.startswith("incomplete") and run.jobs["done"] >= 2
     assert api.resume(run_dir, quiet=True).status == "done"
+
+
+def emulator_overrides(emu) -> tuple[str, ...]:
+    return (
+        *emu.overrides,
+        "backend.name=fake_manila",
+        "run.poll_interval=0.1",
+        "run.retry_backoff=0.2",
+    )
+
+
+def test_sweep_and_open_on_the_ibm_emulator_match_the_command_lines(
+    emulator_factory, tmp_path, monkeypatch
+):
+    emu = emulator_factory("--backends", "FakeManilaV2", "--job-seconds", "0.1")
+    for name, value in emu.env.items():
+        monkeypatch.setenv(name, value)
+    overrides = (*emulator_overrides(emu), "circuits.num_qubits=2,3", "primitive.shots=200")
+    sweep = api.sweep(*overrides, sweep_dir=tmp_path / "api", quiet=True)
+    done = qexp_cli(
+        "-m", *overrides, f"hydra.sweep.dir={tmp_path / 'cli'}", cwd=tmp_path,
+        env=subprocess_env(emu),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    opened = api.open(tmp_path / "cli")
+    assert isinstance(opened, api.Sweep) and opened.complete and sweep.complete
+    for point in ("0", "1"):
+        same_run(tmp_path / "api" / point, tmp_path / "cli" / point, bits=False)
+    assert len(emu.jobs()) == 4  # a job per point, per face
+    printed = done.stdout.replace(str(tmp_path / "cli"), "DIR")
+    assert (
+        sweep.status.replace(str(tmp_path / "api"), "DIR")
+        == printed[printed.index("point  overrides") :].strip()
+    )
+
+
+def test_resume_on_the_ibm_emulator_matches_the_command_lines(
+    emulator_factory, tmp_path, monkeypatch
+):
+    """The service rejects a job (not retried): both faces stop with it failed; resume
+    (API and command line) submits that job alone and both end complete, alike."""
+    emu = emulator_factory("--backends", "FakeManilaV2", "--job-seconds", "0.1")
+    for name, value in emu.env.items():
+        monkeypatch.setenv(name, value)
+    overrides = (*emulator_overrides(emu), *SMALL)
+    emu.fail_jobs({1: "rejected"})
+    with pytest.raises(api.RunError) as raised:
+        api.run(*overrides, run_dir=tmp_path / "api", quiet=True)
+    assert raised.value.folder == tmp_path / "api"
+    emu.fail_jobs({3: "rejected"})  # the command line's second job (0-1 were the API's)
+    env = subprocess_env(emu)
+    done = qexp_cli(*overrides, f"hydra.run.dir={tmp_path / 'cli'}", cwd=tmp_path, env=env)
+    assert done.returncode == 1
+    assert as_printed(raised.value).splitlines()[0] in done.stderr.splitlines()
+    resumed = api.resume(tmp_path / "api", quiet=True)
+    again = qexp_cli(str(tmp_path / "cli"), cwd=tmp_path, env=env, module="qexp.resume")
+    assert again.returncode == 0, again.stderr
+    assert resumed.complete and api.open(tmp_path / "cli").complete
+    same_run(tmp_path / "api", tmp_path / "cli", bits=False)
+    assert len(emu.jobs()) == 6  # 2 + 2, and one more each to finish the rejected job

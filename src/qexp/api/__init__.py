@@ -35,7 +35,6 @@ from omegaconf import DictConfig
 
 from qexp.api import launch as door
 from qexp.api.folders import Run, Sweep
-from qexp.api.launch import Launch, kept_process_state, launch
 from qexp.api.resuming import resume
 from qexp.config.load import load
 from qexp.errors import ConfigError, InputRefused, QexpError, RunError, RunInterrupted, SweepFailed
@@ -79,8 +78,8 @@ def run(
     `config_dir` a folder of the user's own config files (`--config-dir`).
     """
     args = [*overrides, *_dir_override("hydra.run.dir", run_dir)]
-    with kept_process_state(quiet):
-        done = launch(args, config_dir=config_dir, quiet=quiet)
+    with door.kept_process_state(quiet):
+        done = door.launch(args, config_dir=config_dir, quiet=quiet)
     _raise_for(done)
     assert done.folder is not None
     return Run(done.folder, done.reports[0] if done.reports else None)
@@ -99,8 +98,8 @@ def sweep(
     (`.folder` is the sweep's) after every point has ended.
     """
     args = [*overrides, *_dir_override("hydra.sweep.dir", sweep_dir)]
-    with kept_process_state(quiet):
-        done = launch(args, multirun=True, config_dir=config_dir, quiet=quiet)
+    with door.kept_process_state(quiet):
+        done = door.launch(args, multirun=True, config_dir=config_dir, quiet=quiet)
         _raise_for(done)
         end = done.sweep
         if end is None:
@@ -151,7 +150,7 @@ class Plan:
 
 def plan(*overrides: str, config_dir: Folder | None = None, quiet: bool = True) -> Plan:
     """The dry run's plan of the run `overrides` describe; nothing is submitted or written."""
-    with kept_process_state(quiet):
+    with door.kept_process_state(quiet):
         cfg = load(door.compose(overrides, config_dir))
         planned = make_plan(cfg)
         try:
@@ -179,7 +178,7 @@ def compose(*overrides: str, config_dir: Folder | None = None) -> DictConfig:
     return cfg
 
 
-def _raise_for(done: Launch) -> None:
+def _raise_for(done: door.Launch) -> None:
     """The launch's outcome as the API's: its first error raised, with its folder."""
     if done.ctrl_c:
         if done.interrupted is not None:
