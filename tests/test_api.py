@@ -374,3 +374,25 @@ def test_resume_on_the_ibm_emulator_matches_the_command_lines(
     assert resumed.complete and api.open(tmp_path / "cli").complete
     same_run(tmp_path / "api", tmp_path / "cli", bits=False)
     assert len(emu.jobs()) == 6  # 2 + 2, and one more each to finish the rejected job
+
+
+def test_a_run_never_writes_over_another_runs_folder(tmp_path, monkeypatch):
+    """Two runs in the same second share Hydra's default folder: the second is refused,
+    naming the key, and the first run's jobs are left as they were."""
+    first = api.run(*SMALL, run_dir=tmp_path / "run", quiet=True)
+    files_before = {p: p.read_bytes() for p in (first.folder / "jobs").iterdir()}
+    with pytest.raises(api.ConfigError) as raised:
+        api.run(*SMALL, "primitive.shots=100", run_dir=tmp_path / "run", quiet=True)
+    assert raised.value.key == "hydra.run.dir"
+    assert "a folder holding no run yet" in str(raised.value)
+    assert {p: p.read_bytes() for p in (first.folder / "jobs").iterdir()} == files_before
+    assert "primitive.shots=100" not in (first.folder / ".hydra/overrides.yaml").read_text()
+    assert api.open(first.folder).complete
+    done = qexp_cli(*SMALL, f"hydra.run.dir={first.folder}", cwd=tmp_path)
+    assert done.returncode == 2 and "hydra.run.dir=" in done.stderr
+    # A folder known only once Hydra resolves it, as the default `outputs/DATE/TIME` is:
+    # the run itself refuses it (Hydra has written `.hydra/` by then; the jobs are kept).
+    monkeypatch.setenv("QEXP_TEST_RUN", str(first.folder))
+    with pytest.raises(api.ConfigError, match="a folder holding no run yet"):
+        api.run(*SMALL, "hydra.run.dir=${oc.env:QEXP_TEST_RUN}", quiet=True)
+    assert {p: p.read_bytes() for p in (first.folder / "jobs").iterdir()} == files_before

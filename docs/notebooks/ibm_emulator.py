@@ -20,6 +20,7 @@
 # qexp re-submits that job alone, and the run completes.
 
 # %%
+import atexit
 import os
 import subprocess
 import sys
@@ -30,6 +31,7 @@ emulator = subprocess.Popen(
     stdout=subprocess.PIPE,
     text=True,
 )  # fmt: skip
+atexit.register(emulator.terminate)  # stopped with the kernel, whatever happens below
 settings = [emulator.stdout.readline().strip() for _ in range(8)]
 for line in settings:  # `export NAME=VALUE` lines for the client, then qexp's backend.url
     if line.startswith("export "):

@@ -21,7 +21,7 @@ from qexp.callbacks import Console
 from qexp.cli import exit_now
 from qexp.config import selection
 from qexp.console import error
-from qexp.errors import ConfigError, InputRefused, RunInterrupted
+from qexp.errors import ConfigError, InputRefused, QexpError, RunInterrupted
 from qexp.sweep import summary
 from qexp.sweep.record import LAST_SWEEP, SweepEnd
 
@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             config_dir=args.config_dir,
             config_name=args.config_name or CONFIG_NAME,
         )
-    except InputRefused as exc:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+    except QexpError as exc:  # refused before any run started: nothing was written
+        if isinstance(exc, InputRefused) and os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         error(str(exc))
         return exc.exit_code

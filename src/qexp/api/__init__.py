@@ -79,7 +79,7 @@ def run(
     """
     args = [*overrides, *_dir_override("hydra.run.dir", run_dir)]
     with door.kept_process_state(quiet):
-        done = door.launch(args, config_dir=config_dir, quiet=quiet)
+        done = door.launch(args, config_dir=config_dir)
     _raise_for(done)
     assert done.folder is not None
     return Run(done.folder, done.reports[0] if done.reports else None)
@@ -99,7 +99,7 @@ def sweep(
     """
     args = [*overrides, *_dir_override("hydra.sweep.dir", sweep_dir)]
     with door.kept_process_state(quiet):
-        done = door.launch(args, multirun=True, config_dir=config_dir, quiet=quiet)
+        done = door.launch(args, multirun=True, config_dir=config_dir)
         _raise_for(done)
         end = done.sweep
         if end is None:

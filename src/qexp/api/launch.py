@@ -32,11 +32,12 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
+from qexp.cli import command
 from qexp.config import selection
 from qexp.config.load import load
 from qexp.config.registry import register
 from qexp.constants import MANIFEST_FILE
-from qexp.errors import InputRefused, QexpError, RunInterrupted
+from qexp.errors import ConfigError, InputRefused, QexpError, RunInterrupted
 from qexp.run import runner
 from qexp.run.lock import RunInUse
 from qexp.store.run_folder import record_refusal
@@ -68,7 +69,6 @@ class Launch:
     """What one launch did in this process: the folder, each point's report or error."""
 
     multirun: bool
-    quiet: bool = False
     folder: Path | None = None
     """The run's folder (a run), or the sweep's (a sweep), once Hydra has made it."""
     reports: list[runner.RunReport] = field(default_factory=list)
@@ -106,6 +106,7 @@ def task(cfg: DictConfig) -> PointOutcome:
     if not multirun:
         current.folder = run_dir
     try:
+        _check_fresh(run_dir, "hydra.sweep.dir" if multirun else "hydra.run.dir")
         point = hydra.job.num if multirun else None
         report = runner.run(load(cfg), run_dir, OmegaConf.to_yaml(cfg, resolve=True), point)
     except RunInterrupted as exc:
@@ -126,6 +127,30 @@ def task(cfg: DictConfig) -> PointOutcome:
     return _finished(run_dir, PointOutcome())
 
 
+def _named_run_dir(args: Sequence[str]) -> Path | None:
+    """The run folder the overrides name literally (`hydra.run.dir=PATH`), if they do."""
+    named = [a.split("=", 1)[1] for a in args if a.startswith("hydra.run.dir=")]
+    if not named or "${" in named[-1]:
+        return None
+    return Path(named[-1].strip("'\""))
+
+
+def _check_fresh(run_dir: Path | None, key: str) -> None:
+    """A new run never writes over another's jobs. Checked before Hydra runs for a folder
+    named on the command line, and again in the task for every folder: two runs started in
+    the same second get the same default folder (`outputs/DATE/TIME`), easily so from a
+    loop in a notebook (Hydra has then rewritten that folder's `.hydra/`, and resume
+    refuses the folder, naming what changed; the jobs and the manifest are kept)."""
+    if run_dir is not None and (run_dir / MANIFEST_FILE).exists():
+        raise ConfigError(
+            key,
+            str(run_dir.parent if key == "hydra.sweep.dir" else run_dir),
+            "a folder holding no run yet (this one holds a run's manifest.json and jobs)",
+            f"choose another folder ({key}=..., or run_dir= / sweep_dir= in qexp.api), or "
+            f"finish that run with: {command('resume', run_dir)}",
+        )
+
+
 def _finished(run_dir: Path, outcome: PointOutcome) -> PointOutcome:
     """A single run into a sweep's folder (resume runs a missing point so) records itself."""
     if HydraConfig.get().mode == RunMode.RUN:
@@ -138,18 +163,20 @@ def launch(
     *,
     multirun: bool = False,
     config_dir: Path | str | None = None,
-    quiet: bool = False,
     config_name: str = CONFIG_NAME,
 ) -> Launch:
     """Run (or, `multirun`, sweep) the config `overrides` compose, as `python -m qexp` does.
 
     Raises `InputRefused` when Hydra refuses the overrides; every error of a point, and
-    Ctrl-C (`Launch.ctrl_c`), is on the launch it returns.
+    Ctrl-C (`Launch.ctrl_c`), is on the launch it returns. What reaches the terminal
+    meanwhile is the caller's choice (`kept_process_state`).
     """
     args = selection.expand(overrides)
-    current = Launch(multirun, quiet)
+    current = Launch(multirun)
     _ACTIVE.append(current)
     try:
+        if not multirun:
+            _check_fresh(_named_run_dir(args), "hydra.run.dir")  # before Hydra writes there
         hydra = _hydra(config_dir)
         mode = hydra.get_mode(config_name=config_name, overrides=args)
         if mode is None:
