@@ -569,7 +569,7 @@ def test_exports_round_trip(runs, sweep, tmp_path, which):
 _PARALLEL_READ = """
 import sys, threading, warnings
 import pandas as pd
-from qexp import results
+from qexp.analysis import results  # its module, not the re-export: private names too
 from qexp.errors import QexpWarning
 from qexp.store.run_folder import run_dirs
 from qexp.store import CorruptJobFile
@@ -637,7 +637,7 @@ def test_a_table_is_read_in_process_while_other_threads_run(sweep, monkeypatch):
     """Forking beside another thread could copy a lock it holds: then reading stays here."""
     import threading
 
-    from qexp import results
+    from qexp.analysis import results  # its module, not the re-export: private names too
 
     monkeypatch.setattr(results, "PARALLEL_READ_MIN_FILES", 2)
     stop = threading.Event()
