@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from qexp.analysis.report import build_report
 from qexp.analysis.results import load_run, load_table
 from qexp.analysis.show import MAX_CIRCUITS, MAX_OUTCOMES, renderables
 from qexp.constants import MANIFEST_FILE
@@ -70,6 +69,8 @@ class Run:
 
     def report(self) -> Path:
         """Write the HTML report with its plots (`qexp.report`); its path."""
+        from qexp.analysis.report import build_report  # matplotlib: only when asked
+
         return build_report(self.folder)
 
     def show(self, circuits: int = MAX_CIRCUITS, outcomes: int = MAX_OUTCOMES) -> None:
@@ -135,6 +136,8 @@ class Sweep:
 
     def report(self) -> Path:
         """Write the sweep's HTML report with its plots; its path."""
+        from qexp.analysis.report import build_report  # matplotlib: only when asked
+
         return build_report(self.folder)
 
     def show(self, circuits: int = MAX_CIRCUITS, outcomes: int = MAX_OUTCOMES) -> None:
