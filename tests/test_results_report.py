@@ -41,7 +41,8 @@ from qexp.results import (
 )
 from qexp.store import StoredPub
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("QEXP_CHROMIUM", "/usr/bin/chromium"))
+"""The browser the HTML report is opened in: .ci/run sets QEXP_CHROMIUM, installs it there."""
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SWEEP = ("-m", "circuits=ghz,qft", "circuits.num_qubits=2,3,4", "primitive.shots=64")
 
@@ -484,7 +485,8 @@ def chromium() -> Path:
     if os.environ.get("CI"):
         pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run installs it with apt-get")
     pytest.skip(
-        f"{CHROMIUM} is not installed (apt-get install chromium); CI=1 turns this into a failure"
+        f"needs root and apt: {CHROMIUM} is not installed (apt-get install chromium, as "
+        ".ci/run does); CI=1 turns this skip into a failure"
     )
 
 
@@ -613,7 +615,7 @@ def test_exports_round_trip(runs, sweep, tmp_path, which):
 _PARALLEL_READ = """
 import sys, threading, warnings
 import pandas as pd
-from qexp.analysis import results
+from qexp.analysis import results  # its module, not the re-export: private names too
 from qexp.errors import QexpWarning
 from qexp.store.run_folder import run_dirs
 from qexp.store import CorruptJobFile
@@ -681,7 +683,7 @@ def test_a_table_is_read_in_process_while_other_threads_run(sweep, monkeypatch):
     """Forking beside another thread could copy a lock it holds: then reading stays here."""
     import threading
 
-    from qexp.analysis import results
+    from qexp.analysis import results  # its module, not the re-export: private names too
 
     monkeypatch.setattr(results, "PARALLEL_READ_MIN_FILES", 2)
     stop = threading.Event()

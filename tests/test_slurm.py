@@ -1,6 +1,10 @@
 """Sweeps on a REAL one-node Slurm cluster (started by `tools/slurm-local.sh start`; CI does).
 
-Skipped with the reason where no cluster runs here; under CI a missing cluster fails.
+That cluster has no accounting database, so its `sacct` is the script's stand-in
+(/usr/local/bin/sacct, answering from slurmctld's memory through `squeue --states=all`):
+the states submitit polls and `_sacct_states` reads below come from it, as a real cluster's
+come from slurmdbd. Skipped with the reason where no cluster runs here (starting one needs
+root and apt); under CI a missing cluster fails.
 """
 
 from __future__ import annotations
@@ -30,11 +34,19 @@ LAUNCHER = [
 
 def _why_no_slurm() -> str | None:
     if shutil.which("sbatch") is None or shutil.which("sinfo") is None:
-        return "no Slurm client here; start a one-node cluster with tools/slurm-local.sh start"
+        return (
+            "needs root and apt: no Slurm client here; start a one-node cluster (and its "
+            "sacct stand-in) with sudo tools/slurm-local.sh start"
+        )
+    if shutil.which("sacct") is None:
+        return "no sacct: tools/slurm-local.sh start installs its stand-in in /usr/local/bin"
     done = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True, check=False)
     states = done.stdout.split()
     if done.returncode or not {"idle", "mix", "alloc"} & set(states):
-        return f"no Slurm node ready (sinfo: {done.stdout.strip() or done.stderr.strip()})"
+        return (
+            f"no Slurm node ready (sinfo: {done.stdout.strip() or done.stderr.strip()}); "
+            "start the one-node cluster with sudo tools/slurm-local.sh start (needs root)"
+        )
     return None
 
 
@@ -48,6 +60,7 @@ def slurm_cluster():
 
 
 def _sacct_states(job_ids: list[str]) -> dict[str, str]:
+    """Slurm's state of each job, from `sacct` (on the local cluster: its stand-in)."""
     base = {j.split("_")[0] for j in job_ids}
     args = [a for b in sorted(base) for a in ("-j", b)]
     out = subprocess.run(

@@ -4,8 +4,13 @@
 # cgroups, no accounting database. Needs root and Debian's package registry.
 #
 #   tools/slurm-local.sh start    install what is missing, write the config, start the daemons
-#   tools/slurm-local.sh stop     stop the daemons this script started
+#   tools/slurm-local.sh stop     stop only what `start` started (daemons, sacct stand-in)
 #   tools/slurm-local.sh status   sinfo
+#
+# `start` writes down in $STATE each thing it started or installed, as soon as it has; a
+# daemon or a config that was there before (someone's real Slurm, a munged another program
+# needs) is used, never written over, and `stop` leaves it alone. So `stop` is safe after a
+# `start` that failed half-way, and on a machine whose Slurm is not ours.
 #
 # Accounting: submitit polls `sacct` for the state of each point. A real cluster has
 # slurmdbd and a database behind sacct; this one does not (that would need a MariaDB
@@ -18,9 +23,28 @@ set -euo pipefail
 CONF_DIR=/etc/slurm
 SACCT_STANDIN=/usr/local/bin/sacct
 STANDIN_MARK="qexp slurm-local sacct stand-in"
+CONF_MARK="Written by qexp's tools/slurm-local.sh"
+STATE=/run/qexp-slurm-local
 PARTITION=debug
 
 log() { echo "slurm-local: $*" >&2; }
+
+# What this script started: one line each, "pid NAME PID" or "file PATH".
+started() { mkdir -p "$STATE"; echo "$*" >>"$STATE/started"; }
+
+start_daemon() {
+    local name=$1 pidfile=$2
+    shift 2
+    if pgrep -F "$pidfile" >/dev/null 2>&1 || pgrep -x "$name" >/dev/null; then
+        log "$name is running already: using it"
+        return
+    fi
+    rm -f "$pidfile"  # a stale one would read as started
+    "$@"
+    for _ in $(seq 40); do [ -s "$pidfile" ] && break; sleep 0.25; done
+    [ -s "$pidfile" ] || { log "$name did not start; see /var/log/slurm/"; return 1; }
+    started pid "$name" "$(cat "$pidfile")"
+}
 
 install_packages() {
     local missing=()
@@ -42,8 +66,12 @@ write_config() {
     # The node line as slurmd sees this machine (CPUs, sockets, memory), reached on loopback.
     node=$(slurmd -C | head -n 1 | sed "s/^NodeName=[^ ]*/NodeName=${host} NodeAddr=127.0.0.1/")
     mkdir -p "$CONF_DIR" /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
+    if [ -e "$CONF_DIR/slurm.conf" ] && ! grep -q "$CONF_MARK" "$CONF_DIR/slurm.conf"; then
+        log "$CONF_DIR/slurm.conf exists and is not ours: using it as it is"
+        return
+    fi
     cat >"$CONF_DIR/slurm.conf" <<CONF
-# Written by qexp's tools/slurm-local.sh: one node, no cgroups, no accounting database.
+# ${CONF_MARK}: one node, no cgroups, no accounting database.
 ClusterName=qexp-local
 SlurmctldHost=${host}(127.0.0.1)
 SlurmUser=root
@@ -78,9 +106,11 @@ start_munge() {
     chmod 400 /etc/munge/munge.key
     mkdir -p /run/munge /var/log/munge /var/lib/munge
     chown munge:munge /run/munge /var/log/munge /var/lib/munge
-    if ! munge -n >/dev/null 2>&1; then
-        runuser -u munge -- /usr/sbin/munged
+    if munge -n >/dev/null 2>&1; then
+        log "munged is running already: using it"
+        return
     fi
+    start_daemon munged /run/munge/munged.pid runuser -u munge -- /usr/sbin/munged
 }
 
 install_sacct_standin() {
@@ -107,6 +137,7 @@ for id in ${ids[*]}; do
 done
 STANDIN
     chmod 755 "$SACCT_STANDIN"
+    started file "$SACCT_STANDIN"
 }
 
 wait_for_node() {
@@ -126,30 +157,35 @@ start() {
     write_config
     start_munge
     install_sacct_standin
-    pgrep -F /run/slurmctld.pid >/dev/null 2>&1 || slurmctld
-    pgrep -F /run/slurmd.pid >/dev/null 2>&1 || slurmd
+    start_daemon slurmctld /run/slurmctld.pid slurmctld
+    start_daemon slurmd /run/slurmd.pid slurmd
     wait_for_node
     scontrol update NodeName="$(hostname -s)" State=RESUME >/dev/null 2>&1 || true
 }
 
 stop_pid() {
-    local file=$1 pid
-    [ -s "$file" ] || return 0
-    pid=$(cat "$file")
+    local name=$1 pid=$2
+    # Only the very process start wrote down: same pid, same program (a pid is reused).
+    [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = "$name" ] || return 0
     if kill "$pid" 2>/dev/null; then
         for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     fi
-    rm -f "$file"
 }
 
 stop() {
-    stop_pid /run/slurmd.pid
-    stop_pid /run/slurmctld.pid
-    stop_pid /run/munge/munged.pid
-    if [ -e "$SACCT_STANDIN" ] && grep -q "$STANDIN_MARK" "$SACCT_STANDIN"; then
-        rm -f "$SACCT_STANDIN"
+    if [ ! -s "$STATE/started" ]; then
+        log "nothing to stop: start started nothing here"
+        return
     fi
-    log "stopped"
+    # In reverse order: the daemons before munged, which they talk through.
+    tac "$STATE/started" | while read -r kind name pid; do
+        case "$kind" in
+            pid) stop_pid "$name" "$pid" ;;
+            file) if grep -q "$STANDIN_MARK" "$name" 2>/dev/null; then rm -f "$name"; fi ;;
+        esac
+    done
+    rm -rf "$STATE"
+    log "stopped what start started"
 }
 
 case "${1:-}" in

@@ -1,118 +1,105 @@
-"""`python -m qexp` (or `qexp`): compose the config with Hydra, run it, errors to exit codes.
+"""`python -m qexp` (or `qexp`): the command line's face of `qexp.api`'s one path.
 
-Errors are raised inside each run and turned into the point's outcome here, so that a
-failing point of a `-m` sweep never stops the points after it; a sweep ends with a table of
-its points (`qexp.sweep.summary`) and an exit code that counts every point.
+Hydra's own argument parser reads the command line; a run or a sweep goes through
+`qexp.api.launch.launch`, exactly what `qexp.api.run` and `qexp.api.sweep` call. What
+remains here is the terminal's share: the exit code, a refused command line as one error
+line, and a sweep's table and failed points at its end. Hydra's informational flags
+(`--help`, `--hydra-help`, `--cfg`, `--info`, shell completion) and its `--config-path`
+and `--experimental-rerun` go to Hydra itself, with the same task function.
 """
 
 from __future__ import annotations
 
 import gc
-import logging
+import os
 import sys
-from pathlib import Path
 
 import hydra
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
 
+from qexp.api.launch import _ACTIVE, CONF_DIR, CONFIG_NAME, VERSION_BASE, Launch, launch, task
 from qexp.callbacks import Console
-from qexp.cli import command, exit_now
+from qexp.cli import exit_now
 from qexp.config import selection
-from qexp.config.load import load
-from qexp.config.registry import register
 from qexp.console import error
-from qexp.constants import MANIFEST_FILE
-from qexp.errors import ConfigError, QexpError, RunInterrupted
-from qexp.run import runner
-from qexp.run.lock import RunInUse
-from qexp.store.run_folder import record_refusal
-from qexp.sweep import index, summary
-from qexp.sweep.record import LAST_SWEEP, PointOutcome, SweepEnd, note_finished
+from qexp.errors import ConfigError, InputRefused, QexpError, RunInterrupted
+from qexp.sweep import summary
+from qexp.sweep.record import LAST_SWEEP, SweepEnd
 
-log = logging.getLogger("qexp")
+__all__ = ["CONF_DIR", "cli", "main"]
+
+HYDRA_ONLY = ("help", "hydra_help", "cfg", "info", "shell_completion", "config_path")
 
 
-def _conf_dir() -> Path:
-    """conf/: inside the installed package (the wheel carries it), else the checkout's top level."""
-    here = Path(__file__).resolve().parent
-    installed = here / "conf"
-    return installed if installed.is_dir() else here.parents[1] / "conf"
+def main(argv: list[str] | None = None) -> int:
+    """Run `python -m qexp ARGV` (default: this process's arguments); the exit code."""
+    from hydra._internal.utils import get_args_parser
 
-
-CONF_DIR = _conf_dir()
-"""Absolute, so that Hydra finds it however and from wherever qexp is started."""
-register()
-
-_failed: list[QexpError] = []
-
-
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def _run_point(cfg: DictConfig) -> PointOutcome:
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
-    try:
-        hydra = HydraConfig.get()
-        point = hydra.job.num if hydra.mode == RunMode.MULTIRUN else None
-        report = runner.run(load(cfg), run_dir, OmegaConf.to_yaml(cfg, resolve=True), point)
-    except RunInterrupted as exc:
-        log.error("%s", exc)
-        _failed.append(exc)
-        note_finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
-        raise KeyboardInterrupt from None  # stop the whole sweep, not just this point
-    except QexpError as exc:
-        log.error("%s", exc)
-        _failed.append(exc)
-        if not (run_dir / MANIFEST_FILE).exists() and not isinstance(exc, RunInUse):
-            record_refusal(run_dir, exc)  # nothing was planned: status and resume say so
-        return _finished(run_dir, PointOutcome(exc.exit_code, str(exc)))
-    print(runner.summary(report), flush=True)
-    return _finished(run_dir, PointOutcome())
-
-
-def _finished(run_dir: Path, outcome: PointOutcome) -> PointOutcome:
-    """A single run into a sweep's folder (resume runs a missing point so) records itself."""
-    if HydraConfig.get().mode == RunMode.RUN:
-        note_finished(run_dir, outcome)
-    return outcome
-
-
-def main() -> int:
-    sys.argv[1:] = selection.expand(sys.argv[1:])  # primitive=[sampler,estimator]
+    given = sys.argv[1:] if argv is None else list(argv)
+    args = get_args_parser().parse_args(given)
     # What the imports made lives as long as the process: out of the garbage collector's
     # way, whose full collections walked it several times a run (a third of a second).
     gc.freeze()
+    if any(getattr(args, name, None) for name in (*HYDRA_ONLY, "experimental_rerun")):
+        return _through_hydra(given)
     try:
-        _run_point()
-    except KeyboardInterrupt:
-        if not any(isinstance(exc, RunInterrupted) for exc in _failed):
+        done = launch(
+            args.overrides,
+            multirun=args.multirun,
+            config_dir=args.config_dir,
+            config_name=args.config_name or CONFIG_NAME,
+        )
+    except QexpError as exc:  # refused before any run started: nothing was written
+        if isinstance(exc, InputRefused) and os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        error(str(exc))
+        return exc.exit_code
+    return _exit_code(done)
+
+
+def _exit_code(done: Launch) -> int:
+    if done.ctrl_c:
+        if done.interrupted is None:
             error("interrupted before any job was submitted")
         return RunInterrupted.exit_code
-    except SystemExit as exc:  # Hydra refused the command line, and said why on stderr
-        if exc.code == 1 and not Console.accepted:
-            return ConfigError.exit_code
-        raise
-    if LAST_SWEEP:
-        return _sweep_end(LAST_SWEEP[0])
-    return max((exc.exit_code for exc in _failed), default=0)
+    if done.sweep is not None:
+        return _sweep_end(done.sweep)
+    return done.exit_code
 
 
 def _sweep_end(end: SweepEnd) -> int:
     """The sweep's table on stdout, each failed point's own message on stderr."""
     if end.dry_run_exit_code is not None:
         return end.dry_run_exit_code
-    records = index.read(end.sweep_dir) or []
-    views = summary.point_views(end.sweep_dir, records)
-    print(summary.render(views), flush=True)
-    failed = [v for v in views if not v.done]
-    if failed:
-        lines = [f"{len(failed)} sweep point(s) failed:"]
-        for view in failed:
-            why = view.error or f"{view.state} (see {command('status', view.folder)})"
-            lines.append(f"point {view.number} ({view.folder}): {why.splitlines()[0]}")
-        lines.append(f"resume with: {command('resume', end.sweep_dir)}")
-        error("\n".join(lines))
-    return summary.exit_code(views)
+    table, failure, code = summary.ending(end.sweep_dir)
+    print(table, flush=True)
+    if failure:
+        error(failure)
+    return code
+
+
+@hydra.main(version_base=VERSION_BASE, config_path=str(CONF_DIR), config_name=CONFIG_NAME)
+def _hydra_main(cfg: object) -> object:
+    return task(cfg)  # type: ignore[arg-type]
+
+
+def _through_hydra(given: list[str]) -> int:
+    """Hydra's own handling of the command line (its flags print and exit)."""
+    sys.argv[1:] = selection.expand(given)
+    done = Launch(multirun="-m" in given or "--multirun" in given)
+    _ACTIVE.append(done)
+    try:
+        LAST_SWEEP.clear()
+        _hydra_main()
+    except KeyboardInterrupt:
+        done.ctrl_c = True
+    except SystemExit as exc:  # Hydra refused the command line, and said why on stderr
+        if exc.code == 1 and not Console.accepted:
+            return ConfigError.exit_code
+        raise
+    finally:
+        _ACTIVE.remove(done)
+    done.sweep = LAST_SWEEP[0] if LAST_SWEEP else None
+    return _exit_code(done)
 
 
 def cli() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -9,6 +10,9 @@ class QexpError(Exception):
     """An error a user can act on: printed as one message, never as a traceback."""
 
     exit_code = 1
+    folder: Path | None = None
+    """The run or sweep folder the error happened in, when one exists (set by `qexp.api`,
+    so that a caller can open, inspect or resume what was kept)."""
 
 
 class ConfigError(QexpError):
@@ -31,6 +35,18 @@ class ConfigError(QexpError):
         return (type(self), (self.key, self.value, self.allowed, self.fix))
 
 
+class InputRefused(ConfigError):
+    """A command line Hydra refused (unknown key, wrong type, missing choice): Hydra's own
+    message, with the key it names."""
+
+    def __init__(self, key: str, value: Any, message: str) -> None:
+        self.key, self.value, self.allowed, self.fix = key, value, message, None
+        Exception.__init__(self, message)
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.key, self.value, self.allowed))
+
+
 class RunError(QexpError):
     """The run started but did not finish completely (failed, cancelled or interrupted jobs)."""
 
@@ -43,3 +59,11 @@ class RunInterrupted(RunError):
     """Ctrl-C: what arrived is kept; the message says how to resume."""
 
     exit_code = 130
+
+
+class SweepFailed(RunError):
+    """A sweep ended with points not done; each point's own error is in its folder."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -669,6 +669,35 @@ def plain_value(value: Any) -> Any:
     return value
 
 
+def renderables(
+    path: Path, circuits: int = MAX_CIRCUITS, outcomes: int = MAX_OUTCOMES
+) -> list[Any]:
+    """What `qexp.show PATH` prints, as rich renderables (a terminal's or a notebook's)."""
+    folders = run_dirs(path)
+    if not folders:
+        raise QexpError(f"{path}: no run folder here (expected .hydra/ or manifest.json)")
+    views = [read_run(folder) for folder in folders]
+    points = sweep_points(path)
+    is_sweep = points is not None or folders[0] != path
+    shown: list[Any] = []
+    if is_sweep:
+        swept = swept_keys(views)
+        title = Text(f"sweep {path}: {len(folders)} point folder(s)", style="bold")
+        if points is not None and len(points) > len(folders):
+            title.append(f", {len(points) - len(folders)} point(s) never started", style="yellow")
+        shown += [title, sweep_table(views, swept), Text()]
+    for position, view in enumerate(views):
+        if is_sweep and position >= MAX_POINT_DETAILS:
+            shown.append(
+                f"... details of {len(views) - position} more point(s): each point's "
+                f"folder shows its own, e.g. `{command('show', view.run_dir)}`"
+            )
+            break
+        heading = f"point {view.run_dir.name}" if is_sweep else "run"
+        shown.append(run_panel(view, heading, circuits, outcomes))
+    return shown
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=command("show"), description=__doc__)
     parser.add_argument("dir", type=Path, help="a run folder or a multirun (sweep) folder")
@@ -681,30 +710,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging()
     console = Console(width=max(120, Console().width))
-    folders = run_dirs(args.dir)
-    if not folders:
-        log.error("%s: no run folder here (expected .hydra/ or manifest.json)", args.dir)
+    try:
+        shown = renderables(args.dir, args.circuits, args.outcomes)
+    except QexpError as exc:
+        log.error("%s", exc)
         return 1
-    views = [read_run(folder) for folder in folders]
-    points = sweep_points(args.dir)
-    is_sweep = points is not None or folders[0] != args.dir
-    if is_sweep:
-        swept = swept_keys(views)
-        title = Text(f"sweep {args.dir}: {len(folders)} point folder(s)", style="bold")
-        if points is not None and len(points) > len(folders):
-            title.append(f", {len(points) - len(folders)} point(s) never started", style="yellow")
-        console.print(title)
-        console.print(sweep_table(views, swept))
-        console.print()
-    for position, view in enumerate(views):
-        if is_sweep and position >= MAX_POINT_DETAILS:
-            console.print(
-                f"... details of {len(views) - position} more point(s): each point's "
-                f"folder shows its own, e.g. `{command('show', view.run_dir)}`"
-            )
-            break
-        heading = f"point {view.run_dir.name}" if is_sweep else "run"
-        console.print(run_panel(view, heading, args.circuits, args.outcomes))
+    for renderable in shown:
+        console.print(renderable)
     return 0
 
 

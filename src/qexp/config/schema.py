@@ -77,7 +77,8 @@ class RunConfig:
     poll_interval: float | None = None
     """Seconds between status polls; unset: 0.02 locally, 5 on IBM hardware."""
     progress: str = "auto"
-    """auto (a bar on a terminal, log lines otherwise), bar, log or off."""
+    """auto (a bar on a terminal or in a Jupyter notebook, log lines otherwise), bar, log
+    or off. `quiet=True` in `qexp.api` turns it off whatever it says."""
     dry_run: bool = False
     """Check and plan everything, print the jobs and their executions, submit nothing."""
     max_execution_time: int | None = None

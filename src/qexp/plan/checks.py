@@ -73,6 +73,8 @@ def validate(cfg: Any, primitives: Sequence[str], catalog: Sequence[CircuitInfo]
                 "set check.outcomes=[000,111]",
             )
         _check_outcomes(cfg.outcomes or [], catalog)
+    elif cfg.name == "max_std":
+        pass  # its value range is the schema's (qexp.config.check); it fits by FITS above
     elif cfg.name == "custom":
         fn = _custom_function(cfg._target_)
         try:

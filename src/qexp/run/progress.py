@@ -1,14 +1,40 @@
-"""What the user sees while jobs run: a rich bar on a terminal, log lines otherwise."""
+"""What the user sees while jobs run: a rich bar on a terminal or in a Jupyter notebook,
+log lines otherwise, nothing when the caller asked for quiet (`silenced`)."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import logging
 import sys
 import time
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
 log = logging.getLogger("qexp")
+
+_SILENCED: list[bool] = []
+
+
+@contextlib.contextmanager
+def silenced() -> Iterator[None]:
+    """No progress at all while inside, whatever `run.progress` says (the API's quiet)."""
+    _SILENCED.append(True)
+    try:
+        yield
+    finally:
+        _SILENCED.pop()
+
+
+def in_notebook() -> bool:
+    """A Jupyter kernel runs this, and can show rich's live display (through ipywidgets)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    return (
+        type(shell).__name__ == "ZMQInteractiveShell"
+        and importlib.util.find_spec("ipywidgets") is not None
+    )
 
 
 class Progress:
@@ -19,8 +45,8 @@ class Progress:
         self.counts = {"submitted": 0, "done": done, "failed": 0}  # done: before a resume
         self.started = time.monotonic()
         if mode == "auto":
-            mode = "bar" if sys.stderr.isatty() else "log"
-        self.mode = mode
+            mode = "bar" if sys.stderr.isatty() or in_notebook() else "log"
+        self.mode = "off" if _SILENCED else mode
         self._bar: Any = None
         self._task: Any = None
 

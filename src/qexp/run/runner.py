@@ -430,9 +430,12 @@ def _failure_message(report: RunReport, manifest: Manifest) -> str:
     return "\n".join(lines)
 
 
-def describe_plan(plan: RunPlan, limit: int = 10) -> str:
-    """The jobs a run would submit, with IBM's execution counts: the cost, known first."""
-    found = estimate.estimate(plan)
+def describe_plan(
+    plan: RunPlan, limit: int = 10, found: estimate.PlanEstimate | None = None
+) -> str:
+    """The jobs a run would submit, with IBM's execution counts: the cost, known first
+    (`found`: the plan's estimate, when the caller has it already)."""
+    found = estimate.estimate(plan) if found is None else found
     costs = found.executions_per_job
     lines = [
         f"qexp: dry run, nothing submitted: {plan.num_circuits} circuits in {len(plan.jobs)} "

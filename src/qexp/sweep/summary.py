@@ -12,6 +12,7 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qexp.cli import command
 from qexp.constants import MANIFEST_FILE
 from qexp.store import is_complete
 from qexp.store.bill import Spending, folders_spending
@@ -159,3 +160,19 @@ def summarize(sweep_dir: Path) -> tuple[str, int] | None:
         return None
     views = point_views(sweep_dir, records)
     return render(views), exit_code(views)
+
+
+def ending(sweep_dir: Path) -> tuple[str, str | None, int]:
+    """How a sweep ends: its table (stdout), each failed point's own message (stderr, None
+    when every point is done) and the exit code."""
+    views = point_views(sweep_dir, index.read(sweep_dir) or [])
+    failed = [v for v in views if not v.done]
+    message = None
+    if failed:
+        lines = [f"{len(failed)} sweep point(s) failed:"]
+        for view in failed:
+            why = view.error or f"{view.state} (see {command('status', view.folder)})"
+            lines.append(f"point {view.number} ({view.folder}): {why.splitlines()[0]}")
+        lines.append(f"resume with: {command('resume', sweep_dir)}")
+        message = "\n".join(lines)
+    return render(views), message, exit_code(views)
