@@ -24,9 +24,11 @@ is decoded), so a sweep of many runs loads in about the time h5py takes to open 
 Each row carries its metrics against the circuit's ideal answer (docs/metrics.md); per
 width, over circuits::
 
-    from qexp.results import metric_means, quantum_volume
+    from qexp.results import ghz_fidelity, metric_means, mirror_rb, quantum_volume
     quantum_volume(table)   # IBM's verdict per width, and how many circuits it rests on
     metric_means(table)     # each metric's mean per width, with its 95% interval
+    ghz_fidelity(table)     # GHZ state fidelity per width (circuits.parity=true)
+    mirror_rb(table)        # mirror RB's error per layer per width, fitted across depths
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from qiskit.primitives import PrimitiveResult, PubResult
 
+from qexp.analysis.aggregate import ghz_fidelity as ghz_fidelity  # re-exported
 from qexp.analysis.aggregate import metric_means as metric_means  # re-exported
+from qexp.analysis.aggregate import mirror_rb as mirror_rb  # re-exported
 from qexp.analysis.aggregate import quantum_volume as quantum_volume  # re-exported
 from qexp.cli import command
 from qexp.constants import HYDRA_DIR, JOBS_DIR, OVERRIDES_FILE
@@ -77,6 +81,7 @@ __all__ = [
     "export_counts_json",
     "export_table_csv",
     "format_indices",
+    "ghz_fidelity",
     "iter_circuits",
     "job_paths",
     "load_ideals",
@@ -84,6 +89,7 @@ __all__ = [
     "load_run",
     "load_table",
     "metric_means",
+    "mirror_rb",
     "quantum_volume",
     "read_jobs",
     "read_table_csv",
