@@ -168,11 +168,15 @@ def run(args: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> tu
     return elapsed, done.stderr
 
 
-def output(args: Sequence[str], cwd: Path, env: dict[str, str]) -> str:
-    """The standard output of a command that must succeed."""
-    return subprocess.run(
-        list(args), cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True, check=True
-    ).stdout
+def output(args: Sequence[str], cwd: Path, env: dict[str, str], missed_ok: bool = False) -> str:
+    """The standard output of a command that must succeed (`missed_ok`: or exit 1, a
+    benchmark's own verdict that its target was missed, which the table reports)."""
+    done = subprocess.run(
+        list(args), cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True
+    )
+    if done.returncode not in ((0, 1) if missed_ok else (0,)):
+        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
 
 
 def qexp_args(*overrides: str) -> list[str]:
@@ -254,8 +258,8 @@ def e2e(bench: Bench, backends: Sequence[str]) -> dict[str, Path]:
             f"{seconds(script_times)} [{spread(script_times)}], CPU {seconds(cpu['script'])}",
             f"{seconds(qexp_times)} [{spread(qexp_times)}], CPU {seconds(cpu['qexp'])}",
             f"{ratio:.2f}x",
-            "<= 0.7x",
-            ok=ratio <= 0.7,
+            "<= 0.5x",
+            ok=ratio <= 0.5,
         )
         cached(bench, backend, common, statistics.median(script_times))
     return last_runs
@@ -528,11 +532,12 @@ def load_sweep(bench: Bench) -> None:
     points, circuits = (3, 200) if bench.quick else (10, 1000)
     print(f"load: {points} points x {circuits} circuits, load {load()}")
     sizes = ["--points", str(points), "--circuits", str(circuits), "--per-job", "100"]
-    out = output(
-        [PY, str(HERE / "load_table.py"), *sizes, "--shots", "1000"], bench.work, bench.cold()
-    )
+    command = [PY, str(HERE / "load_table.py"), *sizes, "--shots", "1000"]
+    out = output(command, bench.work, bench.cold(), missed_ok=True)
     print("  " + out.strip().replace("\n", "\n  "))
     table = re.search(r"(\d+) rows: best (\d+) ms, median (\d+) ms", out)
+    if not table:
+        raise RuntimeError(f"load_table.py printed no timing:\n{out}")
     full = re.search(r"decodes QPY\): (\d+) ms", out)
     if table:
         median = int(table.group(3)) / 1000

@@ -456,6 +456,27 @@ def test_ctrl_c_on_cloud_jobs(tmp_path, presses):
         assert all(job.cancelled for job in jobs)
 
 
+@pytest.mark.parametrize("ids_durable", [True, False])
+def test_a_submission_waits_for_the_disk_only_where_its_job_id_outlives_the_process(
+    tmp_path, monkeypatch, ids_durable
+):
+    """A service's job id is flushed to the disk before the loop goes on (the only handle
+    on a paid job); a local job's is only renamed into place, and either way the ledger a
+    killed process leaves says what was submitted."""
+    from qexp.store import manifest as manifest_module
+
+    ledger = Manifest.create(tmp_path, [JobPlan(0, (0,))], {})
+    ledger.ids_durable = ids_durable
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    manifest_module.record_digests(ledger, 0, [0], ["d0"])
+    ledger.submitted(0, "job-0", "batch-0")
+    assert bool(synced) is ids_durable
+    assert Manifest.load(tmp_path).jobs[0].attempts[0].job_id == "job-0"
+    assert manifest_module.recorded_digests(tmp_path) == {0: "d0"}
+
+
 # --- a sweep folder ------------------------------------------------------------------------
 @pytest.mark.slow
 def test_resume_a_sweep_finishes_damaged_and_never_started_points(cli, tmp_path):

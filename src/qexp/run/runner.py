@@ -154,6 +154,7 @@ def execute(
     """Submit `todo` (and re-attach `attach`) in a Batch; raise RunError unless all is done."""
     started = time.monotonic() if started is None else started
     (run_dir / JOBS_DIR).mkdir(parents=True, exist_ok=True)
+    manifest.ids_durable = not plan.local
     writer = JobWriter(manifest, run_dir, lambda job: job_attrs(plan, job, config_yaml), plan.check)
     flaky.restore(plan.backend, manifest.info)
     transpiled = _TranspileCount()

@@ -107,6 +107,10 @@ class Manifest:
         """Each job's entry as written last, by job index: a transition re-encodes only
         the job it changed (the ledger is rewritten at every transition, and encoding
         every entry each time grew with the square of the jobs)."""
+        self.ids_durable = True
+        """Whether a submission waits until the ledger is on the disk. A service's job id
+        is the only handle on a paid job; a local job dies with its process, so its
+        submission needs only the rename (what a killed process leaves is whole)."""
 
     @classmethod
     def create(
@@ -197,7 +201,7 @@ class Manifest:
         job = self.jobs[index]
         job.attempts.append(Attempt(job_id=job_id, batch_id=batch_id, submitted=now()))
         job.status = "submitted"
-        self.save(changed=index)
+        self.save(durable=self.ids_durable, changed=index)
 
     def finished(
         self, index: int, status: str, error: str | None = None, cls: str | None = None
@@ -282,14 +286,16 @@ def what_resume_does(manifest: Manifest) -> str:
 def record_digests(
     manifest: Manifest, job_index: int, circuits: Sequence[int], digests: Sequence[str]
 ) -> None:
-    """Append the job's circuit digests to `circuits.jsonl` once, before it is submitted."""
+    """Append the job's circuit digests to `circuits.jsonl` once, before it is submitted
+    (on the disk first where the ledger's submissions are: `Manifest.ids_durable`)."""
     if job_index in manifest.recorded:
         return
     line = json.dumps({"job": job_index, "circuits": list(circuits), "digests": list(digests)})
     with open(manifest.run_dir / CIRCUITS_FILE, "a", encoding="utf-8") as handle:
         handle.write(line + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+        if manifest.ids_durable:
+            handle.flush()
+            os.fsync(handle.fileno())
     manifest.recorded.add(job_index)
 
 
