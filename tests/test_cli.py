@@ -114,3 +114,36 @@ def test_ibm_without_account_says_how_to_save_one(tmp_path):
     assert done.returncode == 2
     assert "save_account" in done.stderr + done.stdout
     assert not list(tmp_path.rglob("*.h5"))
+
+
+def test_each_sweep_point_is_what_it_would_be_run_alone(cli, tmp_path):
+    """Points that choose the same groups share one composition (`qexp.sweep.compose`):
+    each point's saved config and its results are still exactly a run of its own overrides
+    alone, and nothing of one point (its seed, its primitive's options) leaks into the next."""
+    import numpy as np
+
+    done = cli(
+        "-m",
+        "primitive=sampler,estimator",
+        "seed=3,4",
+        "circuits.num_qubits=3",
+        f"hydra.sweep.dir={tmp_path}/multi",
+    )
+    assert done.returncode == 0, done.stderr
+    points = sorted((p for p in (tmp_path / "multi").iterdir() if p.is_dir()), key=lambda p: p.name)
+    assert len(points) == 4
+    for point in points:
+        overrides = (point / ".hydra/overrides.yaml").read_text().splitlines()
+        args = [line.removeprefix("- ") for line in overrides]
+        alone = tmp_path / f"alone-{point.name}"
+        single = cli(*args, f"hydra.run.dir={alone}")
+        assert single.returncode == 0, single.stderr
+        for name in ("config.yaml", "overrides.yaml"):
+            assert (point / ".hydra" / name).read_text() == (alone / ".hydra" / name).read_text()
+        swept, own = load_run(point), load_run(alone)
+        assert len(swept) == len(own) > 0
+        for a, b in zip(swept, own, strict=True):
+            for field in a.data:
+                x, y = a.data[field], b.data[field]
+                x, y = (x.array, y.array) if hasattr(x, "array") else (x, y)
+                assert np.array_equal(x, y), (point.name, field)
