@@ -283,9 +283,12 @@ def test_retries_exhausted_exit_non_zero_with_finished_files_readable(cli, tmp_p
 
 # --- checks -----------------------------------------------------------------------------
 def test_failing_check_cancels_the_rest_and_exits_non_zero(cli, tmp_path):
+    """64 jobs, so that some are still queued when the first job's check stops the run
+    (local jobs end fast; a dozen could all end first)."""
+    widths = ",".join(["2,3,4,5"] * 16)
     done = cli(
         "backend=fake",
-        "circuits.num_qubits=[2,3,4,5,2,3,4,5,2,3,4,5]",
+        f"circuits.num_qubits=[{widths}]",
         "partition.max_circuits=1",
         "check=success_probability",
         "check.min=0.999",

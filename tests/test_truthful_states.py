@@ -150,10 +150,13 @@ def test_the_flaky_submission_count_goes_on_across_a_resume(cli, tmp_path):
 
 # --- a run stopped by a check says why ------------------------------------------------------
 def test_a_check_that_stops_the_run_is_named_by_status_and_show(cli, tmp_path):
+    """64 jobs: local jobs finish fast, and with 8 all of them could end before the first
+    job's check had stopped the run (then resume has nothing left to do, truthfully)."""
     run_dir = tmp_path / "run"
+    widths = ",".join(["2,3,4,5"] * 16)
     done = cli(
         "backend=fake",
-        "circuits.num_qubits=[2,3,4,5,2,3,4,5]",
+        f"circuits.num_qubits=[{widths}]",
         "partition.max_circuits=1",
         "check=success_probability",
         "check.min=0.999",
