@@ -292,9 +292,11 @@ except api.RunInterrupted as exc:
 
 def test_ctrl_c_keeps_what_arrived_and_raises_run_interrupted(tmp_path):
     """A notebook's interrupt is SIGINT to its kernel: the run stops submitting, keeps the
-    finished jobs, and raises RunInterrupted with its folder; resume finishes it."""
+    finished jobs, and raises RunInterrupted with its folder; resume finishes it. 64 jobs:
+    local jobs can outpace their writes, and with a dozen all of them sometimes arrived
+    before the interrupt was seen (the run then truthfully reads done)."""
     run_dir = tmp_path / "run"
-    slow = ("backend=fake", "circuits=random", "circuits.num_qubits=[3]", "circuits.count=12")
+    slow = ("backend=fake", "circuits=random", "circuits.num_qubits=[3]", "circuits.count=64")
     slow += ("partition.max_circuits=1", "primitive.shots=2000")
     proc = subprocess.Popen(
         [sys.executable, "-c", INTERRUPTED_SCRIPT, str(run_dir), *slow],
