@@ -256,6 +256,34 @@ def test_executor_round_trip_keeps_dataclass_metadata(tmp_path, backend):
     assert "ensemble_standard_error" in estimator_pub.data
 
 
+def _high_level_set_attrs(obj, values) -> None:
+    target = h5py.Dataset(obj) if isinstance(obj, h5py.h5d.DatasetID) else obj
+    for name, value in values.items():
+        target.attrs[name] = value
+
+
+def _high_level_dataset(group, name, data):
+    return group.create_dataset(name, data=data)
+
+
+@pytest.mark.parametrize("job", ["sampler_job", "estimator_job"])
+def test_job_files_are_the_bytes_h5py_high_level_api_writes(tmp_path, monkeypatch, request, job):
+    """Attributes and plain datasets go through h5py's low-level API for speed: the file is
+    byte for byte the one its high-level API writes (same types, same property lists)."""
+    from qexp.store import h5
+
+    pubs, result = request.getfixturevalue(job)
+    fast, slow = tmp_path / "fast.h5", tmp_path / "slow.h5"
+    attrs = {**_job_attrs(), "finished": "2026-12-05T00:00:00+00:00"}
+    write_pubs(fast, attrs=attrs, pubs=pubs, result=result)
+    monkeypatch.setattr(h5, "set_attrs", _high_level_set_attrs)
+    monkeypatch.setattr(h5, "plain_dataset", _high_level_dataset)
+    write_pubs(slow, attrs=attrs, pubs=pubs, result=result)
+    assert fast.read_bytes() == slow.read_bytes()
+    with h5py.File(fast) as f:
+        assert f.attrs["backend"] == attrs["backend"] and f["table"]["circuit_index"].size
+
+
 def test_readable_with_plain_h5py(tmp_path, sampler_job):
     """Version 2: one dataset per field across PUBs, offsets and widths as attributes."""
     pubs, result = sampler_job

@@ -182,6 +182,7 @@ class BatchLoop:
             finally:
                 with contextlib.suppress(Interrupted):
                     self._drain_writes()
+                self.manifest.flush()
                 for _, future in self.preparing.values():
                     future.cancel()
                 self._close_batch()
@@ -206,6 +207,7 @@ class BatchLoop:
                 self._next_collect = time.monotonic() + self.policy.poll_interval
                 self._collect()
                 self._read_due_bills()
+                self.manifest.write_due()
             progressed |= self._harvest_writes()
             if self._stop:
                 return self._stop

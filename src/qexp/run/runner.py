@@ -42,6 +42,8 @@ from qexp.text import format_indices
 log = logging.getLogger(__name__)
 
 LOCAL_POLL, CLOUD_POLL = 0.02, 5.0
+LOCAL_LEDGER_LAG = 0.5
+"""Seconds a local run's ledger may lag its jobs (`Manifest.lag`)."""
 
 
 @dataclass
@@ -155,6 +157,7 @@ def execute(
     started = time.monotonic() if started is None else started
     (run_dir / JOBS_DIR).mkdir(parents=True, exist_ok=True)
     manifest.ids_durable = not plan.local
+    manifest.lag = LOCAL_LEDGER_LAG if plan.local else 0.0
     writer = JobWriter(manifest, run_dir, lambda job: job_attrs(plan, job, config_yaml), plan.check)
     flaky.restore(plan.backend, manifest.info)
     transpiled = _TranspileCount()

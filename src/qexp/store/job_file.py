@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 import h5py
 import numpy as np
+from h5py.h5d import DatasetID
 from qiskit.primitives import BitArray, DataBin, PrimitiveResult, PubResult
 
 from qexp import metrics
@@ -35,7 +36,7 @@ from qexp.atomic import atomic_path
 from qexp.circuits.base import CircuitSpec
 from qexp.circuits.ideal import Ideal
 from qexp.constants import HDF5_SCHEMA_VERSION
-from qexp.store import rows
+from qexp.store import h5, rows
 from qexp.store.encoding import (
     CIRCUITS_DATASET,
     PlainEncoder,
@@ -124,13 +125,14 @@ def write_job(
     pub_results = list(result)
     with atomic_path(path) as tmp, h5py.File(tmp, "w", libver="latest") as f:
         _write_root_attrs(f, attrs)
-        f.attrs["num_pubs"] = len(records)
-        f.attrs["result_metadata_json"] = dumps_metadata(result.metadata)
+        h5.set_attrs(
+            f, {"num_pubs": len(records), "result_metadata_json": dumps_metadata(result.metadata)}
+        )
         qpy_ds = _bytes_dataset(f, CIRCUITS_DATASET, circuits_qpy)
-        qpy_ds.attrs["format"] = "qpy"
+        h5.set_attrs(qpy_ds, {"format": "qpy"})
         pubs = f.create_group(PUBS_GROUP)
-        pubs.create_dataset(
-            CIRCUIT_INDEX_DATASET, data=np.array([r.index for r in records], dtype=np.int64)
+        h5.plain_dataset(
+            pubs, CIRCUIT_INDEX_DATASET, np.array([r.index for r in records], dtype=np.int64)
         )
         info = [_pub_info(r, p) for r, p in zip(records, pub_results, strict=True)]
         _bytes_dataset(pubs, INFO_DATASET, json.dumps(info, cls=PlainEncoder).encode())
@@ -139,20 +141,16 @@ def write_job(
         _write_table(f.create_group(TABLE_GROUP), found.columns)
         if found.ideals:
             _write_ideals(f.create_group(IDEAL_GROUP), found.ideals)
-        f.attrs["complete"] = True
+        h5.set_attrs(f, {"complete": True})
 
 
 def _write_root_attrs(f: h5py.File, attrs: Mapping[str, Any]) -> None:
     for key, value in attrs.items():
-        if value is None:
-            continue  # None is stored as an absent attribute
-        if not isinstance(value, str | bool | int | float | np.generic):
+        if value is not None and not isinstance(value, str | bool | int | float | np.generic):
             raise TypeError(f"job attr {key}={value!r}: only str, bool, int, float or None")
-        f.attrs[key] = value
-    f.attrs["schema_version"] = HDF5_SCHEMA_VERSION
-    f.attrs["qexp_version"] = __version__
-    for name, value in package_versions().items():  # looked up once per process
-        f.attrs[name] = value
+    given = {key: value for key, value in attrs.items() if value is not None}  # None: absent
+    written = {"schema_version": HDF5_SCHEMA_VERSION, "qexp_version": __version__}
+    h5.set_attrs(f, {**given, **written, **package_versions()})  # versions: once per process
 
 
 @functools.cache
@@ -167,10 +165,10 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def _bytes_dataset(group: h5py.Group, name: str, data: bytes) -> h5py.Dataset:
+def _bytes_dataset(group: h5py.Group, name: str, data: bytes) -> h5py.Dataset | DatasetID:
     array = np.frombuffer(data, dtype=np.uint8)
     if not array.size:
-        return group.create_dataset(name, data=array)
+        return h5.plain_dataset(group, name, array)
     return group.create_dataset(name, data=array, chunks=(min(array.size, 1 << 16),), **_GZIP)
 
 
@@ -210,10 +208,10 @@ def _write_data(group: h5py.Group, results: Sequence[PubResult]) -> None:
             ds = _array_column(group, ds_name, values)
         else:  # anything else a DataBin may hold, as RuntimeEncoder JSON
             ds = _bytes_dataset(group, ds_name, dumps_metadata(values).encode())
-            ds.attrs["kind"] = "json"
-        ds.attrs["field"] = name
+            h5.set_attrs(ds, {"kind": "json"})
+        h5.set_attrs(ds, {"field": name})
         if len(holders) != len(results):
-            ds.attrs["pubs"] = np.array(holders, dtype=np.int64)
+            h5.set_attrs(ds, {"pubs": np.array(holders, dtype=np.int64)})
 
 
 def _bits_column(group: h5py.Group, name: str, values: list[BitArray]) -> h5py.Dataset:
@@ -227,10 +225,15 @@ def _bits_column(group: h5py.Group, name: str, values: list[BitArray]) -> h5py.D
         blocks.append(flat)
     data = np.concatenate(blocks) if blocks else np.zeros((0, width), dtype=np.uint8)
     ds = _array(group, name, data)
-    ds.attrs["kind"] = "BitArray"
-    ds.attrs["offsets"] = _offsets([len(b) for b in blocks])
-    ds.attrs["num_bits"] = np.array([v.num_bits for v in values], dtype=np.int64)
-    ds.attrs["shapes"] = json.dumps([list(v.array.shape[:-1]) for v in values])
+    h5.set_attrs(
+        ds,
+        {
+            "kind": "BitArray",
+            "offsets": _offsets([len(b) for b in blocks]),
+            "num_bits": np.array([v.num_bits for v in values], dtype=np.int64),
+            "shapes": json.dumps([list(v.array.shape[:-1]) for v in values]),
+        },
+    )
     return ds
 
 
@@ -243,16 +246,17 @@ def _array_column(group: h5py.Group, name: str, values: list[np.ndarray]) -> h5p
     """Numeric arrays of every PUB, flattened and concatenated, with each one's shape."""
     flat = [np.ascontiguousarray(v).reshape(-1) for v in values]
     ds = _array(group, name, np.concatenate(flat))
-    ds.attrs["kind"] = "ndarray"
-    ds.attrs["offsets"] = _offsets([a.size for a in flat])
-    ds.attrs["shapes"] = json.dumps([list(v.shape) for v in values])
+    shapes = json.dumps([list(v.shape) for v in values])
+    h5.set_attrs(
+        ds, {"kind": "ndarray", "offsets": _offsets([a.size for a in flat]), "shapes": shapes}
+    )
     return ds
 
 
-def _array(group: h5py.Group, name: str, data: np.ndarray) -> h5py.Dataset:
+def _array(group: h5py.Group, name: str, data: np.ndarray) -> h5py.Dataset | DatasetID:
     """A dataset, gzip-compressed and chunked unless it is empty."""
     if data.size == 0:
-        return group.create_dataset(name, data=data)
+        return h5.plain_dataset(group, name, data)
     return group.create_dataset(name, data=data, chunks=True, **_GZIP)
 
 
@@ -264,12 +268,14 @@ def _write_table(group: h5py.Group, columns: Mapping[str, list[Any]]) -> None:
     for name, column in columns.items():
         if name in rows.STRING_COLUMNS:
             data = np.array(["" if v is None else v for v in column], dtype=STR)
-            ds = group.create_dataset(name, data=data)
+            ds = h5.plain_dataset(group, name, data)
             if any(v is None for v in column):
-                ds.attrs["none"] = np.array([v is None for v in column])
-        else:
+                h5.set_attrs(ds, {"none": np.array([v is None for v in column])})
+        elif len(column) > 64:
             data = np.array([math.nan if v is None else v for v in column])
-            group.create_dataset(name, data=data, **(_GZIP if data.size > 64 else {}))
+            group.create_dataset(name, data=data, **_GZIP)
+        else:
+            h5.plain_dataset(group, name, np.array([math.nan if v is None else v for v in column]))
 
 
 def _write_ideals(group: h5py.Group, kept: Sequence[rows.KeptIdeal]) -> None:
@@ -288,8 +294,8 @@ def _write_ideals(group: h5py.Group, kept: Sequence[rows.KeptIdeal]) -> None:
         "support_fraction": np.array([i.support_fraction for i in ideals]),
     }
     for name, data in scalars.items():
-        group.create_dataset(name, data=data)
-    group.attrs["top_limit"] = IDEAL_TOP
+        h5.plain_dataset(group, name, data)
+    h5.set_attrs(group, {"top_limit": IDEAL_TOP})
     _ragged(group, "measured", [np.asarray(k.measured, dtype=float) for k in kept])
     top = [i.likeliest(IDEAL_TOP) for i in ideals]
     width = max(i.num_bits for i in ideals)
@@ -318,9 +324,11 @@ def _ascii(texts: Sequence[str], width: int = 0) -> np.ndarray:
 def _ragged(group: h5py.Group, name: str, blocks: Sequence[np.ndarray]) -> h5py.Dataset:
     """Blocks of varying length as one dataset, block i at `ds[offsets[i]:offsets[i + 1]]`."""
     data = np.concatenate(blocks) if blocks else np.zeros(0)
-    options = {**_GZIP, "shuffle": True} if data.size > 64 else {}
-    ds = group.create_dataset(name, data=data, **options)
-    ds.attrs["offsets"] = _offsets([len(b) for b in blocks])
+    if data.size > 64:
+        ds = group.create_dataset(name, data=data, **_GZIP, shuffle=True)
+    else:
+        ds = h5.plain_dataset(group, name, data)
+    h5.set_attrs(ds, {"offsets": _offsets([len(b) for b in blocks])})
     return ds
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -97,7 +98,7 @@ class JobEntry:
 
 
 class Manifest:
-    """In-memory ledger mirrored to `<run_dir>/manifest.json` on every change."""
+    """In-memory ledger mirrored to `<run_dir>/manifest.json` on every change (see `lag`)."""
 
     def __init__(self, path: Path, jobs: list[JobEntry], info: dict[str, Any]) -> None:
         self.path, self.jobs, self.info = path, jobs, info
@@ -111,6 +112,13 @@ class Manifest:
         """Whether a submission waits until the ledger is on the disk. A service's job id
         is the only handle on a paid job; a local job dies with its process, so its
         submission needs only the rename (what a killed process leaves is whole)."""
+        self.lag = 0.0
+        """Seconds a transition that need not be durable may wait to be written, folded
+        into the next write: a run of many fast local jobs would otherwise rewrite the
+        ledger twice per job. Resume trusts the job files, so a lagging ledger loses
+        nothing; `write_due` and `flush` bound the wait."""
+        self._written = 0.0
+        self._held = False
 
     @classmethod
     def create(
@@ -163,6 +171,26 @@ class Manifest:
             self._texts.clear()
         else:
             self._texts.pop(changed, None)
+        self._write(durable)
+
+    def _transition(self, index: int, durable: bool) -> None:
+        self._texts.pop(index, None)
+        if durable or time.monotonic() >= self._written + self.lag:
+            self._write(durable)
+        else:
+            self._held = True
+
+    def write_due(self) -> None:
+        """Write the transitions held back once they have waited `lag` seconds."""
+        if self._held and time.monotonic() >= self._written + self.lag:
+            self._write(durable=False)
+
+    def flush(self) -> None:
+        """Write the transitions held back, now."""
+        if self._held:
+            self._write(durable=False)
+
+    def _write(self, durable: bool) -> None:
         data = {
             **self.info,
             "schema_version": MANIFEST_SCHEMA_VERSION,
@@ -175,6 +203,7 @@ class Manifest:
         text = json.dumps(data, indent=1)[:-2]  # without the closing "\n}"
         jobs = "[\n" + ",\n".join(entries) + "\n ]" if entries else "[]"
         write_text(self.path, f'{text},\n "jobs": {jobs}\n}}\n', durable)
+        self._written, self._held = time.monotonic(), False
 
     def _text(self, job: JobEntry) -> str:
         """The job's entry as `json.dumps` of the whole ledger writes it (indent 1, at the
@@ -196,12 +225,12 @@ class Manifest:
     def counts(self) -> dict[str, int]:
         return {s: sum(job.status == s for job in self.jobs) for s in STATUSES}
 
-    # Transitions: each one saves, so the file on disk is never behind.
+    # Transitions: each one saves, so the file on disk is never behind (but for `lag`).
     def submitted(self, index: int, job_id: str | None, batch_id: str | None) -> None:
         job = self.jobs[index]
         job.attempts.append(Attempt(job_id=job_id, batch_id=batch_id, submitted=now()))
         job.status = "submitted"
-        self.save(durable=self.ids_durable, changed=index)
+        self._transition(index, durable=self.ids_durable)
 
     def finished(
         self, index: int, status: str, error: str | None = None, cls: str | None = None
@@ -210,11 +239,11 @@ class Manifest:
         if job.last is not None:
             job.last.finished, job.last.error, job.last.error_class = now(), error, cls
         job.status = status
-        self.save(durable=False, changed=index)
+        self._transition(index, durable=False)
 
     def set_status(self, index: int, status: str) -> None:
         self.jobs[index].status = status
-        self.save(durable=False, changed=index)
+        self._transition(index, durable=False)
 
     def set_estimates(self, estimates: dict[int, float]) -> None:
         """qexp's estimate of each priced job's QPU seconds, as the budget counted them."""
