@@ -480,6 +480,41 @@ def test_a_submission_waits_for_the_disk_only_where_its_job_id_outlives_the_proc
     assert manifest_module.recorded_digests(tmp_path) == {0: "d0"}
 
 
+def test_a_lagging_ledger_holds_transitions_for_at_most_its_lag_and_never_a_durable_one(
+    tmp_path,
+):
+    """A local run's ledger folds its transitions into a write every `lag` seconds (two
+    writes per job were most of a small job's cost in the loop); a submission that must be
+    durable, `write_due` after the lag and `flush` at the end write at once."""
+    ledger = Manifest.create(tmp_path, [JobPlan(0, (0,)), JobPlan(1, (1,))], {})
+    ledger.lag = 0.3
+
+    def on_disk() -> list[str]:
+        return [job.status for job in Manifest.load(tmp_path).jobs]
+
+    ledger.ids_durable = False
+    ledger.submitted(0, "local-0", None)
+    ledger.finished(0, "done")
+    ledger.write_due()
+    assert on_disk() == ["pending", "pending"]  # created a moment ago: held
+    time.sleep(0.35)
+    ledger.write_due()
+    assert on_disk() == ["done", "pending"]
+    ledger.submitted(1, "local-1", None)
+    assert on_disk() == ["done", "pending"]
+    ledger.flush()
+    assert on_disk() == ["done", "submitted"]
+    ledger.ids_durable = True
+    ledger.finished(1, "done")
+    ledger.set_status(0, "done")
+    assert on_disk() == ["done", "submitted"]
+    ledger.submitted(1, "job-1", None)  # a service's job id: written whatever the lag
+    assert (
+        on_disk() == ["done", "submitted"]
+        and Manifest.load(tmp_path).jobs[1].attempts[-1].job_id == "job-1"
+    )
+
+
 # --- a sweep folder ------------------------------------------------------------------------
 @pytest.mark.slow
 def test_resume_a_sweep_finishes_damaged_and_never_started_points(cli, tmp_path):
