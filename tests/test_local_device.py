@@ -33,6 +33,7 @@ from qexp.backends.local_device import (
     density_matrix_fits,
     local_device,
     needs_whole_device,
+    operations,
     restrict,
     simulation_method,
 )
@@ -158,6 +159,41 @@ def test_noise_on_some_qubits_is_the_full_models_on_those_qubits(device, qubit_s
         assert all(_same(got[k], expected[k]) for k in got)
         assert sub.basis_gates == full.basis_gates
         assert len(sub._custom_noise_passes) == len(full._custom_noise_passes)
+
+
+def test_a_run_takes_the_errors_of_the_gates_it_applies_only_and_the_same_bits(torino):
+    """Aer converts a whole model at every run: one for a run's circuits leaves out the
+    other gates' errors (FakeTorino's `rzz`, half of a five-qubit model), and since an
+    error on a gate no circuit applies is never drawn, the bits do not change."""
+    fake, _, isa = torino
+    qubits = active_qubits(isa[0])
+    run = restrict(isa[0], qubits)
+    names = operations([run])
+    assert names is not None and "cz" in names and "rzz" not in names
+    noise = LocalDevice(fake).noise
+    every, only = noise.for_qubits(qubits), noise.for_qubits(qubits, names)
+
+    def gates(model) -> set[str]:
+        return {
+            op for e in model.to_dict()["errors"] if e["type"] == "qerror" for op in e["operations"]
+        }
+
+    assert "rzz" in gates(every) and gates(only) == gates(every) & names
+    assert len(only._custom_noise_passes) == len(every._custom_noise_passes)
+    assert noise.built == [qubits]
+    bits = [
+        AerSimulator()
+        .run(run, noise_model=m, method="density_matrix", shots=2000, seed_simulator=5, memory=True)
+        .result()
+        .get_memory()
+        for m in (every, only)
+    ]
+    assert bits[0] == bits[1]
+    dynamic = QuantumCircuit(1, 1)
+    dynamic.measure(0, 0)
+    with dynamic.if_test((dynamic.clbits[0], 1)):
+        dynamic.x(0)
+    assert operations([dynamic]) is None  # control flow: gates inside it are not counted
 
 
 def test_delays_relax_as_on_the_full_device(manila):
@@ -438,7 +474,8 @@ def test_sampler_in_a_batch_is_reproducible_and_builds_noise_once(torino, monkey
     touched = set().union(*(active_qubits(c) for c in isa[:2]))
     assert set().union(*device.noise.built) == touched
     inside = sorted((g.gate, tuple(g.qubits)) for g in fake.properties().gates)
-    inside = [(name, on) for name, on in inside if set(on) <= touched]
+    applied = set().union(*(c.count_ops() for c in isa[:2]))  # and only the gates applied
+    inside = [(name, on) for name, on in inside if set(on) <= touched and name in applied]
     assert len(built) == len(inside)  # gates handed to Aer's recipe, over all its calls
     assert sorted(device.noise.gate_errors_built) == inside
     assert len(inside) < len(fake.properties().gates) / 10

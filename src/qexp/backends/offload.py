@@ -44,11 +44,15 @@ class Unavailable(Exception):
 class NoiseSource(Protocol):
     """A device's noise by physical qubits (`qexp.backends.local_device.DeviceNoise`)."""
 
-    def for_qubits(self, qubits: tuple[int, ...]) -> Any: ...
+    def for_qubits(self, qubits: tuple[int, ...], operations: frozenset[str] | None) -> Any: ...
 
+
+Noise = tuple[NoiseSource, tuple[int, ...], frozenset[str] | None]
+"""A device's noise, the qubits whose model a run takes, and the instructions it applies."""
 
 NOISE_QUBITS = "qexp_noise_qubits"
-"""The run option naming the qubits whose noise a worker takes from its own device noise."""
+"""The run option naming the qubits whose noise a worker takes from its own device noise,
+and the instructions the run applies (`NoiseSource.for_qubits`)."""
 
 
 def run_aer(
@@ -57,27 +61,28 @@ def run_aer(
     options: dict[str, Any],
     offload: Offload | None,
     local: AerSimulator,
-    noise: tuple[NoiseSource, tuple[int, ...]] | None = None,
+    noise: Noise | None = None,
 ) -> Result:
     """`local.run(circuits, parameter_binds, **options).result()`, in a worker when it can.
 
-    `noise`: the device's noise and the qubits whose model the run takes. A worker builds
-    and keeps that model from its own copy of the device's noise (`use_device_noise`), so
-    a job sends its circuits and options, never a noise model (about 1 MB pickled, and as
-    much again to unpickle, for every job of a large fake device).
+    `noise`: the device's noise, the qubits whose model the run takes and the instructions
+    it applies (`Noise`). A worker builds and keeps that model from its own copy of the
+    device's noise (`use_device_noise`), so a job sends its circuits and options, never a
+    noise model (about 1 MB pickled, and as much again to unpickle, for every job of a
+    large fake device).
     """
     if offload is not None and parameter_binds is None:
         try:
             buffer = io.BytesIO()
             qpy.dump(circuits, buffer)
-            sent = options if noise is None else {**options, NOISE_QUBITS: noise[1]}
+            sent = options if noise is None else {**options, NOISE_QUBITS: noise[1:]}
             return offload(buffer.getvalue(), sent)
         except Unavailable as exc:  # the simulation's own errors are raised as they are
             log.debug("simulating in this process: %s", exc)
         except (QpyError, TypeError, ValueError) as exc:  # e.g. metadata JSON cannot hold
             log.debug("simulating in this process, QPY cannot write the circuits: %s", exc)
     if noise is not None:
-        options = {**options, "noise_model": noise[0].for_qubits(noise[1])}
+        options = {**options, "noise_model": noise[0].for_qubits(noise[1], noise[2])}
     return local.run(circuits, parameter_binds=parameter_binds, **options).result()
 
 
@@ -100,8 +105,8 @@ def simulate(circuits_qpy: bytes, options: dict[str, Any]) -> Result:
         if _device_noise is None:
             raise Unavailable("this worker holds no device noise")
         options = dict(options)
-        qubits = tuple(options.pop(NOISE_QUBITS))
-        options["noise_model"] = _device_noise.for_qubits(qubits)
+        qubits, names = options.pop(NOISE_QUBITS)
+        options["noise_model"] = _device_noise.for_qubits(tuple(qubits), names)
     circuits = qpy.load(io.BytesIO(circuits_qpy))
     # One thread: the pool is the parallelism (one worker per core), and Aer's threads in
     # each worker would only spin against the other workers'. Bits do not depend on it.
