@@ -41,16 +41,23 @@ def test_partitions_prepared_and_simulated_in_workers_give_the_bits_of_one_proce
     tmp_path, monkeypatch, backend
 ):
     """Each circuit is transpiled alone by one seeded pass manager, and each Aer run gets
-    its seed in its options, wherever they run."""
+    its seed in its options, wherever they run; the workers write the job files too."""
     offloaded = []
-    simulate = prepare.Preparer.simulate
+    simulate, call = prepare.Preparer.simulate, prepare.Preparer.call
+    called: list[str] = []
 
     def counted(self, circuits_qpy, options):
         result = simulate(self, circuits_qpy, options)
         offloaded.append(result.metadata["qexp_pid"] != os.getpid())
         return result
 
+    def spied(self, fn, *args, **kwargs):
+        result = call(self, fn, *args, **kwargs)  # raises where no worker can take it
+        called.append(fn.__name__)
+        return result
+
     monkeypatch.setattr(prepare.Preparer, "simulate", counted)
+    monkeypatch.setattr(prepare.Preparer, "call", spied)
     common = (
         backend,
         "circuits=random",
@@ -63,8 +70,10 @@ def test_partitions_prepared_and_simulated_in_workers_give_the_bits_of_one_proce
         "seed=11",
     )
     in_process = run_config(tmp_path / "in_process", *common, "transpile.workers=0")
+    assert "write_job" not in called
     in_workers = run_config(tmp_path / "in_workers", *common, "transpile.workers=2")
     assert len(offloaded) >= 3 and all(offloaded)  # every job's Aer runs, in a worker
+    assert called.count("write_job") == 3  # and every job file
     assert in_process.jobs == in_workers.jobs == {**in_workers.jobs, "done": 3}
     digests = [
         (path / "circuits.jsonl").read_text().splitlines()
@@ -75,6 +84,26 @@ def test_partitions_prepared_and_simulated_in_workers_give_the_bits_of_one_proce
         load_run(tmp_path / "in_process"), load_run(tmp_path / "in_workers"), strict=True
     ):
         assert np.array_equal(a.data.meas.array, b.data.meas.array)
+
+
+def test_a_job_file_no_worker_can_take_is_written_here(tmp_path, monkeypatch):
+    """A pool gone or shut down while results still arrive: the writer thread, which still
+    holds the result, writes the file itself."""
+    from qexp.backends.offload import Unavailable
+    from qexp.store import job_file
+
+    call = prepare.Preparer.call
+
+    def refusing(self, fn, *args, **kwargs):
+        if fn is job_file.write_job:
+            raise Unavailable("the workers are gone")
+        return call(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(prepare.Preparer, "call", refusing)
+    overrides = ("circuits=random", "circuits.count=40", "partition.max_circuits=20")
+    report = run_config(tmp_path / "run", *overrides, "transpile.workers=2")
+    assert report.jobs["done"] == 2
+    assert sum(r.data.meas.num_shots for r in load_run(tmp_path / "run")) == 40 * 1024
 
 
 def test_partitions_take_what_the_survey_found_only_for_the_text_it_read(tmp_path):

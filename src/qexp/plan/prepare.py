@@ -30,9 +30,9 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, CancelledError, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import scipy.linalg  # noqa: F401  (its BLAS threads start now: see _LIBRARY_THREADS)
 from qiskit import QuantumCircuit, qpy
@@ -50,6 +50,8 @@ from qexp.plan import primitives, transpile
 from qexp.plan.partition import JobPlan
 from qexp.plan.transpile_cache import TranspileCache
 from qexp.store import PubRecord, dump_circuits
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -234,19 +236,28 @@ class Preparer:
         """One Aer run in a worker process (`qexp.backends.offload`); blocks until it is done."""
         from qexp.backends import offload
 
+        return self.call(offload.simulate, circuits_qpy, options)
+
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`fn(*args, **kwargs)` in a worker process; blocks until it is done. Raises
+        `qexp.backends.offload.Unavailable` where no worker can take it (no pool, a pool
+        gone or shut down, arguments that cannot be sent): the caller then runs it itself.
+        What `fn` raises is raised as it is."""
+        from qexp.backends.offload import Unavailable
+
         pool = self.pool
         if pool is None:
-            raise offload.Unavailable("no worker processes")
+            raise Unavailable("no worker processes")
         try:
-            future = pool.submit(offload.simulate, circuits_qpy, options)
+            future = pool.submit(fn, *args, **kwargs)
         except (BrokenExecutor, RuntimeError, EOFError, ConnectionError) as exc:
-            raise offload.Unavailable(f"the workers are gone: {exc}") from exc
+            raise Unavailable(f"the workers are gone: {exc}") from exc
         try:
             return future.result()
-        except BrokenExecutor as exc:
-            raise offload.Unavailable(f"the workers are gone: {exc}") from exc
-        except pickle.PicklingError as exc:  # the run's options cannot be sent
-            raise offload.Unavailable(f"the run cannot be sent: {exc}") from exc
+        except (BrokenExecutor, CancelledError) as exc:
+            raise Unavailable(f"the workers are gone: {exc!r}") from exc
+        except pickle.PicklingError as exc:
+            raise Unavailable(f"the call cannot be sent: {exc}") from exc
 
     @property
     def lookahead(self) -> int:

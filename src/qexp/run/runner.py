@@ -158,7 +158,13 @@ def execute(
     (run_dir / JOBS_DIR).mkdir(parents=True, exist_ok=True)
     manifest.ids_durable = not plan.local
     manifest.lag = LOCAL_LEDGER_LAG if plan.local else 0.0
-    writer = JobWriter(manifest, run_dir, lambda job: job_attrs(plan, job, config_yaml), plan.check)
+    writer = JobWriter(
+        manifest,
+        run_dir,
+        lambda job: job_attrs(plan, job, config_yaml),
+        plan.check,
+        elsewhere=plan.preparer.call if plan.preparer.pool is not None else None,
+    )
     flaky.restore(plan.backend, manifest.info)
     transpiled = _TranspileCount()
     done_before = manifest.counts()["done"]

@@ -4,10 +4,18 @@ A result is written (atomically) the moment the loop hands it over, before the j
 runs and before the manifest calls the job done; the loop meanwhile keeps polling and
 submitting. When a run ends for any reason, every result already handed over is written
 before the run returns.
+
+Where the run has worker processes, a worker writes the file while the writer thread waits
+for it. HDF5 holds this process's GIL for all its work (about 18 ms per job file however
+small the job), and with many small jobs that work alone kept the loop, the runtime's job
+threads and the writer taking turns on one core. A worker that cannot take a file (the
+pool gone or shut down) leaves it to the writer thread, which still holds the result.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -15,12 +23,18 @@ from typing import Any
 
 from qiskit.primitives import PrimitiveResult
 
+from qexp.backends.offload import Unavailable
 from qexp.plan.checks import JobCheck
 from qexp.plan.partition import JobPlan
 from qexp.plan.prepare import PreparedJob
 from qexp.store import job_file
 from qexp.store.bill import FINAL
 from qexp.store.manifest import Attempt, Manifest, now
+
+log = logging.getLogger(__name__)
+
+WRITES_ELSEWHERE = 2
+"""Job files in the workers' hands at once: one per worker of a 2-core run keeps both busy."""
 
 
 class JobWriter:
@@ -32,11 +46,17 @@ class JobWriter:
         run_dir: Path,
         attrs: Callable[[JobPlan], dict[str, Any]],
         check: JobCheck | None,
+        elsewhere: Callable[..., Any] | None = None,
     ):
-        """`attrs(job)`: what the job's file says about its run and its primitive."""
+        """`attrs(job)`: what the job's file says about its run and its primitive.
+        `elsewhere(fn, *args, **kwargs)`: runs `fn` in a worker process
+        (`qexp.plan.prepare.Preparer.call`)."""
         self.manifest, self.run_dir, self.attrs = manifest, run_dir, attrs
-        self.check = check
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qexp-writer")
+        self.check, self.elsewhere = check, elsewhere
+        threads = 1 if elsewhere is None else WRITES_ELSEWHERE
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="qexp-writer")
+        self._checking = threading.Lock()
+        """Checks run one at a time, as a user's check may assume."""
 
     def write(
         self, job: JobPlan, prepared: PreparedJob, runtime_job: Any, result: PrimitiveResult
@@ -60,17 +80,24 @@ class JobWriter:
     def _write(
         self, path: Path, attrs: dict[str, Any], prepared: PreparedJob, result: PrimitiveResult
     ) -> str | None:
-        job_file.write_job(
-            path,
-            attrs={**attrs, "finished": now()},
-            records=prepared.records,
-            circuits_qpy=prepared.circuits_qpy,
-            result=result,
-        )
+        written = {
+            "attrs": {**attrs, "finished": now()},
+            "records": prepared.records,
+            "circuits_qpy": prepared.circuits_qpy,
+            "result": result,
+        }
+        try:
+            if self.elsewhere is None:
+                raise Unavailable("no worker processes")
+            self.elsewhere(job_file.write_job, path, **written)
+        except Unavailable as exc:
+            log.debug("job file %s written in this process: %s", path.name, exc)
+            job_file.write_job(path, **written)
         if self.check is None or not self.check.applies_to(attrs["primitive"]):
             return None
         try:
-            verdict = self.check.verdict(result, prepared.records, prepared.circuits_qpy)
+            with self._checking:
+                verdict = self.check.verdict(result, prepared.records, prepared.circuits_qpy)
         except Exception as exc:  # a user's check that crashes fails, it does not crash qexp
             return f"the check raised {type(exc).__name__}: {exc}"
         return None if verdict.ok else verdict.message
