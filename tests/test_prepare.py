@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 
@@ -70,10 +71,10 @@ def test_partitions_prepared_and_simulated_in_workers_give_the_bits_of_one_proce
         "seed=11",
     )
     in_process = run_config(tmp_path / "in_process", *common, "transpile.workers=0")
-    assert "write_job" not in called
+    assert "_write_sent" not in called
     in_workers = run_config(tmp_path / "in_workers", *common, "transpile.workers=2")
     assert len(offloaded) >= 3 and all(offloaded)  # every job's Aer runs, in a worker
-    assert called.count("write_job") == 3  # and every job file
+    assert called.count("_write_sent") == 3  # and every job file
     assert in_process.jobs == in_workers.jobs == {**in_workers.jobs, "done": 3}
     digests = [
         (path / "circuits.jsonl").read_text().splitlines()
@@ -90,12 +91,12 @@ def test_a_job_file_no_worker_can_take_is_written_here(tmp_path, monkeypatch):
     """A pool gone or shut down while results still arrive: the writer thread, which still
     holds the result, writes the file itself."""
     from qexp.backends.offload import Unavailable
-    from qexp.store import job_file
+    from qexp.run import writer
 
     call = prepare.Preparer.call
 
     def refusing(self, fn, *args, **kwargs):
-        if fn is job_file.write_job:
+        if fn is writer._write_sent:
             raise Unavailable("the workers are gone")
         return call(self, fn, *args, **kwargs)
 
@@ -104,6 +105,32 @@ def test_a_job_file_no_worker_can_take_is_written_here(tmp_path, monkeypatch):
     report = run_config(tmp_path / "run", *overrides, "transpile.workers=2")
     assert report.jobs["done"] == 2
     assert sum(r.data.meas.num_shots for r in load_run(tmp_path / "run")) == 40 * 1024
+
+
+def test_a_result_pickle_cannot_send_to_a_worker_is_written_here(tmp_path, monkeypatch):
+    """A primitive's metadata may hold what pickle cannot write (the job file's JSON keeps
+    dataclasses): the file is written by the writer thread, not failed."""
+    from dataclasses import dataclass
+
+    from qexp.run import writer
+    from qexp.store import read_job
+
+    @dataclass
+    class Note:  # defined here: pickle cannot find it by name
+        text: str = "kept"
+
+    write = writer.JobWriter.write
+
+    def noted(self, job, prepared, runtime_job, result):
+        result.metadata["note"] = Note()
+        return write(self, job, prepared, runtime_job, result)
+
+    monkeypatch.setattr(writer.JobWriter, "write", noted)
+    overrides = ("circuits=random", "circuits.count=40", "partition.max_circuits=20")
+    report = run_config(tmp_path / "run", *overrides, "transpile.workers=2")
+    assert report.jobs["done"] == 2
+    for path in sorted((tmp_path / "run" / "jobs").glob("*.h5")):
+        assert "kept" in json.dumps(read_job(path).result.metadata["note"], default=vars)
 
 
 def test_partitions_take_what_the_survey_found_only_for_the_text_it_read(tmp_path):

@@ -15,6 +15,7 @@ pool gone or shut down) leaves it to the writer thread, which still holds the re
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -89,7 +90,7 @@ class JobWriter:
         try:
             if self.elsewhere is None:
                 raise Unavailable("no worker processes")
-            self.elsewhere(job_file.write_job, path, **written)
+            self.elsewhere(_write_sent, _sendable(path, written))
         except Unavailable as exc:
             log.debug("job file %s written in this process: %s", path.name, exc)
             job_file.write_job(path, **written)
@@ -104,6 +105,22 @@ class JobWriter:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+
+
+def _sendable(path: Path, written: dict[str, Any]) -> bytes:
+    """`write_job`'s arguments pickled here, so that a result a worker cannot take (a
+    primitive's metadata holding something pickle cannot write) is known before it is sent,
+    apart from an error of the write itself."""
+    try:
+        return pickle.dumps((path, written), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        raise Unavailable(f"the result cannot be sent: {exc!r}") from exc
+
+
+def _write_sent(payload: bytes) -> None:
+    """In a worker process: `write_job` with the arguments `_sendable` pickled."""
+    path, written = pickle.loads(payload)
+    job_file.write_job(path, **written)
 
 
 def _bill_attrs(attempt: Attempt | None) -> dict[str, Any]:
