@@ -319,6 +319,27 @@ def test_ctrl_c_keeps_what_arrived_and_raises_run_interrupted(tmp_path):
     assert api.resume(run_dir, quiet=True).status == "done"
 
 
+def test_runs_started_in_the_same_second_each_get_a_folder_of_their_own(tmp_path, monkeypatch):
+    """Hydra's default folder is `outputs/DATE/TIME`: a run that finds it taken (another run
+    started that second, as a loop in a notebook does) takes `TIME-2`, `TIME-3`, ...,
+    and leaves the other folder as it was."""
+    import datetime
+
+    monkeypatch.chdir(tmp_path)
+    now = datetime.datetime.now()
+    taken = []
+    for second in range(30):  # every folder the run could be given
+        when = now + datetime.timedelta(seconds=second)
+        folder = tmp_path / "outputs" / f"{when:%Y-%m-%d}" / f"{when:%H-%M-%S}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "mine.txt").write_text("kept")
+        taken.append(folder)
+    run = api.run("circuits.num_qubits=[2]", quiet=True)
+    assert run.status == "done"
+    assert run.folder.name.endswith("-2") and run.folder.with_name(run.folder.name[:-2]) in taken
+    assert all(sorted(p.name for p in folder.iterdir()) == ["mine.txt"] for folder in taken)
+
+
 def emulator_overrides(emu) -> tuple[str, ...]:
     return (
         *emu.overrides,
