@@ -74,7 +74,8 @@ def run(
 ) -> Run:
     """Run one experiment, as `python -m qexp OVERRIDES` does; its `Run`.
 
-    `run_dir` is the folder (Hydra's `hydra.run.dir`; default `outputs/DATE/TIME`);
+    `run_dir` is the folder (Hydra's `hydra.run.dir`; default `outputs/DATE/TIME`, or
+    `TIME-2`, ... when another run took it);
     `config_dir` a folder of the user's own config files (`--config-dir`).
     """
     args = [*overrides, *_dir_override("hydra.run.dir", run_dir)]

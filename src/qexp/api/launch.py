@@ -137,10 +137,8 @@ def _named_run_dir(args: Sequence[str]) -> Path | None:
 
 def _check_fresh(run_dir: Path | None, key: str) -> None:
     """A new run never writes over another's jobs. Checked before Hydra runs for a folder
-    named on the command line, and again in the task for every folder: two runs started in
-    the same second get the same default folder (`outputs/DATE/TIME`), easily so from a
-    loop in a notebook (Hydra has then rewritten that folder's `.hydra/`, and resume
-    refuses the folder, naming what changed; the jobs and the manifest are kept)."""
+    named on the command line, and again in the task for every folder (the default one
+    is always new: `qexp.config.fresh`; a folder named with an interpolation may not be)."""
     if run_dir is not None and (run_dir / MANIFEST_FILE).exists():
         raise ConfigError(
             key,
