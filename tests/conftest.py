@@ -8,6 +8,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hydra import compose, initialize_config_dir
@@ -50,6 +51,21 @@ def write_pubs(path: Path, *, attrs: dict, pubs: list, result) -> None:
         circuits_qpy=dump_circuits([p.spec.circuit for p in pubs]),
         result=result,
     )
+
+
+def table_as_schema_2(f: Any) -> Any:
+    """Rewrite an open job file's table as schema 2 wrote it (one dataset per column, where
+    schema 3 keeps a block per dtype), to test the reading of older files; its table group."""
+    table = f["table"]
+    for name in list(table):
+        ds = table[name]
+        if ds.ndim == 2:
+            names, values = [str(n) for n in ds.attrs["columns"]], ds[()]
+            del table[name]
+            for column, data in zip(names, values, strict=True):
+                table.create_dataset(column, data=data)
+    f.attrs["schema_version"] = 2
+    return table
 
 
 def compose_config(*overrides: str) -> DictConfig:

@@ -16,7 +16,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from conftest import run_config
+from conftest import run_config, table_as_schema_2
 from qiskit import qpy
 from qiskit.quantum_info import Statevector
 from scipy.stats import binom, multinomial
@@ -191,7 +191,7 @@ def test_files_written_before_the_references_get_the_unclipped_fidelity(qv_run, 
     shutil.copytree(qv_run, old_run)
     for path in (old_run / "jobs").glob("job-*.h5"):
         with h5py.File(path, "r+") as f:
-            table = f["table"]
+            table = table_as_schema_2(f)
             for name in [n for n in table if n.endswith("_reference")]:
                 del table[name]
             clipped = np.clip(table["normalized_fidelity"][()], 0, 1)

@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 import qiskit
-from conftest import write_pubs
+from conftest import table_as_schema_2, write_pubs
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Parameter
 from qiskit.primitives import BitArray, DataBin, PrimitiveResult, PubResult, SamplerPubResult
@@ -32,6 +32,7 @@ from qexp.store import (
     is_complete,
     package_versions,
     read_job,
+    read_table,
 )
 
 SHOTS = 64
@@ -281,17 +282,47 @@ def test_job_files_are_the_bytes_h5py_high_level_api_writes(tmp_path, monkeypatc
     write_pubs(slow, attrs=attrs, pubs=pubs, result=result)
     assert fast.read_bytes() == slow.read_bytes()
     with h5py.File(fast) as f:
-        assert f.attrs["backend"] == attrs["backend"] and f["table"]["circuit_index"].size
+        assert f.attrs["backend"] == attrs["backend"] and f["table"]["int64"].size
+
+
+@pytest.mark.parametrize("job", ["sampler_job", "estimator_job"])
+def test_attributes_read_as_h5py_reads_them(tmp_path, request, job):
+    """`h5.get_attrs` gives every attribute of a job file (its root and every dataset's:
+    strings, numbers, bools, arrays of each) the value and type h5py's `attrs` gives."""
+    from qexp.store import h5
+
+    pubs, result = request.getfixturevalue(job)
+    path = tmp_path / "job.h5"
+    write_pubs(path, attrs=_job_attrs(), pubs=pubs, result=result)
+    with h5py.File(path) as f:
+        objects = [f]
+        f.visititems(lambda _, obj: objects.append(obj))
+        compared = 0
+        for obj in objects:
+            names = [*obj.attrs, "absent"]
+            found = h5.get_attrs(obj, names)
+            assert set(found) == set(obj.attrs)
+            for name, value in found.items():
+                want = obj.attrs[name]
+                assert type(value) is type(want)
+                if isinstance(want, np.ndarray):
+                    assert value.dtype == want.dtype
+                    np.testing.assert_array_equal(value, want)
+                else:
+                    assert value == want
+                compared += 1
+        assert compared > 30
 
 
 def test_readable_with_plain_h5py(tmp_path, sampler_job):
-    """Version 2: one dataset per field across PUBs, offsets and widths as attributes."""
+    """One dataset per field across PUBs, offsets and widths as attributes; the table's
+    numbers a block per dtype, a row per column (version 3)."""
     pubs, result = sampler_job
     path = tmp_path / job_file_name(0)
     write_pubs(path, attrs=_job_attrs(), pubs=pubs, result=result)
 
     with h5py.File(path, "r") as f:  # no qexp, no qiskit below
-        assert f.attrs["schema_version"] == HDF5_SCHEMA_VERSION == 2
+        assert f.attrs["schema_version"] == HDF5_SCHEMA_VERSION == 3
         assert f.attrs["complete"] and f.attrs["num_pubs"] == 3
         assert list(f["pubs/circuit_index"][()]) == [0, 1, 2]
         info = json.loads(f["pubs/info"][()].tobytes())
@@ -314,8 +345,14 @@ def test_readable_with_plain_h5py(tmp_path, sampler_job):
         assert np.array_equal(second, result[2].data.meas.array)
         assert f["circuits"].dtype == np.uint8 and f["circuits"].attrs["format"] == "qpy"
         table = f["table"]
-        assert list(table["circuit_index"][()]) == [0, 1, 2, 2, 2, 2]
-        assert list(table["parameter_index"][()]) == [0, 0, 0, 1, 2, 3]
+        assert set(table) == {"int64", "float64", "top_outcome"}
+        ints = dict(zip(table["int64"].attrs["columns"], table["int64"][()], strict=True))
+        assert list(ints["circuit_index"]) == [0, 1, 2, 2, 2, 2]
+        assert list(ints["parameter_index"]) == [0, 0, 0, 1, 2, 3]
+        floats = dict(zip(table["float64"].attrs["columns"], table["float64"][()], strict=True))
+        counts = result[1].data.meas.get_counts()  # the GHZ PUB, one parameter set
+        assert floats["top_probability"][1] == max(counts.values()) / SHOTS
+        assert counts[table["top_outcome"].asstr()[1]] == max(counts.values())
     assert strings == result[0].data.zeta.get_bitstrings()
     assert "11" in strings and "00" in strings
 
@@ -353,6 +390,26 @@ def test_file_size_is_the_bits_and_the_circuits(tmp_path):
 
 
 DATA = Path(__file__).parent / "data"
+
+
+def test_version_2_tables_read_as_version_3(tmp_path, sampler_job, estimator_job):
+    """A table written one dataset per column (schema 2) reads as the same columns, in the
+    same order and dtypes, as the blocks schema 3 writes."""
+    for job in (sampler_job, estimator_job):
+        pubs, result = job
+        path, old = tmp_path / "new.h5", tmp_path / "old.h5"
+        write_pubs(path, attrs=_job_attrs(), pubs=pubs, result=result)
+        shutil.copy(path, old)
+        with h5py.File(old, "r+") as f:
+            assert len(table_as_schema_2(f)) > 3
+        new_table, old_table = read_table(path), read_table(old)
+        assert list(new_table.columns) == list(old_table.columns)
+        for name, values in new_table.columns.items():
+            if isinstance(values, np.ndarray):
+                assert values.dtype == old_table.columns[name].dtype
+                np.testing.assert_array_equal(values, old_table.columns[name])
+            else:
+                assert values == old_table.columns[name]
 
 
 def test_version_1_files_are_still_read():

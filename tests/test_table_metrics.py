@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import compose_config, run_config
+from conftest import compose_config, run_config, table_as_schema_2
 from qiskit import QuantumCircuit
 from qiskit.primitives import BitArray, DataBin, PrimitiveResult, SamplerPubResult
 from qiskit.quantum_info import Pauli, SparsePauliOp, Statevector, hellinger_fidelity
@@ -300,8 +300,9 @@ def test_files_written_before_the_metrics_are_scored_on_read(runs, tmp_path):
     shutil.copytree(runs["ghz"], old_run)
     for path in (old_run / "jobs").glob("job-*.h5"):
         with h5py.File(path, "r+") as f:
-            for name in set(f["table"]) - set(OLD_COLUMNS):
-                del f["table"][name]
+            table = table_as_schema_2(f)
+            for name in set(table) - set(OLD_COLUMNS):
+                del table[name]
             del f["ideal"]
     new, old = load_table(runs["ghz"]), load_table(old_run)
     for column in ("success_probability", "hellinger_fidelity", "normalized_fidelity"):
@@ -483,6 +484,6 @@ def test_estimator_rows_carry_z_scores(runs, tmp_path):
     shutil.copytree(runs["estimator"], old_run)
     for path in (old_run / "jobs").glob("job-*.h5"):
         with h5py.File(path, "r+") as f:
-            del f["table"]["z_score"]
+            del table_as_schema_2(f)["z_score"]
     old = load_table(old_run)
     assert old["z_score"].tolist() == pytest.approx(table["z_score"].tolist(), rel=1e-12)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-HDF5_SCHEMA_VERSION = 2
+HDF5_SCHEMA_VERSION = 3
 """Version of the job-file layout documented in docs/hdf5-schema.md."""
 
 MANIFEST_SCHEMA_VERSION = 2
