@@ -523,7 +523,8 @@ def _frame(
             data[name] += [overrides.get(key)] * n
         metas = [table.metadata.get(int(i), {}) for i in index]
         for key, name in meta_names.items():
-            data[name] += [_cell(m.get(key)) for m in metas]
+            cells = [m.get(key) for m in metas]  # mostly plain already: _cell only the rest
+            data[name] += [v if type(v) in _PLAIN else _cell(v) for v in cells]
         for key in _JOB_COLUMNS:
             data[key] += [table.attrs.get(key)] * n
         billed = (bills or {}).get(run_dir, {}).get(table.attrs.get("job_id") or "")
@@ -655,6 +656,11 @@ def _read_or_skip(read: Any, job_path: Path, skip_corrupt: bool) -> Any:
             raise
         warnings.warn(f"skipping {job_path}: {exc.why}", QexpWarning, stacklevel=3)
         return None
+
+
+_PLAIN = frozenset({type(None), str, int, float, bool})
+"""The types `_cell` gives back as they are, exactly (subclasses, numpy's among them, go
+through `_cell`, which decides)."""
 
 
 def _cell(value: Any) -> Any:
