@@ -539,13 +539,11 @@ def _read_columns(table: h5py.Group) -> dict[str, np.ndarray | list[Any]]:
     group_id = table.id
     for raw in group_id:
         dataset_id = h5py.h5d.open(group_id, raw)
-        if dataset_id.dtype.kind == "O":
-            ds = table[raw.decode()]
-            values: list[Any] = list(ds.asstr()[()])
-            if "none" in ds.attrs:
-                values = [
-                    None if gone else v for v, gone in zip(values, ds.attrs["none"], strict=True)
-                ]
+        if dataset_id.dtype.kind == "O":  # a string column, opened once
+            values: list[Any] = list(h5py.Dataset(dataset_id).asstr()[()])
+            none = h5.get_attrs(dataset_id, ("none",)).get("none")
+            if none is not None:
+                values = [None if gone else v for v, gone in zip(values, none, strict=True)]
             columns[raw.decode()] = values
             continue
         data = np.empty(dataset_id.shape, dataset_id.dtype)
