@@ -570,3 +570,26 @@ def test_load_run_refuses_mixed_runs(tmp_path, sampler_job):
 def test_format_indices():
     assert format_indices([7, 0, 1, 2, 9, 10]) == "0-2, 7, 9-10"
     assert format_indices([]) == ""
+
+
+def test_table_columns_keep_none(tmp_path):
+    """A missing string (`none` mask) reads back as None and a missing number as NaN; an
+    int column with a gap becomes float; columns come back in name order."""
+    from qexp.store import job_file
+
+    with h5py.File(tmp_path / "t.h5", "w") as f:
+        job_file._write_table(
+            f.create_group("table"),
+            {
+                "top_outcome": ["01", None, "11"],
+                "circuit_index": [0, 1, 2],
+                "isa_depth": [3, None, 5],
+            },
+        )
+    with h5py.File(tmp_path / "t.h5") as f:
+        assert sorted(f["table"]) == ["float64", "int64", "top_outcome"]
+        columns = job_file._read_columns(f["table"])
+    assert list(columns) == ["circuit_index", "isa_depth", "top_outcome"]
+    assert columns["top_outcome"] == ["01", None, "11"]
+    assert columns["circuit_index"].dtype == np.int64
+    assert columns["isa_depth"][0] == 3 and np.isnan(columns["isa_depth"][1])
