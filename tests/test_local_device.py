@@ -21,7 +21,7 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Parameter
 from qiskit.circuit.random import random_circuit
 from qiskit.primitives import BackendEstimatorV2
-from qiskit.quantum_info import SparsePauliOp
+from qiskit.quantum_info import SparsePauliOp, SuperOp
 from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_aer import AerSimulator
 from qiskit_ibm_runtime import Batch, fake_provider
@@ -30,6 +30,7 @@ from scipy.stats import chi2
 from qexp.backends.local_device import (
     LocalDevice,
     active_qubits,
+    as_channel,
     density_matrix_fits,
     local_device,
     needs_whole_device,
@@ -194,6 +195,75 @@ def test_a_run_takes_the_errors_of_the_gates_it_applies_only_and_the_same_bits(t
     with dynamic.if_test((dynamic.clbits[0], 1)):
         dynamic.x(0)
     assert operations([dynamic]) is None  # control flow: gates inside it are not counted
+
+
+def test_a_density_matrix_run_takes_each_error_as_its_channel_and_the_same_bits(torino):
+    """On density matrices Aer applies each error as its superoperator, which it builds
+    from the error's mixture of circuits at every run (144 for a `cz` of FakeTorino): the
+    model for such runs holds each error as one channel, summed once, exactly the
+    mixture's, and the bits do not change."""
+    fake, _, isa = torino
+    pm = generate_preset_pass_manager(1, backend=fake, seed_transpiler=3)
+    logical = [random_circuit(5, 6, max_operands=2, measure=True, seed=20 + i) for i in range(3)]
+    noise = LocalDevice(fake).noise
+    for circuit in [isa[0], isa[1], *pm.run(logical)]:
+        qubits = active_qubits(circuit)
+        run = restrict(circuit, qubits)
+        names = operations([run])
+        mixtures = noise.for_qubits(qubits, names)
+        channels = noise.for_qubits(qubits, names, channels=True)
+        assert channels is not noise.for_qubits(qubits, names)  # kept apart, each once
+        assert channels is noise.for_qubits(qubits, names, channels=True)
+        errors = _entries(mixtures)
+        as_channels = _entries(channels)
+        assert as_channels.keys() == errors.keys()
+        two_qubit = 0
+        for key, entry in errors.items():
+            if key[0] != "qerror":
+                assert _same(entry, as_channels[key])  # readout errors as they were
+                continue
+            assert [[i["name"] for i in c] for c in as_channels[key]["instructions"]] == [["kraus"]]
+            name, on = key[1][0], key[2]
+            mixture = mixtures._local_quantum_errors[name][on]
+            channel = channels._local_quantum_errors[name][on]
+            assert np.allclose(
+                SuperOp(channel).data, mixture.to_quantumchannel().data, rtol=0, atol=1e-12
+            )
+            two_qubit += len(on) == 2 and len(mixture.circuits) > 100
+        assert two_qubit > 0  # the errors that cost most were among them
+        bits = [
+            AerSimulator()
+            .run(
+                run,
+                noise_model=m,
+                method="density_matrix",
+                shots=4000,
+                seed_simulator=3,
+                memory=True,
+            )
+            .result()
+            .get_memory()
+            for m in (mixtures, channels)
+        ]
+        assert bits[0] == bits[1]
+
+
+def test_an_error_as_its_channel_is_the_mixtures_channel(torino):
+    """Qubit 4 of FakeTorino relaxes through Kraus maps (its T2 exceeds T1), qubit 3
+    through resets: both kinds of term, alone and in a `cz` between them."""
+    noise = LocalDevice(torino[0]).noise
+    noise.for_qubits((3, 4))
+    errors = {key: e for key, e in noise._gate_errors.items() if e is not None}
+    names = {
+        key: {i.operation.name for c in e.circuits for i in c.data} for key, e in errors.items()
+    }
+    assert "kraus" in names["cz", (3, 4)] and "reset" in names["cz", (3, 4)]
+    assert "kraus" in names["sx", (4,)] and "reset" in names["sx", (3,)]
+    for error in errors.values():
+        channel = as_channel(error)
+        assert len(channel.circuits) == 1 and channel.ideal() == error.ideal() is False
+        expected = error.to_quantumchannel().data
+        assert np.allclose(SuperOp(channel).data, expected, rtol=0, atol=1e-12)
 
 
 def test_delays_relax_as_on_the_full_device(manila):

@@ -44,7 +44,9 @@ class Unavailable(Exception):
 class NoiseSource(Protocol):
     """A device's noise by physical qubits (`qexp.backends.local_device.DeviceNoise`)."""
 
-    def for_qubits(self, qubits: tuple[int, ...], operations: frozenset[str] | None) -> Any: ...
+    def for_qubits(
+        self, qubits: tuple[int, ...], operations: frozenset[str] | None, channels: bool
+    ) -> Any: ...
 
 
 Noise = tuple[NoiseSource, tuple[int, ...], frozenset[str] | None]
@@ -82,7 +84,8 @@ def run_aer(
         except (QpyError, TypeError, ValueError) as exc:  # e.g. metadata JSON cannot hold
             log.debug("simulating in this process, QPY cannot write the circuits: %s", exc)
     if noise is not None:
-        options = {**options, "noise_model": noise[0].for_qubits(noise[1], noise[2])}
+        model = noise[0].for_qubits(noise[1], noise[2], _on_density_matrices(options))
+        options = {**options, "noise_model": model}
     return local.run(circuits, parameter_binds=parameter_binds, **options).result()
 
 
@@ -106,7 +109,9 @@ def simulate(circuits_qpy: bytes, options: dict[str, Any]) -> Result:
             raise Unavailable("this worker holds no device noise")
         options = dict(options)
         qubits, names = options.pop(NOISE_QUBITS)
-        options["noise_model"] = _device_noise.for_qubits(tuple(qubits), names)
+        options["noise_model"] = _device_noise.for_qubits(
+            tuple(qubits), names, _on_density_matrices(options)
+        )
     circuits = qpy.load(io.BytesIO(circuits_qpy))
     # One thread: the pool is the parallelism (one worker per core), and Aer's threads in
     # each worker would only spin against the other workers'. Bits do not depend on it.
@@ -114,6 +119,11 @@ def simulate(circuits_qpy: bytes, options: dict[str, Any]) -> Result:
     result = _simulator.run(circuits, **options).result()
     result.metadata["qexp_pid"] = os.getpid()  # where it ran: tests check it was not here
     return result
+
+
+def _on_density_matrices(options: dict[str, Any]) -> bool:
+    """Whether the run simulates density matrices, which apply each error as its channel."""
+    return options.get("method") == "density_matrix"
 
 
 class ThreadedSimulator(AerSimulator):
