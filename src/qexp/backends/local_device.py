@@ -13,7 +13,8 @@ physical qubits sees exactly the noise of those k qubits.
 - `run` re-indexes each circuit onto the physical qubits it touches (classical bits kept
   as they are, so memory and bit order are unchanged) and simulates it with a noise model
   holding the device's noise on those qubits only. That model is built with the device's
-  own recipe on a sub-device cut from its properties, each gate's error once, lazily.
+  own recipe on a sub-device cut from its properties, each gate's error once, lazily. A
+  run on density matrices gets each error as its channel (`as_channel`).
   That recipe is the fake device's, not `AerSimulator.from_backend`'s: the latter builds
   from the Target, which keeps one symmetric readout error per qubit where the device's
   properties give P(1|0) and P(0|1).
