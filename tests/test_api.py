@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 from conftest import qexp_cli
 from emulator import subprocess_env
+from hydra.types import RunMode
 
 import qexp
 from qexp import api
@@ -222,6 +223,45 @@ def test_a_users_config_folder_works_from_python(tmp_path):
     assert [r.data.meas.num_shots for r in run.results()] == [100]
     with pytest.raises(api.ConfigError, match="not found"):
         api.run(config_dir=tmp_path / "nowhere", quiet=True)
+
+
+def test_a_run_composes_its_config_once_and_a_config_asking_for_a_sweep_sweeps(
+    tmp_path, monkeypatch
+):
+    """Hydra composes a config once only to read `hydra.mode`, and a composition of qexp's
+    takes a quarter of a second before anything else can start: a run composes it once. A
+    config that sets `hydra.mode: MULTIRUN` (an experiment with its sweep) still sweeps
+    without -m, and sweep syntax without -m is still refused."""
+    from hydra._internal.hydra import Hydra
+
+    modes = []
+    compose = Hydra.compose_config
+
+    def counted(self, *args, **kwargs):
+        modes.append(kwargs["run_mode"])
+        return compose(self, *args, **kwargs)
+
+    monkeypatch.setattr(Hydra, "compose_config", counted)
+    api.run("circuits.num_qubits=[3]", "primitive.shots=100", run_dir=tmp_path / "r", quiet=True)
+    assert modes == [RunMode.RUN]
+    monkeypatch.undo()
+
+    conf = tmp_path / "my_conf" / "experiment"
+    conf.mkdir(parents=True)
+    (conf / "scan.yaml").write_text(
+        "# @package _global_\ncircuits:\n  num_qubits: [3]\nprimitive:\n  shots: 100\n"
+        "hydra:\n  mode: MULTIRUN\n  sweeper:\n    params:\n      seed: 1,2\n"
+    )
+    swept = qexp_cli(
+        *("--config-dir", str(tmp_path / "my_conf"), "experiment=scan", "run.progress=off"),
+        f"hydra.sweep.dir={tmp_path / 's'}",
+        cwd=tmp_path,
+    )
+    assert swept.returncode == 0, swept.stderr
+    found = sorted(str(p.relative_to(tmp_path / "s")) for p in (tmp_path / "s").glob("*/jobs/*"))
+    assert found == ["0/jobs/job-00000.h5", "1/jobs/job-00000.h5"]
+    with pytest.raises(api.ConfigError, match="--multirun"):
+        api.run("seed=1,2", run_dir=tmp_path / "r2", quiet=True)
 
 
 def test_the_run_on_the_ibm_emulator_matches_the_command_lines(

@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any, cast
 
 from hydra import version
+from hydra._internal.callbacks import Callbacks
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import run_job
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
-from hydra.types import RunMode
+from hydra.types import HydraContext, RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
@@ -176,6 +178,8 @@ def launch(
         if not multirun:
             _check_fresh(_named_run_dir(args), "hydra.run.dir")  # before Hydra writes there
         hydra = _hydra(config_dir)
+        if not multirun and _run_composed_once(hydra, config_name, args):
+            return current
         mode = hydra.get_mode(config_name=config_name, overrides=args)
         if mode is None:
             mode = RunMode.MULTIRUN if multirun else RunMode.RUN
@@ -199,6 +203,43 @@ def launch(
         _ACTIVE.remove(current)
         GlobalHydra.instance().clear()
     return current
+
+
+def _run_composed_once(hydra: Any, config_name: str, args: list[str]) -> bool:
+    """`Hydra.run` for a command line that composes as one run, with the config composed
+    once: Hydra composes it a first time only to read `hydra.mode` (`Hydra.get_mode`), and
+    each composition of qexp's config takes a quarter of a second on one core, before
+    anything else can start. False, having run nothing, for a command line Hydra must
+    decide itself: a config that asks for a sweep (`hydra.mode: MULTIRUN`), or one that
+    does not compose as one run (sweep syntax, or an error Hydra then reports as before).
+    """
+    try:
+        cfg = hydra.compose_config(
+            config_name=config_name,
+            overrides=args,
+            run_mode=RunMode.RUN,
+            with_log_configuration=True,
+        )
+    except (HydraException, OmegaConfBaseException):
+        return False
+    if cfg.hydra.mode is not None:
+        return False  # the config names its mode: `get_mode` and Hydra decide, as before
+    # What `launch` otherwise appends before `Hydra.run`, so that .hydra/ reads the same.
+    cfg.hydra.mode = RunMode.RUN
+    cfg.hydra.overrides.hydra.append("hydra.mode=RUN")
+    callbacks = Callbacks(cfg)
+    callbacks.on_run_start(config=cfg, config_name=config_name)
+    done = run_job(
+        hydra_context=HydraContext(config_loader=hydra.config_loader, callbacks=callbacks),
+        task_function=task,
+        config=cfg,
+        job_dir_key="hydra.run.dir",
+        job_subdir_key=None,
+        configure_logging=True,
+    )
+    callbacks.on_run_end(config=cfg, config_name=config_name, job_return=done)
+    _ = done.return_value  # raises what the task raised, as `Hydra.run` does
+    return True
 
 
 def compose(overrides: Sequence[str], config_dir: Path | str | None = None) -> DictConfig:
