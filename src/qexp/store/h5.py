@@ -28,9 +28,14 @@ def set_attrs(obj: Any, values: Mapping[str, Any]) -> None:
         data = array_for_new_object(value)
         logical, memory = _types(data.dtype)
         key = name.encode()
-        if h5a.exists(target, key):
+        space = _scalar_space() if data.shape == () else h5s.create_simple(data.shape)
+        try:  # most names are new (a file being written): no look for an old one first
+            attr = h5a.create(target, key, logical, space)
+        except OSError:  # what HDF5 says of a name the object has already
+            if not h5a.exists(target, key):
+                raise
             h5a.delete(target, key)
-        attr = h5a.create(target, key, logical, h5s.create_simple(data.shape))
+            attr = h5a.create(target, key, logical, space)
         try:
             attr.write(np.asarray(data, dtype=data.dtype), mtype=memory)
         finally:
@@ -71,6 +76,12 @@ def plain_dataset(group: Any, name: str, data: Any) -> h5d.DatasetID:
     dataset = h5d.create(group.id, name.encode(), logical, space, dcpl=dcpl)
     dataset.write(h5s.ALL, h5s.ALL, array)
     return dataset
+
+
+@functools.cache
+def _scalar_space() -> h5s.SpaceID:
+    """The dataspace of every scalar attribute, made once (HDF5 copies it into each)."""
+    return h5s.create_simple(())
 
 
 def _types(dtype: np.dtype) -> tuple[h5t.TypeID, h5t.TypeID]:
