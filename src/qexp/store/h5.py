@@ -14,6 +14,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import h5py
 import numpy as np
 from h5py import h5, h5a, h5d, h5p, h5s, h5t
 from h5py._hl.attrs import AttributeManager
@@ -86,9 +87,22 @@ def _scalar_space() -> h5s.SpaceID:
 
 def _types(dtype: np.dtype) -> tuple[h5t.TypeID, h5t.TypeID]:
     """The file type and the memory type h5py gives an array of `dtype`."""
-    if dtype.metadata or dtype.kind in "OV":  # vlen strings, enums, compounds: not cached
+    if dtype.metadata == _VLEN_STR:  # most attributes: made once, as plain types are
+        return _vlen_str_types()
+    if dtype.metadata or dtype.kind in "OV":  # enums, compounds, vlen bytes: not cached
         return h5t.py_create(dtype, logical=True), h5t.py_create(dtype)
     return _plain_types(dtype)
+
+
+_VLEN_STR = {"vlen": str}
+"""The metadata of `h5py.string_dtype()`, which numpy leaves out of a dtype's hash and
+equality (a vlen string dtype equals plain `object`): the reason it has a cache apart."""
+
+
+@functools.cache
+def _vlen_str_types() -> tuple[h5t.TypeID, h5t.TypeID]:
+    dtype = h5py.string_dtype()
+    return h5t.py_create(dtype, logical=True), h5t.py_create(dtype)
 
 
 @functools.cache
