@@ -380,6 +380,30 @@ def test_runs_started_in_the_same_second_each_get_a_folder_of_their_own(tmp_path
     assert all(sorted(p.name for p in folder.iterdir()) == ["mine.txt"] for folder in taken)
 
 
+def test_sweeps_started_in_the_same_second_each_get_a_folder_of_their_own(tmp_path, monkeypatch):
+    """The same for a sweep's `multirun/DATE/TIME`: a sweep that finds it taken takes
+    `TIME-2`, and every point of the sweep writes into that one folder."""
+    import datetime
+
+    monkeypatch.chdir(tmp_path)
+    now = datetime.datetime.now()
+    taken = []
+    for second in range(30):
+        when = now + datetime.timedelta(seconds=second)
+        folder = tmp_path / "multirun" / f"{when:%Y-%m-%d}" / f"{when:%H-%M-%S}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "mine.txt").write_text("kept")
+        taken.append(folder)
+    sweep = api.sweep("circuits.num_qubits=[2]", "seed=1,2", quiet=True)
+    made = tmp_path / sweep.folder  # as Hydra names it: relative to where it started
+    assert made.name.endswith("-2") and made.with_name(made.name[:-2]) in taken
+    assert sorted(str(p.relative_to(made)) for p in made.glob("*/jobs/*")) == [
+        "0/jobs/job-00000.h5",
+        "1/jobs/job-00000.h5",
+    ]
+    assert all(sorted(p.name for p in folder.iterdir()) == ["mine.txt"] for folder in taken)
+
+
 def emulator_overrides(emu) -> tuple[str, ...]:
     return (
         *emu.overrides,
