@@ -395,8 +395,9 @@ def test_sweeps_started_in_the_same_second_each_get_a_folder_of_their_own(tmp_pa
         (folder / "mine.txt").write_text("kept")
         taken.append(folder)
     sweep = api.sweep("circuits.num_qubits=[2]", "seed=1,2", quiet=True)
-    made = tmp_path / sweep.folder  # as Hydra names it: relative to where it started
-    assert made.name.endswith("-2") and made.with_name(made.name[:-2]) in taken
+    made = sweep.folder
+    assert made.is_absolute() and made.name.endswith("-2")
+    assert made.with_name(made.name[:-2]) in taken
     assert sorted(str(p.relative_to(made)) for p in made.glob("*/jobs/*")) == [
         "0/jobs/job-00000.h5",
         "1/jobs/job-00000.h5",

@@ -105,18 +105,19 @@ def sweep(
         end = done.sweep
         if end is None:
             raise QexpError("the sweep launched no point")
+        folder = end.sweep_dir.absolute()  # as a run's: Hydra names it from where it started
         if end.dry_run_exit_code is not None:
             if end.dry_run_exit_code:
                 raise SweepFailed("the sweep's dry run found a point refused", 2)
-            return Sweep(end.sweep_dir)
+            return Sweep(folder)
         table, failure, code = summary.ending(end.sweep_dir)
         if not quiet:
             print(table, flush=True)
     if failure:
         exc = SweepFailed(failure, code)
-        exc.folder = end.sweep_dir
+        exc.folder = folder
         raise exc
-    return Sweep(end.sweep_dir)
+    return Sweep(folder)
 
 
 def open(folder: Folder) -> Run | Sweep:
