@@ -293,7 +293,10 @@ def test_the_run_on_the_ibm_emulator_matches_the_command_lines(
         attempts = [len(job["attempts"]) for job in manifest["jobs"]]
         assert attempts == [2, 1], (folder, attempts)
         table = api.open(tmp_path / folder).table()
-        assert (table["success_probability"] > 0.8).all()  # GHZ on FakeManilaV2's noise
+        # GHZ on FakeManilaV2's noise: about 0.94 (2 qubits) and 0.84 (3 qubits; 20,000
+        # shots), and the service's shots are not seeded: 300 shots leave a standard error
+        # of 0.02, so 0.8 failed now and then (0.797 once); 0.7 is five of them below.
+        assert (table["success_probability"] > 0.7).all(), table["success_probability"]
     token = emu.env["QISKIT_IBM_TOKEN"]
     for path in (tmp_path / "api").rglob("*"):
         if path.is_file():
