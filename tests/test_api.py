@@ -362,21 +362,28 @@ def test_ctrl_c_keeps_what_arrived_and_raises_run_interrupted(tmp_path):
     assert api.resume(run_dir, quiet=True).status == "done"
 
 
+def taken_folders(root: Path) -> list[Path]:
+    """`root/DATE/TIME` for each of the next 30 seconds (every folder Hydra's default could
+    give a run or sweep started now), each holding a file of its own."""
+    import datetime
+
+    now = datetime.datetime.now()
+    taken = []
+    for second in range(30):
+        when = now + datetime.timedelta(seconds=second)
+        folder = root / f"{when:%Y-%m-%d}" / f"{when:%H-%M-%S}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "mine.txt").write_text("kept")
+        taken.append(folder)
+    return taken
+
+
 def test_runs_started_in_the_same_second_each_get_a_folder_of_their_own(tmp_path, monkeypatch):
     """Hydra's default folder is `outputs/DATE/TIME`: a run that finds it taken (another run
     started that second, as a loop in a notebook does) takes `TIME-2`, `TIME-3`, ...,
     and leaves the other folder as it was."""
-    import datetime
-
     monkeypatch.chdir(tmp_path)
-    now = datetime.datetime.now()
-    taken = []
-    for second in range(30):  # every folder the run could be given
-        when = now + datetime.timedelta(seconds=second)
-        folder = tmp_path / "outputs" / f"{when:%Y-%m-%d}" / f"{when:%H-%M-%S}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "mine.txt").write_text("kept")
-        taken.append(folder)
+    taken = taken_folders(tmp_path / "outputs")
     run = api.run("circuits.num_qubits=[2]", quiet=True)
     assert run.status == "done"
     assert run.folder.name.endswith("-2") and run.folder.with_name(run.folder.name[:-2]) in taken
@@ -386,17 +393,8 @@ def test_runs_started_in_the_same_second_each_get_a_folder_of_their_own(tmp_path
 def test_sweeps_started_in_the_same_second_each_get_a_folder_of_their_own(tmp_path, monkeypatch):
     """The same for a sweep's `multirun/DATE/TIME`: a sweep that finds it taken takes
     `TIME-2`, and every point of the sweep writes into that one folder."""
-    import datetime
-
     monkeypatch.chdir(tmp_path)
-    now = datetime.datetime.now()
-    taken = []
-    for second in range(30):
-        when = now + datetime.timedelta(seconds=second)
-        folder = tmp_path / "multirun" / f"{when:%Y-%m-%d}" / f"{when:%H-%M-%S}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "mine.txt").write_text("kept")
-        taken.append(folder)
+    taken = taken_folders(tmp_path / "multirun")
     sweep = api.sweep("circuits.num_qubits=[2]", "seed=1,2", quiet=True)
     made = sweep.folder
     assert made.is_absolute() and made.name.endswith("-2")
