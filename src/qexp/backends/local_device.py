@@ -52,6 +52,7 @@ from qiskit_aer.jobs import AerJob
 from qiskit_aer.noise import NoiseModel, QuantumError
 
 from qexp.backends.offload import ThreadedSimulator, run_aer
+from qexp.backends.one_pass import OnePassSimulator
 
 DENSITY_MATRIX_MAX_QUBITS = 12
 """Largest density matrix used by choice: 16 * 4**12 bytes = 256 MiB."""
@@ -486,7 +487,7 @@ class LocalDevice(ThreadedSimulator):
         super().__init__(target=device.target, configuration=_aer_configuration(device))
         self.online_date = device.online_date
         self._noise = DeviceNoise(device)
-        self._simulator = AerSimulator()
+        self._simulator = OnePassSimulator()
 
     # The device as transpiler and runtime see it.
     @property

@@ -30,6 +30,8 @@ from qiskit.result import Result
 from qiskit_aer import AerSimulator
 from qiskit_aer.jobs import AerJob
 
+from qexp.backends.one_pass import OnePassSimulator
+
 log = logging.getLogger(__name__)
 
 Offload = Callable[[bytes, dict[str, Any]], Result]
@@ -103,7 +105,7 @@ def simulate(circuits_qpy: bytes, options: dict[str, Any]) -> Result:
     """In a worker process: one Aer run, on a simulator the worker keeps."""
     global _simulator
     if _simulator is None:
-        _simulator = AerSimulator()
+        _simulator = OnePassSimulator()
     if NOISE_QUBITS in options:
         if _device_noise is None:
             raise Unavailable("this worker holds no device noise")
@@ -126,7 +128,7 @@ def _on_density_matrices(options: dict[str, Any]) -> bool:
     return options.get("method") == "density_matrix"
 
 
-class ThreadedSimulator(AerSimulator):
+class ThreadedSimulator(OnePassSimulator):
     """An AerSimulator whose jobs each run `_execute` in a thread of their own, and whose
     deep copy is a shallow clone with its own options.
 
@@ -228,7 +230,7 @@ class LocalSimulator(ThreadedSimulator):
         options: dict[str, Any],
         job_id: str,
     ) -> Result:
-        result = run_aer(circuits, parameter_binds, options, self.offload, AerSimulator())
+        result = run_aer(circuits, parameter_binds, options, self.offload, OnePassSimulator())
         result.job_id = job_id
         result.backend_name = self.name
         return result
