@@ -128,7 +128,6 @@ class OnePassSimulator(AerSimulator):
         # delays: the run's noise model, else the simulator's.
         noise_model = run_options.get("noise_model", getattr(self.options, "noise_model", None))
         config = generate_aer_config(circuits, self.options, **run_options)
-        metadata = {circ_id: circuit.metadata for circ_id, circuit in enumerate(circuits)}
         output = self._execute_circuits(assembled, noise_model, config)
         if not isinstance(output, dict):  # as Aer's own path reports it
             raise AerError("simulation terminated without returning valid output.")
@@ -138,7 +137,7 @@ class OnePassSimulator(AerSimulator):
         output["backend_version"] = self.configuration().backend_version
         for result in output["results"]:
             if "header" in result:
-                result["header"]["metadata"] = metadata[result.pop("circ_id")]
+                result["header"]["metadata"] = circuits[result.pop("circ_id")].metadata
         output["time_taken"] = time.time() - start
         if not output.get("success", False):
             log.warning("Simulation failed and returned: %s", output.get("status"))
