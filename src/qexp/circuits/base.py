@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,7 @@ class CircuitSpec:
         return self._memo[key]
 
 
+@functools.cache
 def z_observables(num_qubits: int) -> tuple[str, ...]:
     """Single-qubit Z on every qubit: the default observables of generators without others."""
     return tuple(

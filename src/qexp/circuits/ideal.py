@@ -489,7 +489,7 @@ def _runnable(circuit: QuantumCircuit, simulator) -> QuantumCircuit:
     for Aer's target costs about 0.1 s per circuit."""
     names = _aer_gates()
     for _ in range(_DECOMPOSE_ROUNDS):
-        unknown = {inst.operation.name for inst in circuit.data} - names
+        unknown = {inst.name for inst in circuit.data} - names
         if not unknown:
             return circuit
         circuit = circuit.decompose(gates_to_decompose=sorted(unknown))
@@ -531,7 +531,7 @@ def _measured(circuit: QuantumCircuit) -> tuple[frozenset[int], list[int]] | Non
     source: dict[int, int] = {}
     for position in range(len(data) - 1, -1, -1):
         inst = data[position]
-        name = inst.operation.name
+        name = inst.name
         if name == "measure" and busy_qubits.isdisjoint(inst.qubits):
             bit = clbits[inst.clbits[0]]
             if bit in source:  # a bit written twice
@@ -607,33 +607,42 @@ def _apply(
     where = {q: n - 1 - p for q, p in zip(circuit.qubits, positions, strict=True)}  # axes
     einsum = np.einsum
     for k, inst in enumerate(circuit.data):
-        op = inst.operation
-        name = op.name
+        name = inst.name
         if name == "barrier" or k in skip:
             continue
         if inst.clbits or name in _NON_UNITARY:
             raise QiskitError(f"{name} is not a gate")
-        standard = getattr(op, "_standard_gate", None) is not None
-        if not standard and not isinstance(op, UnitaryGate):
-            definition = op.definition
-            if definition is not None:
+        axes = tuple([where[q] for q in reversed(inst.qubits)])
+        if inst.is_standard_gate():  # its matrix from Qiskit's Rust, no gate object made
+            tensor = _FIXED.get(name) if not inst.params else None
+            if tensor is None:
+                tensor = _standard_tensor(inst)
+        else:
+            op = inst.operation
+            if not isinstance(op, UnitaryGate) and (definition := op.definition) is not None:
                 state = _apply(state, definition, [n - 1 - where[q] for q in inst.qubits])
                 continue
-        axes = tuple([where[q] for q in reversed(inst.qubits)])
-        tensor = _FIXED.get(name) if standard and not op.params else None
-        if tensor is None:
-            tensor = _tensor(op, standard)
+            tensor = _tensor(op)
         state = einsum(_subscripts(n, axes), tensor, state)
     return state
 
 
-def _tensor(op: Any, standard: bool) -> np.ndarray:
+def _tensor(op: Any) -> np.ndarray:
     """The op's matrix as a tensor with one axis per qubit and side; QiskitError if it has
-    none. A standard gate without parameters is built once (`_FIXED`, by name)."""
-    tensor = np.asarray(op.to_matrix(), dtype=complex).reshape((2,) * (2 * op.num_qubits))
-    if standard and not op.params:
+    none."""
+    return np.asarray(op.to_matrix(), dtype=complex).reshape((2,) * (2 * op.num_qubits))
+
+
+def _standard_tensor(inst: Any) -> np.ndarray:
+    """A standard gate's matrix as a tensor (`_tensor`); one without parameters is built
+    once (`_FIXED`, by name)."""
+    matrix = inst.matrix
+    if matrix is None:  # unbound parameters
+        raise QiskitError(f"{inst.name} has no matrix")
+    tensor = np.asarray(matrix, dtype=complex).reshape((2,) * (2 * len(inst.qubits)))
+    if not inst.params:
         tensor.flags.writeable = False
-        _FIXED[op.name] = tensor
+        _FIXED[inst.name] = tensor
     return tensor
 
 

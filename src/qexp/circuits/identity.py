@@ -37,21 +37,24 @@ def _feed(h: Any, circuit: QuantumCircuit) -> None:
         repr((circuit.num_qubits, circuit.num_clbits, regs, _param(circuit.global_phase))).encode()
     )
     standard = _standard_names()
-    for inst in circuit.data:
-        op = inst.operation
+    for inst in circuit.data:  # names and parameters as the circuit keeps them: no gate objects
+        name = inst.name
         h.update(
             repr(
                 (
-                    op.name,
-                    [_param(p) for p in op.params],
+                    name,
+                    [_param(p) for p in inst.params],
                     [qubits[q] for q in inst.qubits],
                     [clbits[c] for c in inst.clbits],
                 )
             ).encode()
         )
+        if name in standard:  # no blocks, and the library's own definition
+            continue
+        op = inst.operation
         for block in getattr(op, "blocks", ()) or ():
             _feed(h, block)
-        if op.name not in standard and (definition := getattr(op, "definition", None)) is not None:
+        if (definition := getattr(op, "definition", None)) is not None:
             _feed(h, definition)
 
 

@@ -3,8 +3,9 @@
 `path` is a file, a folder (every `*.qasm` in it, sorted by name) or a glob pattern
 (matches sorted). Relative paths resolve against the current working directory: with
 `version_base="1.3"` Hydra does not change it. A file whose text has an `OPENQASM 3` header
-is read with `qiskit.qasm3.loads`, any other with `qiskit.qasm2.loads` (legacy custom
-instructions, as `qiskit.qasm2.load` of old).
+is read with `qiskit.qasm3.loads`, any other as `qiskit.qasm2.loads` reads it (legacy
+custom instructions, as `qiskit.qasm2.load` of old), its standard gates kept in Rust
+(`qexp.circuits.qasm2_reader`).
 
 A file's own measurements are the user's intent, so the circuit is kept exactly as
 written: the Sampler returns the file's classical registers, named as in the file (a file
@@ -38,6 +39,7 @@ import numpy as np
 from qiskit import QuantumCircuit, qasm2, qasm3
 from qiskit.circuit import Gate
 
+from qexp.circuits import qasm2_reader
 from qexp.circuits.base import CircuitSpec, z_observables
 from qexp.config.circuits import QasmConfig
 from qexp.errors import ConfigError
@@ -114,7 +116,7 @@ def _parse(file: Path, text: str) -> QuantumCircuit:
     try:
         if version == 3:
             return qasm3.loads(text)
-        return qasm2.loads(text, custom_instructions=_custom_instructions(text))
+        return qasm2_reader.loads(text, _custom_instructions(text))
     except Exception as err:  # the QASM 3 parser raises its own, sometimes empty, errors
         detail = str(err) or f"{type(err).__name__} (the parser gave no details)"
         raise ConfigError(
@@ -240,10 +242,10 @@ def _opaque_gates(circuit: QuantumCircuit) -> set[str]:
     """Names of gates with neither a definition nor a place in the standard library."""
     standard, opaque, seen = _standard_names(), set(), set()
     for inst in circuit.data:
-        op = inst.operation
-        if op.name in standard or op.name in seen:
+        if inst.name in standard or inst.name in seen:
             continue
-        seen.add(op.name)
+        seen.add(inst.name)
+        op = inst.operation
         # control flow carries its own bodies
         if not getattr(op, "blocks", None) and getattr(op, "definition", None) is None:
             opaque.add(op.name)
