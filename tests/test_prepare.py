@@ -9,6 +9,8 @@ import threading
 import numpy as np
 import pytest
 from conftest import run_config
+from qiskit import qasm2
+from qiskit_aer import AerSimulator
 
 from qexp.plan import prepare
 from qexp.results import load_run
@@ -166,6 +168,50 @@ def test_partitions_take_what_the_survey_found_only_for_the_text_it_read(tmp_pat
     assert specs[0].ideals(cfg.metrics.max_exact_qubits)[0] is a.ideals[0]  # taken as found
     (edited,) = specs[1].ideals(cfg.metrics.max_exact_qubits)  # computed for the new text
     np.testing.assert_allclose(edited.probabilities, [0, 0, 0, 1], atol=1e-12)
+
+
+def test_partitions_prepare_the_circuits_the_survey_read_without_reading_again(tmp_path):
+    """The survey hands each file's circuit to its partition (QPY): the partition prepares
+    exactly what it would have prepared from the file (the same ISA circuits, records and
+    logical circuits, byte for byte), and never reads the file again, so a file edited or
+    removed after the check runs as it was checked."""
+    from conftest import compose_config
+    from qiskit.circuit.random import random_circuit
+
+    from qexp import circuits
+    from qexp.config.load import load
+    from qexp.plan.make import _preparer
+
+    folder = tmp_path / "qasm"
+    folder.mkdir()
+    for i in range(3):
+        circuit = random_circuit(4, 6, max_operands=2, measure=True, seed=i)
+        (folder / f"c{i}.qasm").write_text(qasm2.dumps(circuit))
+    cfg = load(compose_config("circuits=qasm", f"circuits.path={folder}", "transpile.cache=false"))
+    worker = _preparer(cfg, AerSimulator(), 0).local
+    assert worker is not None
+    known = tuple(worker.survey([0, 1, 2]))
+    assert all(info.circuit_qpy for info in known)
+    from_files = worker.prepare(0, [0, 1, 2], ship=True)
+    originals = circuits.generate(cfg.circuits, cfg.seed, [0, 1, 2])
+    for path in folder.iterdir():  # read again, these would fail the partition
+        path.unlink()
+
+    handed = worker.prepare(0, [0, 1, 2], ship=True, known=known)
+    assert handed.isa == from_files.isa
+    assert handed.circuits_qpy == from_files.circuits_qpy
+    assert handed.records == from_files.records
+    assert handed.digests == from_files.digests == [info.digest for info in known]
+    assert [c.metadata for c, *_ in handed.pubs()] == [s.circuit.metadata for s in originals]
+
+
+def test_the_survey_hands_over_circuits_up_to_its_budget():
+    """Beyond `SURVEY_CIRCUIT_BYTES`, circuits are read again by their partitions."""
+    from qexp.circuits.catalog import CircuitInfo
+
+    infos = [CircuitInfo(num_qubits=2, circuit_qpy=b"x" * 10) for _ in range(5)]
+    kept = prepare._within(35, infos)
+    assert [info.circuit_qpy is not None for info in kept] == [True, True, True, False, False]
 
 
 @pytest.mark.parametrize("backend", ["backend=aer", "backend=fake backend.name=FakeManilaV2"])

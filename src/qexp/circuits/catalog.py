@@ -9,7 +9,10 @@ parallel) by the plan, which also checks every file before anything is submitted
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
+
+from qiskit import qpy
 
 from qexp.circuits.base import CircuitSpec, z_observables
 from qexp.circuits.ideal import Ideal
@@ -37,6 +40,17 @@ class CircuitInfo:
     ideals: tuple[Ideal, ...] | None = field(default=None, compare=False, repr=False)
     """The Sampler's ideal distributions, when the survey computed them (small circuits it
     read from files): the partition that reads the same text again takes them."""
+    circuit_qpy: bytes | None = field(default=None, compare=False, repr=False)
+    """The circuit as the survey read it from its file, as QPY: the partition that prepares
+    it loads these bytes (a twentieth of a millisecond) instead of reading the file again."""
+
+    def spec(self) -> CircuitSpec:
+        """The circuit the survey read (`circuit_qpy`), as its file's `CircuitSpec`."""
+        assert self.circuit_qpy is not None
+        (circuit,) = qpy.load(io.BytesIO(self.circuit_qpy))
+        return CircuitSpec(
+            circuit=circuit, observables=self.observables, source_digest=self.source_digest
+        )
 
     @classmethod
     def of(cls, spec: CircuitSpec, digest: str | None = None) -> CircuitInfo:

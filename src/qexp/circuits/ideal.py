@@ -197,16 +197,18 @@ class Ideal:
         return sorted(_enumerate_solutions(self.checks, self.parities))
 
     def likeliest(self, limit: int = 16) -> list[tuple[int, float]]:
-        """The most likely outcomes with their probabilities, most likely first (ties: the
-        smaller outcome first); a stabilizer form gives its outcomes only when it has at
-        most `limit` of them (all equally likely), else none."""
+        """The most likely outcomes with their probabilities, most likely first (ties, equal
+        up to round-off: the smaller outcome first); a stabilizer form gives its outcomes only
+        when it has at most `limit` of them (all equally likely), else none."""
         if self.probabilities is not None:
             p = self.probabilities
             if p.size > limit:  # O(2**n) selection first: a full sort at 20 qubits costs 0.1 s
                 candidates = np.flatnonzero(p >= np.partition(p, p.size - limit)[p.size - limit])
             else:
                 candidates = np.arange(p.size)
-            order = candidates[np.lexsort((candidates, -p[candidates]))][:limit]
+            # Round-off (1e-16) must not order outcomes whose exact probabilities are equal.
+            rounded = np.round(p[candidates], _TIE_DECIMALS)
+            order = candidates[np.lexsort((candidates, -rounded))][:limit]
             return [(int(x), float(p[x])) for x in order if p[x] > _ZERO]
         found = self.outcomes(limit)
         if found is None:
@@ -222,6 +224,9 @@ class Ideal:
 
 _ZERO = 1e-12
 """Dense probabilities below this are simulation round-off, not outcomes."""
+
+_TIE_DECIMALS = 12
+"""Decimals at which two probabilities are the same for ordering outcomes."""
 
 
 def outcome_bits(outcomes: np.ndarray, num_bits: int) -> np.ndarray:

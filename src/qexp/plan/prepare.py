@@ -122,6 +122,10 @@ SURVEY_IDEAL_QUBITS = 6
 """Widest circuit whose Sampler ideal distributions the survey computes: at most 64
 probabilities (512 bytes) each, which the run's catalog keeps until its job is prepared."""
 
+SURVEY_CIRCUIT_BYTES = 32 * 2**20
+"""QPY bytes of the circuits read from files that the survey hands to the partitions, at
+most (about 12,000 five-qubit depth-10 circuits); the circuits beyond are read again."""
+
 
 class WorkersStopped(RunError):
     """The worker processes (or the forkserver that starts them) died under the run."""
@@ -230,7 +234,7 @@ class Preparer:
             if meanwhile is not None:
                 meanwhile()
             parts = [self.local.survey(c) for c in chunks]
-        return [info for part in parts for info in part]
+        return _within(SURVEY_CIRCUIT_BYTES, [info for part in parts for info in part])
 
     def simulate(self, circuits_qpy: bytes, options: dict[str, Any]) -> Any:
         """One Aer run in a worker process (`qexp.backends.offload`); blocks until it is done."""
@@ -269,6 +273,17 @@ class Preparer:
         if self.pool is not None:
             self.pool.shutdown(wait=wait, cancel_futures=True)
             self.pool = None
+
+
+def _within(budget: int, infos: list[CircuitInfo]) -> list[CircuitInfo]:
+    """The survey's infos, the circuits they carry kept up to `budget` bytes in all."""
+    kept = 0
+    for i, info in enumerate(infos):
+        if info.circuit_qpy is not None:
+            kept += len(info.circuit_qpy)
+            if kept > budget:
+                infos[i] = replace(info, circuit_qpy=None)
+    return infos
 
 
 def default_workers(num_circuits: int, num_jobs: int, requested: int | None) -> int:
@@ -414,6 +429,32 @@ def _adopt(specs: list[Any], known: Known | None, max_exact_qubits: int) -> list
     return digests
 
 
+def _specs(ctx: PrepareContext, circuit_indices: Sequence[int], known: Known | None) -> list[Any]:
+    """The partition's circuits: as the survey read them when it handed over every one
+    (each file read and parsed once a run), else built here."""
+    if known is not None and all(info.circuit_qpy is not None for info in known):
+        return [info.spec() for info in known]
+    return circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
+
+
+def _handed_over(spec: Any) -> bytes | None:
+    """A circuit read from a file, as QPY for the partition that prepares it; None for
+    anything else (a generator builds its own circuits again, at no parsing cost)."""
+    if (
+        spec.source_digest is None
+        or spec.parameter_values is not None
+        or spec.ideal is not None
+        or spec.ideal_outcomes is not None
+    ):
+        return None
+    buffer = io.BytesIO()
+    try:
+        qpy.dump(spec.circuit, buffer)
+    except Exception:  # what QPY cannot write, the partition reads from the file again
+        return None
+    return buffer.getvalue()
+
+
 def _survey(circuit_indices: tuple[int, ...]) -> list[CircuitInfo]:
     assert _worker is not None
     return _worker.survey(circuit_indices)
@@ -450,7 +491,7 @@ class _Worker:
         """The job's PUBs, for a run of one primitive."""
         ctx = self.context
         (primitive,) = ctx.primitives.values()
-        specs = circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
+        specs = _specs(ctx, circuit_indices, known)
         logical = [primitives.logical_circuit(primitive, spec) for spec in specs]
         digests = _adopt(specs, known, ctx.max_exact_qubits)
         isa, reused = self._isa(logical, digests, specs)
@@ -463,7 +504,7 @@ class _Worker:
         without their final measurements are transpiled, and the Sampler's measurements
         are put back on the physical qubits the layout gave each measured qubit."""
         ctx = self.context
-        specs = circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
+        specs = _specs(ctx, circuit_indices, known)
         bare = [primitives.without_final_measurements(spec.circuit) for spec in specs]
         digests = _adopt(specs, known, ctx.max_exact_qubits)
         isa, reused = self._isa(bare, digests, specs)
@@ -614,7 +655,14 @@ class _Worker:
                 ) from exc
             clifford = _is_clifford(spec.circuit) if ctx.check_clifford else None
             info = CircuitInfo.of(spec, digest(spec.circuit))  # builds the gate definitions
-            infos.append(replace(info, clifford=clifford, ideals=self._small_ideals(spec)))
+            infos.append(
+                replace(
+                    info,
+                    clifford=clifford,
+                    ideals=self._small_ideals(spec),
+                    circuit_qpy=_handed_over(spec),
+                )
+            )
         return infos
 
     def _small_ideals(self, spec: Any) -> tuple[Ideal, ...] | None:
