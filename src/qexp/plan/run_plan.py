@@ -164,9 +164,9 @@ class RunPlan:
     def num_circuits(self) -> int:
         return len(self.catalog)
 
-    def close(self) -> None:
-        """Stop the worker processes; a local backend (shared by the points of a sweep)
-        stops sending its simulations to them."""
+    def close(self, wait: bool = False) -> None:
+        """Stop the worker processes (`wait`: until they have ended); a local backend
+        (shared by the points of a sweep) stops sending its simulations to them."""
         if getattr(self.backend, "offload", None) is not None:
             self.backend.offload = None
-        self.preparer.close()
+        self.preparer.close(wait)

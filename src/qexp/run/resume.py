@@ -81,9 +81,12 @@ def _resume(run_dir: Path, cfg: QexpConfig, config_yaml: str) -> runner.RunRepor
         manifest.info.pop("stopped", None)
         manifest.info.setdefault("resumed", []).append(now())
         manifest.save()
-        return runner.execute(plan, manifest, run_dir, config_yaml, todo, attach)
-    finally:
+        report = runner.execute(plan, manifest, run_dir, config_yaml, todo, attach)
+    except BaseException:
         plan.close()
+        raise
+    plan.close(wait=True)  # as a fresh run's (`runner.run`)
+    return report
 
 
 def _point(run_dir: Path) -> int | None:

@@ -74,9 +74,15 @@ def run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None = No
         started = time.monotonic()
         plan = make_plan(cfg)
         try:
-            return run_plan(plan, run_dir, config_yaml, point, started)
-        finally:
-            plan.close()
+            report = run_plan(plan, run_dir, config_yaml, point, started)
+        except BaseException:
+            plan.close()  # a stopped run does not wait for what its workers still hold
+            raise
+        # Idle workers end at once. A pool still shutting down when the interpreter exits
+        # races Python 3.11's exit handler, which then prints "Exception ignored ... Bad
+        # file descriptor" (closed in CPython 3.12).
+        plan.close(wait=True)
+        return report
 
 
 def run_plan(
