@@ -355,8 +355,22 @@ def _policy(plan: RunPlan) -> Policy:
         backoff=plan.policy.retry_backoff,
         poll_interval=poll,
         local=plan.local,
-        max_running=_cores() if plan.local else None,
+        max_running=_local_running(plan) if plan.local else None,
     )
+
+
+RUNNING_PER_CORE = 4
+"""Local jobs in flight per core while the worker processes simulate them (`offload`)."""
+
+
+def _local_running(plan: RunPlan) -> int:
+    """Local jobs in flight at once. Simulated in this process, one per core: more would
+    only contend for the cores. Simulated in the worker processes, `RUNNING_PER_CORE` per
+    core: each waits its turn in their queue, and holds its place from submission until the
+    loop collects it, so with one per core the workers sat idle between jobs (150 jobs of
+    2 circuits: workers busy half the time, 3.7 to 4.1 s; with four per core, 3.0 s)."""
+    offloaded = getattr(plan.backend, "offload", None) is not None
+    return _cores() * (RUNNING_PER_CORE if offloaded else 1)
 
 
 def _cores() -> int:
