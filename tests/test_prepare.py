@@ -242,3 +242,19 @@ plan.close()
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "fork"
+
+
+def test_local_jobs_in_flight_follow_where_they_simulate():
+    """Simulated in the worker processes, four local jobs per core wait in their queue (one
+    per core left the workers idle between small jobs); simulated in this process, one per
+    core (more would only contend for the cores)."""
+    from types import SimpleNamespace
+
+    from qexp.run import runner
+
+    cores = len(os.sched_getaffinity(0))
+    in_workers = SimpleNamespace(backend=SimpleNamespace(offload=lambda *a: None))
+    here = SimpleNamespace(backend=SimpleNamespace(offload=None))
+    assert runner._local_running(in_workers) == runner.RUNNING_PER_CORE * cores > cores
+    assert runner._local_running(here) == cores
+    assert runner._local_running(SimpleNamespace(backend=object())) == cores
