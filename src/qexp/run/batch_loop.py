@@ -46,7 +46,8 @@ class Policy:
     polls_per_tick: int = 10
     """Cloud only: status requests per poll interval, taken round-robin over the jobs."""
     max_running: int | None = None
-    """Local only: jobs simulating at once (more would only contend for the cores)."""
+    """Local only: jobs in flight at once, from submission until their file is written
+    (which bounds the results held in memory, whatever the run's size)."""
     max_poll_backoff: float = 60.0
     """Longest wait before asking again about a job whose status request failed."""
     give_up_asking: float = 900.0
@@ -254,7 +255,7 @@ class BatchLoop:
         submitted = False
         for index in sorted(self.ready):
             limit = self.policy.max_running
-            if limit is not None and len(self.running) >= limit:
+            if limit is not None and len(self.running) + len(self.writing) >= limit:
                 break
             plan, prepared = self.ready.pop(index)
             self._submit(plan, prepared)

@@ -366,9 +366,9 @@ RUNNING_PER_CORE = 4
 def _local_running(plan: RunPlan) -> int:
     """Local jobs in flight at once. Simulated in this process, one per core: more would
     only contend for the cores. Simulated in the worker processes, `RUNNING_PER_CORE` per
-    core: each waits its turn in their queue, and holds its place from submission until the
-    loop collects it, so with one per core the workers sat idle between jobs (150 jobs of
-    2 circuits: workers busy half the time, 3.7 to 4.1 s; with four per core, 3.0 s)."""
+    core: each waits its turn in their queue, and holds its place from submission until its
+    file is written, so with one per core the workers sat idle between jobs (150 jobs of 2
+    circuits: workers busy half the time, 3.7 to 4.1 s; with four per core, 3.0 s)."""
     offloaded = getattr(plan.backend, "offload", None) is not None
     return _cores() * (RUNNING_PER_CORE if offloaded else 1)
 
