@@ -258,3 +258,28 @@ def test_local_jobs_in_flight_follow_where_they_simulate():
     assert runner._local_running(in_workers) == runner.RUNNING_PER_CORE * cores > cores
     assert runner._local_running(here) == cores
     assert runner._local_running(SimpleNamespace(backend=object())) == cores
+
+
+def test_checking_workers_yield_the_cores_only_to_the_main_processs_work(tmp_path):
+    """While the main process imports the runtime (the run's critical path), the workers
+    that check the files run at a lower priority; a check with nothing beside it, and the
+    pool that transpiles, keep theirs."""
+    from conftest import BELL_QASM2, compose_config
+
+    from qexp.config.load import load
+    from qexp.plan.make import _preparer
+
+    folder = tmp_path / "qasm"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"c{i}.qasm").write_text(BELL_QASM2)
+    cfg = load(compose_config("circuits=qasm", f"circuits.path={folder}", "transpile.cache=false"))
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    for meanwhile, expected in ((lambda: None, max(here, prepare.SURVEY_NICENESS)), (None, here)):
+        surveyor = _preparer(cfg, None, 1)
+        try:
+            assert len(surveyor.survey(4, chunk=2, meanwhile=meanwhile)) == 4
+            assert surveyor.call(os.getpriority, os.PRIO_PROCESS, 0) == expected
+        finally:
+            surveyor.close(wait=True)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == here  # never this process

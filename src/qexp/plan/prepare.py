@@ -221,7 +221,8 @@ class Preparer:
         `meanwhile` runs in this process while the workers read (the runtime's imports)."""
         chunks = [tuple(range(i, min(i + chunk, count))) for i in range(0, count, chunk)]
         if self.pool is not None:
-            futures = [self.pool.submit(_survey, c) for c in chunks]
+            yields = meanwhile is not None
+            futures = [self.pool.submit(_survey, c, yields) for c in chunks]
             try:
                 if meanwhile is not None:
                     meanwhile()
@@ -455,8 +456,21 @@ def _handed_over(spec: Any) -> bytes | None:
     return buffer.getvalue()
 
 
-def _survey(circuit_indices: tuple[int, ...]) -> list[CircuitInfo]:
+SURVEY_NICENESS = 10
+"""How much a checking worker yields the cores to the main process's own work meanwhile:
+the runtime's import, which the transpiling workers wait for, took 0.8 s instead of 0.6 s
+beside two checking workers of equal priority (1,000 QASM files on aer: 0.565x to 0.553x
+and 0.574x to 0.546x the plain script, five rounds each, interleaved)."""
+
+
+def _survey(circuit_indices: tuple[int, ...], yields: bool = False) -> list[CircuitInfo]:
+    """`yields`: the main process works meanwhile (the runtime's import, on the run's
+    critical path): this worker takes the cores it leaves. Only a pool made for the check
+    yields, and it ends with the check."""
     assert _worker is not None
+    niceness = os.getpriority(os.PRIO_PROCESS, 0) if yields else SURVEY_NICENESS
+    if niceness < SURVEY_NICENESS:
+        os.setpriority(os.PRIO_PROCESS, 0, SURVEY_NICENESS)
     return _worker.survey(circuit_indices)
 
 
