@@ -190,7 +190,7 @@ def test_partitions_prepare_the_circuits_the_survey_read_without_reading_again(t
     cfg = load(compose_config("circuits=qasm", f"circuits.path={folder}", "transpile.cache=false"))
     worker = _preparer(cfg, AerSimulator(), 0).local
     assert worker is not None
-    known = tuple(worker.survey([0, 1, 2]))
+    known = tuple(worker.survey([0, 1, 2], prepare.SURVEY_CIRCUIT_BYTES))
     assert all(info.circuit_qpy for info in known)
     from_files = worker.prepare(0, [0, 1, 2], ship=True)
     originals = circuits.generate(cfg.circuits, cfg.seed, [0, 1, 2])
@@ -205,13 +205,30 @@ def test_partitions_prepare_the_circuits_the_survey_read_without_reading_again(t
     assert [c.metadata for c, *_ in handed.pubs()] == [s.circuit.metadata for s in originals]
 
 
-def test_the_survey_hands_over_circuits_up_to_its_budget():
-    """Beyond `SURVEY_CIRCUIT_BYTES`, circuits are read again by their partitions."""
-    from qexp.circuits.catalog import CircuitInfo
+def test_the_survey_hands_over_circuits_within_its_budget(tmp_path, monkeypatch):
+    """Each circuit is handed over when its QPY takes at most its share of
+    `SURVEY_CIRCUIT_BYTES` (the budget over the run's circuits), so the circuits the plan
+    holds never exceed it; a larger one is read again by its partition."""
+    from conftest import BELL_QASM2, compose_config
+    from qiskit.circuit.random import random_circuit
 
-    infos = [CircuitInfo(num_qubits=2, circuit_qpy=b"x" * 10) for _ in range(5)]
-    kept = prepare._within(35, infos)
-    assert [info.circuit_qpy is not None for info in kept] == [True, True, True, False, False]
+    from qexp.config.load import load
+    from qexp.plan.make import _preparer
+
+    folder = tmp_path / "qasm"
+    folder.mkdir()
+    (folder / "a.qasm").write_text(BELL_QASM2)
+    deep = random_circuit(5, 40, max_operands=2, measure=True, seed=1)
+    (folder / "b.qasm").write_text(qasm2.dumps(deep))
+    cfg = load(compose_config("circuits=qasm", f"circuits.path={folder}", "transpile.cache=false"))
+    worker = _preparer(cfg, None, 0).local
+    assert worker is not None
+    small, large = (len(i.circuit_qpy) for i in worker.survey([0, 1], 2**20))
+    assert small < large
+    monkeypatch.setattr(prepare, "SURVEY_CIRCUIT_BYTES", 2 * small)  # a share of `small`
+    infos = _preparer(cfg, None, 0).survey(2)
+    assert [len(i.circuit_qpy) if i.circuit_qpy else None for i in infos] == [small, None]
+    assert sum(len(i.circuit_qpy or b"") for i in infos) <= prepare.SURVEY_CIRCUIT_BYTES
 
 
 @pytest.mark.parametrize("backend", ["backend=aer", "backend=fake backend.name=FakeManilaV2"])

@@ -124,7 +124,9 @@ probabilities (512 bytes) each, which the run's catalog keeps until its job is p
 
 SURVEY_CIRCUIT_BYTES = 32 * 2**20
 """QPY bytes of the circuits read from files that the survey hands to the partitions, at
-most (about 12,000 five-qubit depth-10 circuits); the circuits beyond are read again."""
+most: each circuit is handed over if it takes at most its share (this budget over the
+run's circuits: 33 KB each for 1,000 files, 1.1 KB for 30,000), else its partition reads
+its file again."""
 
 
 class WorkersStopped(RunError):
@@ -220,9 +222,10 @@ class Preparer:
 
         `meanwhile` runs in this process while the workers read (the runtime's imports)."""
         chunks = [tuple(range(i, min(i + chunk, count))) for i in range(0, count, chunk)]
+        share = SURVEY_CIRCUIT_BYTES // max(count, 1)
         if self.pool is not None:
             yields = meanwhile is not None
-            futures = [self.pool.submit(_survey, c, yields) for c in chunks]
+            futures = [self.pool.submit(_survey, c, share, yields) for c in chunks]
             try:
                 if meanwhile is not None:
                     meanwhile()
@@ -234,8 +237,8 @@ class Preparer:
             assert self.local is not None
             if meanwhile is not None:
                 meanwhile()
-            parts = [self.local.survey(c) for c in chunks]
-        return _within(SURVEY_CIRCUIT_BYTES, [info for part in parts for info in part])
+            parts = [self.local.survey(c, share) for c in chunks]
+        return [info for part in parts for info in part]
 
     def simulate(self, circuits_qpy: bytes, options: dict[str, Any]) -> Any:
         """One Aer run in a worker process (`qexp.backends.offload`); blocks until it is done."""
@@ -274,17 +277,6 @@ class Preparer:
         if self.pool is not None:
             self.pool.shutdown(wait=wait, cancel_futures=True)
             self.pool = None
-
-
-def _within(budget: int, infos: list[CircuitInfo]) -> list[CircuitInfo]:
-    """The survey's infos, the circuits they carry kept up to `budget` bytes in all."""
-    kept = 0
-    for i, info in enumerate(infos):
-        if info.circuit_qpy is not None:
-            kept += len(info.circuit_qpy)
-            if kept > budget:
-                infos[i] = replace(info, circuit_qpy=None)
-    return infos
 
 
 def default_workers(num_circuits: int, num_jobs: int, requested: int | None) -> int:
@@ -438,11 +430,13 @@ def _specs(ctx: PrepareContext, circuit_indices: Sequence[int], known: Known | N
     return circuits.generate(ctx.circuits, ctx.seed, circuit_indices)
 
 
-def _handed_over(spec: Any) -> bytes | None:
-    """A circuit read from a file, as QPY for the partition that prepares it; None for
-    anything else (a generator builds its own circuits again, at no parsing cost)."""
+def _handed_over(spec: Any, share: int) -> bytes | None:
+    """A circuit read from a file, as QPY of at most `share` bytes, for the partition that
+    prepares it; None for anything else (a generator builds its own circuits again, at no
+    parsing cost)."""
     if (
-        spec.source_digest is None
+        share <= 0
+        or spec.source_digest is None
         or spec.parameter_values is not None
         or spec.ideal is not None
         or spec.ideal_outcomes is not None
@@ -453,7 +447,7 @@ def _handed_over(spec: Any) -> bytes | None:
         qpy.dump(spec.circuit, buffer)
     except Exception:  # what QPY cannot write, the partition reads from the file again
         return None
-    return buffer.getvalue()
+    return buffer.getvalue() if buffer.tell() <= share else None
 
 
 SURVEY_NICENESS = 10
@@ -463,15 +457,14 @@ beside two checking workers of equal priority (1,000 QASM files on aer: 0.565x t
 and 0.574x to 0.546x the plain script, five rounds each, interleaved)."""
 
 
-def _survey(circuit_indices: tuple[int, ...], yields: bool = False) -> list[CircuitInfo]:
-    """`yields`: the main process works meanwhile (the runtime's import, on the run's
-    critical path): this worker takes the cores it leaves. Only a pool made for the check
-    yields, and it ends with the check."""
+def _survey(circuit_indices: tuple[int, ...], share: int, yields: bool) -> list[CircuitInfo]:
+    """`share`: `SURVEY_CIRCUIT_BYTES` per circuit. `yields`: the main process works
+    meanwhile (the runtime's import, on the run's critical path): this worker takes the
+    cores it leaves. Only a pool made for the check yields, and it ends with the check."""
     assert _worker is not None
-    niceness = os.getpriority(os.PRIO_PROCESS, 0) if yields else SURVEY_NICENESS
-    if niceness < SURVEY_NICENESS:
+    if yields and os.getpriority(os.PRIO_PROCESS, 0) < SURVEY_NICENESS:
         os.setpriority(os.PRIO_PROCESS, 0, SURVEY_NICENESS)
-    return _worker.survey(circuit_indices)
+    return _worker.survey(circuit_indices, share)
 
 
 class _Worker:
@@ -651,8 +644,9 @@ class _Worker:
                 cache.put(keys[i], circuit)
         return [c for c in found if c is not None], len(logical) - len(missing)
 
-    def survey(self, circuit_indices: Sequence[int]) -> list[CircuitInfo]:
-        """Build and check the circuits at `circuit_indices`; describe each."""
+    def survey(self, circuit_indices: Sequence[int], share: int = 0) -> list[CircuitInfo]:
+        """Build and check the circuits at `circuit_indices`; describe each, with a circuit
+        read from a file handed over as QPY when it takes at most `share` bytes."""
         ctx = self.context
         infos = []
         for spec in circuits.generate(ctx.circuits, ctx.seed, circuit_indices):
@@ -674,7 +668,7 @@ class _Worker:
                     info,
                     clifford=clifford,
                     ideals=self._small_ideals(spec),
-                    circuit_qpy=_handed_over(spec),
+                    circuit_qpy=_handed_over(spec, share),
                 )
             )
         return infos

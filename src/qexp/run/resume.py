@@ -62,7 +62,7 @@ def _resume(run_dir: Path, cfg: QexpConfig, config_yaml: str) -> runner.RunRepor
         )
     else:  # stopped (or refused) before the first job was planned
         plan = make_plan(cfg)
-    try:
+    with runner.closing(plan):
         if manifest is not None:
             _check_same_circuits(run_dir, manifest, plan)
             if plan.service is not None:
@@ -81,12 +81,7 @@ def _resume(run_dir: Path, cfg: QexpConfig, config_yaml: str) -> runner.RunRepor
         manifest.info.pop("stopped", None)
         manifest.info.setdefault("resumed", []).append(now())
         manifest.save()
-        report = runner.execute(plan, manifest, run_dir, config_yaml, todo, attach)
-    except BaseException:
-        plan.close()
-        raise
-    plan.close(wait=True)  # as a fresh run's (`runner.run`)
-    return report
+        return runner.execute(plan, manifest, run_dir, config_yaml, todo, attach)
 
 
 def _point(run_dir: Path) -> int | None:

@@ -13,6 +13,8 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -72,17 +74,22 @@ def run(cfg: QexpConfig, run_dir: Path, config_yaml: str, point: int | None = No
     """
     with RunLock(run_dir):
         started = time.monotonic()
-        plan = make_plan(cfg)
-        try:
-            report = run_plan(plan, run_dir, config_yaml, point, started)
-        except BaseException:
-            plan.close()  # a stopped run does not wait for what its workers still hold
-            raise
-        # Idle workers end at once. A pool still shutting down when the interpreter exits
-        # races Python 3.11's exit handler, which then prints "Exception ignored ... Bad
-        # file descriptor" (closed in CPython 3.12).
-        plan.close(wait=True)
-        return report
+        with closing(make_plan(cfg)) as plan:
+            return run_plan(plan, run_dir, config_yaml, point, started)
+
+
+@contextmanager
+def closing(plan: RunPlan) -> Iterator[RunPlan]:
+    """`plan`, its worker processes stopped at the end. A run that ends well waits for its
+    idle workers to end (at once): a pool still shutting down when the interpreter exits
+    races Python 3.11's exit handler, which then prints "Exception ignored ... Bad file
+    descriptor" (closed in CPython 3.12). A stopped run does not wait for what they hold."""
+    try:
+        yield plan
+    except BaseException:
+        plan.close()
+        raise
+    plan.close(wait=True)
 
 
 def run_plan(
