@@ -88,3 +88,56 @@ def test_a_plan_built_in_python_runs_without_hydra_to_the_command_lines_bits(tmp
     for ours, theirs in zip(python, command, strict=True):
         assert ours.data.meas.get_counts() == theirs.data.meas.get_counts()
         assert (ours.data.meas.array == theirs.data.meas.array).all()
+
+
+CHECK_FIRST = textwrap.dedent(
+    """
+    import json, sys
+    from qexp.plan import prepare
+
+    seen = {}
+    survey = prepare.Preparer.survey
+
+    def noted(self, *args, **kwargs):
+        later = ("qiskit_aer", "qiskit_ibm_runtime", "rich", "qexp.api.folders", "qexp.run.writer")
+        seen["loaded"] = sorted(m for m in later if m in sys.modules)
+        return survey(self, *args, **kwargs)
+
+    prepare.Preparer.survey = noted
+    from qexp.__main__ import main
+
+    code = main(sys.argv[1:])
+    print(json.dumps({"code": code, **seen}))
+    """
+)
+
+
+def test_the_command_line_checks_the_files_before_importing_what_the_run_needs_later(tmp_path):
+    """The check of the QASM files is what the second core has to do while the main process
+    imports: the runtime, Aer, the writer and what reads folders come after it starts."""
+    folder = tmp_path / "qasm"
+    folder.mkdir()
+    bell = 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\n'
+    for i in range(4):
+        (folder / f"c{i}.qasm").write_text(bell + "measure q -> c;\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHECK_FIRST,
+            "circuits=qasm",
+            f"circuits.path={folder}",
+            "partition.max_circuits=2",
+            "transpile.workers=2",
+            f"hydra.run.dir={tmp_path / 'run'}",
+            "run.progress=off",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["code"] == 0
+    assert found["loaded"] == []

@@ -27,23 +27,35 @@ import runner`, `python -m qexp.resume`). See docs/api.md.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig
 
 from qexp.api import launch as door
-from qexp.api.folders import Run, Sweep
-from qexp.api.resuming import resume
 from qexp.config.load import load
 from qexp.errors import ConfigError, InputRefused, QexpError, RunError, RunInterrupted, SweepFailed
-from qexp.plan.estimate import PlanEstimate, estimate
-from qexp.plan.make import make_plan
-from qexp.plan.partition import JobPlan
-from qexp.run.runner import describe_plan
-from qexp.store.run_folder import is_run_dir, run_dirs
-from qexp.sweep import index, summary, sweep_points
+
+if TYPE_CHECKING:
+    from qexp.api.folders import Run, Sweep
+    from qexp.api.resuming import resume
+    from qexp.plan.estimate import PlanEstimate
+    from qexp.plan.partition import JobPlan
+
+_LATER = {"Run": "qexp.api.folders", "Sweep": "qexp.api.folders", "resume": "qexp.api.resuming"}
+"""Loaded on first use: `python -m qexp` imports this module on its way to a run, and
+what only reads folders (rich, the results reader) would otherwise delay the run's check
+of its files by a tenth of a second (docs/performance.md)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LATER:
+        return getattr(importlib.import_module(_LATER[name]), name)
+    raise AttributeError(f"module 'qexp.api' has no attribute {name!r}")
+
 
 __all__ = [
     "ConfigError",
@@ -83,6 +95,8 @@ def run(
         done = door.launch(args, config_dir=config_dir)
     _raise_for(done)
     assert done.folder is not None
+    from qexp.api.folders import Run
+
     return Run(done.folder, done.reports[0] if done.reports else None)
 
 
@@ -98,6 +112,9 @@ def sweep(
     A point that fails does not stop the others; the sweep then raises `SweepFailed`
     (`.folder` is the sweep's) after every point has ended.
     """
+    from qexp.api.folders import Sweep
+    from qexp.sweep import summary
+
     args = [*overrides, *_dir_override("hydra.sweep.dir", sweep_dir)]
     with door.kept_process_state(quiet):
         done = door.launch(args, multirun=True, config_dir=config_dir)
@@ -122,6 +139,10 @@ def sweep(
 
 def open(folder: Folder) -> Run | Sweep:
     """The run or sweep in `folder` (a run folder, or a sweep's `multirun/DATE/TIME`)."""
+    from qexp.api.folders import Run, Sweep
+    from qexp.store.run_folder import is_run_dir, run_dirs
+    from qexp.sweep import index, sweep_points
+
     path = Path(folder)
     if index.read(path) is not None or sweep_points(path) is not None:
         return Sweep(path)
@@ -152,6 +173,10 @@ class Plan:
 
 def plan(*overrides: str, config_dir: Folder | None = None, quiet: bool = True) -> Plan:
     """The dry run's plan of the run `overrides` describe; nothing is submitted or written."""
+    from qexp.plan.estimate import estimate
+    from qexp.plan.make import make_plan
+    from qexp.run.runner import describe_plan
+
     with door.kept_process_state(quiet):
         cfg = load(door.compose(overrides, config_dir))
         planned = make_plan(cfg)

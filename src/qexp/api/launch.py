@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from hydra import version
 from hydra._internal.callbacks import Callbacks
@@ -40,10 +40,12 @@ from qexp.config.load import load
 from qexp.config.registry import register
 from qexp.constants import MANIFEST_FILE
 from qexp.errors import ConfigError, InputRefused, QexpError, RunInterrupted
-from qexp.run import runner
 from qexp.run.lock import RunInUse
 from qexp.store.run_folder import record_refusal
 from qexp.sweep.record import LAST_SWEEP, PointOutcome, SweepEnd, note_finished
+
+if TYPE_CHECKING:
+    from qexp.run.runner import RunReport
 
 log = logging.getLogger("qexp")
 
@@ -73,7 +75,7 @@ class Launch:
     multirun: bool
     folder: Path | None = None
     """The run's folder (a run), or the sweep's (a sweep), once Hydra has made it."""
-    reports: list[runner.RunReport] = field(default_factory=list)
+    reports: list[RunReport] = field(default_factory=list)
     errors: list[QexpError] = field(default_factory=list)
     sweep: SweepEnd | None = None
     ctrl_c: bool = False
@@ -101,6 +103,8 @@ def task(cfg: DictConfig) -> PointOutcome:
 
     Ctrl-C is the exception: what arrived is kept and the whole sweep stops.
     """
+    from qexp.run import runner  # here: see qexp.api._LATER
+
     hydra = HydraConfig.get()
     run_dir = Path(hydra.runtime.output_dir)
     multirun = hydra.mode == RunMode.MULTIRUN

@@ -34,7 +34,6 @@ from qexp.run import bill, budget, job_tags, shared_batch
 from qexp.run.batch_loop import BatchLoop, Hooks, Outcome, Policy
 from qexp.run.lock import RunLock
 from qexp.run.progress import Progress
-from qexp.run.writer import JobWriter
 from qexp.seeds import derive_seed
 from qexp.store import run_folder
 from qexp.store.bill import SERVICE, Spending, spending
@@ -171,6 +170,8 @@ def execute(
     (run_dir / JOBS_DIR).mkdir(parents=True, exist_ok=True)
     manifest.ids_durable = not plan.local
     manifest.lag = LOCAL_LEDGER_LAG if plan.local else 0.0
+    from qexp.run.writer import JobWriter  # Aer's import: beside the check (make_plan)
+
     writer = JobWriter(
         manifest,
         run_dir,
