@@ -12,6 +12,7 @@ from conftest import run_config
 from qiskit import qasm2
 from qiskit_aer import AerSimulator
 
+from qexp.backends import offload
 from qexp.plan import prepare
 from qexp.results import load_run
 
@@ -59,8 +60,17 @@ def test_partitions_prepared_and_simulated_in_workers_give_the_bits_of_one_proce
         called.append(fn.__name__)
         return result
 
+    sent_as_loaded: list[bool] = []
+    qpy_of = offload._qpy
+
+    def sent(circuits):
+        found = qpy_of(circuits)
+        sent_as_loaded.append(found[1] is not None)
+        return found
+
     monkeypatch.setattr(prepare.Preparer, "simulate", counted)
     monkeypatch.setattr(prepare.Preparer, "call", spied)
+    monkeypatch.setattr(offload, "_qpy", sent)
     common = (
         backend,
         "circuits=random",
@@ -76,6 +86,8 @@ def test_partitions_prepared_and_simulated_in_workers_give_the_bits_of_one_proce
     assert "_write_sent" not in called
     in_workers = run_config(tmp_path / "in_workers", *common, "transpile.workers=2")
     assert len(offloaded) >= 3 and all(offloaded)  # every job's Aer runs, in a worker
+    if backend == "backend=aer":  # each job's circuits, as the bytes they came in
+        assert sent_as_loaded == [True] * 3
     assert called.count("_write_sent") == 3  # and every job file
     assert in_process.jobs == in_workers.jobs == {**in_workers.jobs, "done": 3}
     digests = [
@@ -300,3 +312,46 @@ def test_checking_workers_yield_the_cores_only_to_the_main_processs_work(tmp_pat
         finally:
             surveyor.close(wait=True)
     assert os.getpriority(os.PRIO_PROCESS, 0) == here  # never this process
+
+
+def test_a_jobs_circuits_reach_the_simulating_worker_as_the_bytes_they_came_in():
+    """The QPY a job's ISA circuits came from a worker in is what a worker simulates, as
+    long as the circuits the primitive runs are those, all, in order and unchanged (the
+    runtime's deep copies and the primitive's bound copies are); else they are written."""
+    import copy
+    import io
+
+    from qiskit import QuantumCircuit, qpy
+    from qiskit.circuit import Parameter
+
+    def bell(name: str) -> QuantumCircuit:
+        circuit = QuantumCircuit(2, name=name, metadata={"n": name})
+        circuit.h(0)
+        circuit.cx(0, 1)
+        circuit.measure_all()
+        return circuit
+
+    buffer = io.BytesIO()
+    qpy.dump([bell("a"), bell("b"), bell("c")], buffer)
+    data = buffer.getvalue()
+    loaded = offload.loaded(data)
+    copies = [c.assign_parameters({}) for c in copy.deepcopy(loaded)]  # as the runtime runs
+    found, names = offload._qpy(copies)
+    assert found is data and names == [c.name for c in copies]
+
+    changed = copy.deepcopy(loaded)
+    changed[1].x(0)
+    other = copy.deepcopy(loaded)
+    other[2].metadata = {}
+    for circuits in (changed, other, loaded[:2], loaded[::-1]):
+        found, names = offload._qpy(circuits)
+        assert names is None and found is not data
+        assert qpy.load(io.BytesIO(found)) == circuits
+
+    theta = Parameter("t")
+    parametric = QuantumCircuit(1)
+    parametric.rx(theta, 0)
+    buffer = io.BytesIO()
+    qpy.dump([parametric], buffer)
+    (marked,) = offload.loaded(buffer.getvalue())
+    assert offload._qpy([marked.assign_parameters({theta: 0.5})])[1] is None

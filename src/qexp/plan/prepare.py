@@ -110,7 +110,9 @@ class PreparedJob:
         if self._pubs is None:
             isa = self.isa
             if isinstance(isa, bytes):
-                isa = list(qpy.load(io.BytesIO(isa)))
+                from qexp.backends.offload import loaded  # Aer: imported by then
+
+                isa = loaded(isa)  # a worker that simulates them takes the same bytes
             self._pubs = [(c, *args) for c, args in zip(isa, self.pub_args, strict=True)]
         return self._pubs
 
