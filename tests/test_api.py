@@ -494,3 +494,17 @@ def test_a_run_never_writes_over_another_runs_folder(tmp_path, monkeypatch):
     with pytest.raises(api.ConfigError, match="a folder holding no run yet"):
         api.run(*SMALL, "hydra.run.dir=${oc.env:QEXP_TEST_RUN}", quiet=True)
     assert {p: p.read_bytes() for p in (first.folder / "jobs").iterdir()} == files_before
+
+
+def test_the_parts_loaded_on_first_use_are_the_apis_own_and_complete_in_a_notebook():
+    """`qexp.api` loads `Run`, `Sweep` and `resume` when first asked for (the command line
+    goes through it to a run): they are the same objects, importable and listed by dir()."""
+    from qexp.api import Run, Sweep, resume
+    from qexp.api.folders import Run as FolderRun
+    from qexp.api.folders import Sweep as FolderSweep
+    from qexp.api.resuming import resume as resuming
+
+    assert (Run, Sweep, resume) == (FolderRun, FolderSweep, resuming)
+    assert {"Run", "Sweep", "resume", "run", "sweep", "open", "plan"} <= set(dir(api))
+    with pytest.raises(AttributeError, match="no attribute 'Runs'"):
+        api.Runs  # noqa: B018

@@ -57,6 +57,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'qexp.api' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """What a notebook completes after `api.`: the names loaded later too."""
+    return sorted({*globals(), *_LATER})
+
+
 __all__ = [
     "ConfigError",
     "InputRefused",
