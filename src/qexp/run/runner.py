@@ -170,7 +170,7 @@ def execute(
     (run_dir / JOBS_DIR).mkdir(parents=True, exist_ok=True)
     manifest.ids_durable = not plan.local
     manifest.lag = LOCAL_LEDGER_LAG if plan.local else 0.0
-    from qexp.run.writer import JobWriter  # Aer's import: beside the check (make_plan)
+    from qexp.run.writer import JobWriter  # here: it imports Aer, which waits for the check
 
     writer = JobWriter(
         manifest,
