@@ -338,6 +338,8 @@ def test_a_jobs_circuits_reach_the_simulating_worker_as_the_bytes_they_came_in()
     copies = [c.assign_parameters({}) for c in copy.deepcopy(loaded)]  # as the runtime runs
     found, names = offload._qpy(copies)
     assert found is data and names == [c.name for c in copies]
+    simulated = offload.simulate(data, {"shots": 10, offload.CIRCUIT_NAMES: names})
+    assert [e.header["name"] for e in simulated.results] == names  # Aer's headers, as written
 
     changed = copy.deepcopy(loaded)
     changed[1].x(0)

@@ -182,11 +182,10 @@ def simulate(circuits_qpy: bytes, options: dict[str, Any]) -> Result:
         options["noise_model"] = _device_noise.for_qubits(
             tuple(qubits), names, _on_density_matrices(options)
         )
-    renamed = options.get(CIRCUIT_NAMES)
-    options = {k: v for k, v in options.items() if k != CIRCUIT_NAMES}
     circuits = qpy.load(io.BytesIO(circuits_qpy))
-    if renamed is not None:
-        for circuit, name in zip(circuits, renamed, strict=True):
+    if CIRCUIT_NAMES in options:
+        options = dict(options)
+        for circuit, name in zip(circuits, options.pop(CIRCUIT_NAMES), strict=True):
             circuit.name = name
     # One thread: the pool is the parallelism (one worker per core), and Aer's threads in
     # each worker would only spin against the other workers'. Bits do not depend on it.
